@@ -1,0 +1,61 @@
+# BookBots: the front door. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: help install run test test-unit test-integration test-e2e test-sandbox lint fmt bench bench-provisioning compose-check clean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-20s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required (found $$($(PYTHON) --version))"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the project with its dev tools
+
+run: $(STAMP) ## bring up infrastructure, the sandbox, all five services and a demo business
+	@$(PY) -m devstack
+
+test: $(STAMP) ## the whole suite (starts private NATS/Redis, uses or starts Postgres)
+	@$(PY) -m pytest
+
+test-unit: $(STAMP) ## pure logic with hand-written fakes
+	@$(PY) -m pytest -m unit
+
+test-integration: $(STAMP) ## against real NATS, Postgres and Redis
+	@$(PY) -m pytest -m integration
+
+test-e2e: $(STAMP) ## the running stack through the sandbox
+	@$(PY) -m pytest -m e2e
+
+test-sandbox: $(STAMP) ## the Telegram and YooKassa emulators
+	@$(PY) -m pytest tests/sandbox
+
+lint: $(STAMP) ## ruff (lint + format check) and mypy --strict
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy
+
+fmt: $(STAMP) ## format and auto-fix
+	@$(VENV)/bin/ruff format .
+	@$(VENV)/bin/ruff check --fix .
+
+bench: $(STAMP) ## booking conversation throughput, latency and memory (prints a table, writes bench/results/*.json)
+	@$(PY) -m bench.booking
+
+bench-provisioning: $(STAMP) ## payment -> bot live latency and bulk tenant creation
+	@$(PY) -m bench.provisioning
+
+compose-check: $(STAMP) ## check deploy/compose.yml against the services' settings and entry points
+	@$(PY) -m pytest tests/contract/test_compose.py -q
+
+clean: ## remove the virtualenv and run folders
+	rm -rf $(VENV) .run bench/results

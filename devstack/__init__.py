@@ -1,0 +1,1 @@
+"""Local development stack: throwaway infrastructure, the sandbox and the five services."""

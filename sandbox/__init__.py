@@ -1,0 +1,1 @@
+"""Emulators of the external APIs the platform talks to (Telegram, YooKassa)."""

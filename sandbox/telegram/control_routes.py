@@ -1,0 +1,207 @@
+"""The control API under ``/sandbox``: make bots and act as their users, read what they sent."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from sandbox.telegram import views
+from sandbox.telegram.context import Services
+from sandbox.telegram.errors import ControlError
+from sandbox.telegram.models import (
+    BotInfo,
+    CallbackAnswerItem,
+    ChatMessage,
+    ChatView,
+    CreateBot,
+    DeliveryResult,
+    SandboxBot,
+    SandboxStats,
+    SentItem,
+    UserCallback,
+    UserContact,
+    UserMessage,
+)
+from sandbox.telegram.state import Stats
+from sandbox.telegram.user_actions import UserActions, UserProfileIn
+
+_MAX_WAIT = 120.0
+_OK = 200
+
+
+class ControlController(Controller):
+    path = "/sandbox"
+    include_in_schema = True
+
+    @get("/healthz")
+    async def healthz(self) -> dict[str, bool]:
+        return {"ok": True}
+
+    @post("/bots", status_code=_OK)
+    async def create_bot(
+        self, data: JSONBody[CreateBot], services: NamedDependency[Services]
+    ) -> SandboxBot:
+        bot = services.state.create_bot(
+            data.username.lstrip("@"), data.first_name or data.username, data.token
+        )
+        return SandboxBot(
+            id=bot.id, token=bot.token, username=bot.username, first_name=bot.first_name
+        )
+
+    @get("/bots")
+    async def list_bots(self, services: NamedDependency[Services]) -> list[BotInfo]:
+        return [views.bot_info(bot) for bot in services.state.bots_by_username.values()]
+
+    @get("/bots/{username:str}")
+    async def bot_info(
+        self, username: FromPath[str], services: NamedDependency[Services]
+    ) -> BotInfo:
+        return views.bot_info(services.state.bot_by_username(username))
+
+    @post("/bots/{username:str}/revoke", status_code=_OK)
+    async def revoke(self, username: FromPath[str], services: NamedDependency[Services]) -> BotInfo:
+        bot = services.state.bot_by_username(username)
+        bot.revoked = True
+        bot.updates_signal.notify()
+        return views.bot_info(bot)
+
+    @post("/bots/{username:str}/users/{user_id:int}/message", status_code=_OK)
+    async def user_message(
+        self,
+        username: FromPath[str],
+        user_id: FromPath[int],
+        data: JSONBody[UserMessage],
+        services: NamedDependency[Services],
+        actions: NamedDependency[UserActions],
+    ) -> DeliveryResult:
+        bot = services.state.bot_by_username(username)
+        profile = UserProfileIn(
+            first_name=data.first_name, username=data.username, language_code=data.language_code
+        )
+        return await actions.send_text(bot, user_id, data.text, profile)
+
+    @post("/bots/{username:str}/users/{user_id:int}/contact", status_code=_OK)
+    async def user_contact(
+        self,
+        username: FromPath[str],
+        user_id: FromPath[int],
+        data: JSONBody[UserContact],
+        services: NamedDependency[Services],
+        actions: NamedDependency[UserActions],
+    ) -> DeliveryResult:
+        bot = services.state.bot_by_username(username)
+        profile = UserProfileIn(first_name=data.first_name)
+        return await actions.share_contact(bot, user_id, data.phone_number, profile)
+
+    @post("/bots/{username:str}/users/{user_id:int}/callback", status_code=_OK)
+    async def user_callback(
+        self,
+        username: FromPath[str],
+        user_id: FromPath[int],
+        data: JSONBody[UserCallback],
+        services: NamedDependency[Services],
+        actions: NamedDependency[UserActions],
+    ) -> DeliveryResult:
+        bot = services.state.bot_by_username(username)
+        return await actions.press(bot, user_id, data.message_id, data.data, force=data.force)
+
+    @post("/bots/{username:str}/users/{user_id:int}/block", status_code=_OK)
+    async def block(
+        self,
+        username: FromPath[str],
+        user_id: FromPath[int],
+        services: NamedDependency[Services],
+        actions: NamedDependency[UserActions],
+    ) -> DeliveryResult:
+        return await actions.set_blocked(
+            services.state.bot_by_username(username), user_id, blocked=True
+        )
+
+    @post("/bots/{username:str}/users/{user_id:int}/unblock", status_code=_OK)
+    async def unblock(
+        self,
+        username: FromPath[str],
+        user_id: FromPath[int],
+        services: NamedDependency[Services],
+        actions: NamedDependency[UserActions],
+    ) -> DeliveryResult:
+        return await actions.set_blocked(
+            services.state.bot_by_username(username), user_id, blocked=False
+        )
+
+    @get("/bots/{username:str}/sent")
+    async def sent(
+        self,
+        username: FromPath[str],
+        services: NamedDependency[Services],
+        chat_id: FromQuery[int | None] = None,
+        after_seq: FromQuery[int] = 0,
+    ) -> list[SentItem]:
+        return views.sent_items(services.state.bot_by_username(username), chat_id, after_seq)
+
+    @get("/bots/{username:str}/chats/{chat_id:int}/messages")
+    async def chat(
+        self,
+        username: FromPath[str],
+        chat_id: FromPath[int],
+        services: NamedDependency[Services],
+        changed_since: FromQuery[int | None] = None,
+        timeout: Annotated[float, QueryParameter(le=_MAX_WAIT, ge=0)] = 25.0,
+    ) -> ChatView:
+        """The chat now; with ``changed_since`` it first waits for a newer chat version."""
+        bot = services.state.bot_by_username(username)
+        if changed_since is not None:
+            await views.wait_chat_change(bot, chat_id, changed_since, timeout)
+        return views.chat_view(bot, chat_id)
+
+    @get("/bots/{username:str}/chats/{chat_id:int}/wait")
+    async def wait(
+        self,
+        username: FromPath[str],
+        chat_id: FromPath[int],
+        services: NamedDependency[Services],
+        after_message_id: FromQuery[int] = 0,
+        after_version: FromQuery[int | None] = None,
+        timeout: Annotated[float, QueryParameter(le=_MAX_WAIT, ge=0)] = 10.0,
+    ) -> Response[list[ChatMessage] | dict[str, str]]:
+        bot = services.state.bot_by_username(username)
+        found = await views.wait_bot_messages(
+            bot, chat_id, after_message_id, after_version, timeout
+        )
+        if found is None:
+            return Response({"error": "no new bot message before the timeout"}, status_code=408)
+        return Response(found)
+
+    @get("/bots/{username:str}/callback_answers")
+    async def callback_answers(
+        self,
+        username: FromPath[str],
+        services: NamedDependency[Services],
+        chat_id: FromQuery[int | None] = None,
+    ) -> list[CallbackAnswerItem]:
+        return views.callback_answers(services.state.bot_by_username(username), chat_id)
+
+    @get("/files/{file_id:str}")
+    async def file(
+        self, file_id: FromPath[str], services: NamedDependency[Services]
+    ) -> Response[bytes]:
+        stored = services.state.files.get(file_id)
+        if stored is None:
+            raise ControlError(404, "no such file")
+        disposition = f"attachment; filename*=UTF-8''{quote(stored.file_name)}"
+        return Response(
+            stored.data, media_type=stored.mime_type, headers={"Content-Disposition": disposition}
+        )
+
+    @get("/stats")
+    async def stats(self, services: NamedDependency[Services]) -> SandboxStats:
+        return views.stats(services.state)
+
+    @post("/reset-stats", status_code=_OK)
+    async def reset_stats(self, services: NamedDependency[Services]) -> SandboxStats:
+        services.state.stats = Stats()
+        return views.stats(services.state)

@@ -1,0 +1,144 @@
+"""The emulator as one object: the store, the notifier and the operations routes call."""
+
+from __future__ import annotations
+
+import hmac
+
+from sandbox.yookassa.config import YooKassaSandboxConfig
+from sandbox.yookassa.errors import invalid_request
+from sandbox.yookassa.notifier import Notifier
+from sandbox.yookassa.objects import NotificationAttempt, Payment, PayResult, Refund
+from sandbox.yookassa.requests import (
+    CaptureIn,
+    CreatePaymentIn,
+    RefundIn,
+    check_payment,
+    decode,
+    fingerprint,
+    money,
+)
+from sandbox.yookassa.store import PaymentRecord, Store
+
+PAYMENT_EVENTS = frozenset({"payment.succeeded", "payment.waiting_for_capture", "payment.canceled"})
+REFUND_EVENT = "refund.succeeded"
+
+
+class YooKassaSandbox:
+    """All state of one emulator app; created by ``create_app`` and handed to the routes."""
+
+    def __init__(self, config: YooKassaSandboxConfig) -> None:
+        self.config = config
+        self.store = Store(config)
+        self.notifier = Notifier(config.notification_url, config.retry)
+
+    def authenticate(self, shop_id: str, secret_key: str) -> bool:
+        expected = self.config.shops.get(shop_id)
+        return expected is not None and secrets_equal(expected, secret_key)
+
+    # The YooKassa API (/v3), as one shop sees it.
+
+    def create_payment(self, shop_id: str, key: str, body: bytes) -> Payment:
+        canonical = fingerprint(body)
+        known = self.store.replayed(shop_id, "payments", key, canonical)
+        if known is not None:
+            return self.store.get(shop_id, known).payment
+        request = decode(body, CreatePaymentIn)
+        value = check_payment(request)
+        record = self.store.create(shop_id, request, value)
+        self.store.remember(shop_id, "payments", key, canonical, record.payment.id)
+        if record.payment.status != "pending":
+            self.notifier.send_later(_event_of(record.payment), record.payment)
+        return record.payment
+
+    def get_payment(self, shop_id: str, payment_id: str) -> Payment:
+        return self.store.get(shop_id, payment_id).payment
+
+    def capture(self, shop_id: str, payment_id: str, body: bytes) -> Payment:
+        record = self.store.get(shop_id, payment_id)
+        request = decode(body, CaptureIn)
+        value = money(request.amount, "amount") if request.amount is not None else None
+        was = record.payment.status
+        event = self.store.capture(record, value)
+        if record.payment.status != was:
+            self.notifier.send_later(event, record.payment)
+        return record.payment
+
+    def cancel(self, shop_id: str, payment_id: str) -> Payment:
+        record = self.store.get(shop_id, payment_id)
+        if record.payment.status == "pending":
+            raise invalid_request(
+                "Only a payment waiting_for_capture can be canceled by the shop", "payment_id"
+            )
+        was = record.payment.status
+        event = self.store.cancel(record, "merchant", "canceled_by_merchant")
+        if record.payment.status != was:
+            self.notifier.send_later(event, record.payment)
+        return record.payment
+
+    def create_refund(self, shop_id: str, key: str, body: bytes) -> Refund:
+        canonical = fingerprint(body)
+        known = self.store.replayed(shop_id, "refunds", key, canonical)
+        if known is not None:
+            return self.store.get_refund(shop_id, known)
+        request = decode(body, RefundIn)
+        value = money(request.amount, "amount")
+        record = self.store.get(shop_id, request.payment_id)
+        refund = self.store.refund(record, value, request.description)
+        self.store.remember(shop_id, "refunds", key, canonical, refund.id)
+        self.notifier.send_later(REFUND_EVENT, refund)
+        return refund
+
+    def get_refund(self, shop_id: str, refund_id: str) -> Refund:
+        return self.store.get_refund(shop_id, refund_id)
+
+    # The buyer (checkout page) and the control API (/sandbox).
+
+    async def pay(self, payment_id: str) -> PayResult:
+        record = self.store.get(None, payment_id)
+        event = self.store.authorize(record)
+        status = await self.notifier.send(event, record.payment)
+        return PayResult(payment=record.payment, notification_status=status)
+
+    async def decline(self, payment_id: str, reason: str | None = None) -> PayResult:
+        record = self.store.get(None, payment_id)
+        if record.payment.status == "canceled":
+            raise invalid_request("Payment is already canceled", "payment_id")
+        event = self.store.cancel(record, "yoo_money", reason or "expired_on_confirmation")
+        status = await self.notifier.send(event, record.payment)
+        return PayResult(payment=record.payment, notification_status=status)
+
+    async def renotify(self, payment_id: str, event: str | None) -> PayResult:
+        """Send a notification about the payment's current state again (a duplicate)."""
+        record = self.store.get(None, payment_id)
+        event = event or _event_of(record.payment)
+        if event == REFUND_EVENT:
+            status = await self.notifier.send(event, self._last_refund(record))
+        elif event in PAYMENT_EVENTS:
+            status = await self.notifier.send(event, record.payment)
+        else:
+            raise invalid_request(f"Unknown event {event!r}", "event")
+        return PayResult(payment=record.payment, notification_status=status)
+
+    def _last_refund(self, record: PaymentRecord) -> Refund:
+        if not record.refund_ids:
+            raise invalid_request("The payment has no refunds", "event")
+        return self.store.refunds[record.refund_ids[-1]][1]
+
+    def payments(self) -> list[Payment]:
+        return [record.payment for record in self.store.payments.values()]
+
+    def notifications(self) -> list[NotificationAttempt]:
+        return list(self.notifier.attempts)
+
+    def checkout_target(self, payment_id: str) -> PaymentRecord:
+        return self.store.get(None, payment_id)
+
+
+def _event_of(payment: Payment) -> str:
+    if payment.status == "pending":
+        raise invalid_request("A pending payment has no notification event", "event")
+    return f"payment.{payment.status}"
+
+
+def secrets_equal(expected: str, given: str) -> bool:
+    return hmac.compare_digest(expected.encode(), given.encode())

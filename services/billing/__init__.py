@@ -1,0 +1,1 @@
+"""Billing: the sales bot, plans, YooKassa payments and the payment ledger."""

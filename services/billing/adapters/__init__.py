@@ -1,0 +1,1 @@
+"""Billing adapters: Postgres, Bot API, YooKassa."""

@@ -1,0 +1,165 @@
+"""Billing's own tables in Postgres: signups, payments it created, the ledger of confirmations."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from services.billing.ports import PaymentRecord, SignupRecord
+
+_PAYMENT = (
+    "payment_id, idempotence_key, signup_id, tenant_id, purpose, plan_code, period_days,"
+    " amount_kopecks, currency, buyer_chat_id, status, confirmation_url, created_at"
+)
+_SIGNUP = (
+    "signup_id, buyer_chat_id, business_name, city, timezone, owner_chat_id, bot_id,"
+    " bot_username, bot_token_sealed, receipt_email, tenant_id, status"
+)
+
+
+class PgLedger:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def get_payment(self, payment_id: str) -> PaymentRecord | None:
+        row = await self._pool.fetchrow(
+            f"SELECT {_PAYMENT} FROM billing.payments WHERE payment_id = $1", payment_id
+        )
+        return PaymentRecord(**dict(row)) if row else None
+
+    async def open_payment(
+        self, *, signup_id: str | None, tenant_id: str | None, plan_code: str
+    ) -> PaymentRecord | None:
+        row = await self._pool.fetchrow(
+            f"SELECT {_PAYMENT} FROM billing.payments"
+            " WHERE signup_id IS NOT DISTINCT FROM $1 AND tenant_id IS NOT DISTINCT FROM $2"
+            " AND plan_code = $3 AND status = 'pending' ORDER BY created_at DESC LIMIT 1",
+            signup_id,
+            tenant_id,
+            plan_code,
+        )
+        return PaymentRecord(**dict(row)) if row else None
+
+    async def count_attempts(
+        self, *, signup_id: str | None, tenant_id: str | None, plan_code: str
+    ) -> int:
+        count = await self._pool.fetchval(
+            "SELECT count(*) FROM billing.payments"
+            " WHERE signup_id IS NOT DISTINCT FROM $1 AND tenant_id IS NOT DISTINCT FROM $2"
+            " AND plan_code = $3 AND status <> 'pending'",
+            signup_id,
+            tenant_id,
+            plan_code,
+        )
+        return int(count or 0)
+
+    async def insert_payment(self, record: PaymentRecord) -> PaymentRecord:
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                f"INSERT INTO billing.payments ({_PAYMENT}) VALUES"
+                " ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
+                " ON CONFLICT (payment_id) DO NOTHING",
+                record.payment_id,
+                record.idempotence_key,
+                record.signup_id,
+                record.tenant_id,
+                record.purpose,
+                record.plan_code,
+                record.period_days,
+                record.amount_kopecks,
+                record.currency,
+                record.buyer_chat_id,
+                record.status,
+                record.confirmation_url,
+                record.created_at,
+            )
+            if record.signup_id:
+                await conn.execute(
+                    "UPDATE billing.signups SET status = 'awaiting_payment', updated_at = now()"
+                    " WHERE signup_id = $1 AND status = 'draft'",
+                    record.signup_id,
+                )
+            row = await conn.fetchrow(
+                f"SELECT {_PAYMENT} FROM billing.payments WHERE payment_id = $1", record.payment_id
+            )
+        assert row is not None
+        return PaymentRecord(**dict(row))
+
+    async def record_event(
+        self,
+        *,
+        payment_id: str,
+        event: str,
+        object_id: str,
+        amount_kopecks: int,
+        currency: str,
+        new_status: str,
+        payment_method_id: str | None,
+    ) -> bool:
+        """Record once (unique by payment, event and object); True if this call recorded it."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            inserted = await conn.fetchval(
+                "INSERT INTO billing.ledger (payment_id, event, amount_kopecks, currency, object_id)"
+                " VALUES ($1, $2, $3, $4, $5)"
+                " ON CONFLICT (payment_id, event, object_id) DO NOTHING RETURNING id",
+                payment_id,
+                event,
+                amount_kopecks,
+                currency,
+                object_id,
+            )
+            if inserted is None:
+                return False
+            payment = await conn.fetchrow(
+                "UPDATE billing.payments SET status = $2, updated_at = now(),"
+                " payment_method_id = coalesce($3, payment_method_id)"
+                " WHERE payment_id = $1 RETURNING signup_id, tenant_id, plan_code",
+                payment_id,
+                new_status,
+                payment_method_id,
+            )
+            if payment is not None and new_status == "succeeded" and payment["signup_id"]:
+                await conn.execute(
+                    "UPDATE billing.signups SET status = 'paid', updated_at = now()"
+                    " WHERE signup_id = $1",
+                    payment["signup_id"],
+                )
+            if payment is not None and payment_method_id and payment["tenant_id"]:
+                await conn.execute(
+                    "INSERT INTO billing.saved_methods (tenant_id, payment_method_id, plan_code)"
+                    " VALUES ($1, $2, $3) ON CONFLICT (tenant_id) DO UPDATE"
+                    " SET payment_method_id = excluded.payment_method_id,"
+                    " plan_code = excluded.plan_code, saved_at = now()",
+                    payment["tenant_id"],
+                    payment_method_id,
+                    payment["plan_code"],
+                )
+            return True
+
+    async def get_signup(self, signup_id: str) -> SignupRecord | None:
+        row = await self._pool.fetchrow(
+            f"SELECT {_SIGNUP} FROM billing.signups WHERE signup_id = $1", signup_id
+        )
+        return SignupRecord(**dict(row)) if row else None
+
+    async def save_signup(self, signup: SignupRecord) -> None:
+        await self._pool.execute(
+            f"INSERT INTO billing.signups ({_SIGNUP}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
+            " ON CONFLICT (signup_id) DO UPDATE SET business_name = excluded.business_name,"
+            " city = excluded.city, timezone = excluded.timezone,"
+            " owner_chat_id = excluded.owner_chat_id, bot_id = excluded.bot_id,"
+            " bot_username = excluded.bot_username, bot_token_sealed = excluded.bot_token_sealed,"
+            " receipt_email = excluded.receipt_email, tenant_id = excluded.tenant_id,"
+            " updated_at = now()",
+            signup.signup_id,
+            signup.buyer_chat_id,
+            signup.business_name,
+            signup.city,
+            signup.timezone,
+            signup.owner_chat_id,
+            signup.bot_id,
+            signup.bot_username,
+            signup.bot_token_sealed,
+            signup.receipt_email,
+            signup.tenant_id,
+            signup.status,
+        )

@@ -1,0 +1,41 @@
+"""`POST /webhooks/yookassa`: 200 only once recorded; 403 for a forgery; 503 to be retried."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Request, Response, Router, post
+from litestar.exceptions import HTTPException
+
+from services.billing.adapters.yookassa_api import YooKassaUnavailable
+from services.billing.use_cases import ForgedNotification, RecordNotification
+from shared.errors import TransientError
+from shared.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+MAX_NOTIFICATION_BYTES = 256 * 1024
+
+
+def yookassa_router(record: RecordNotification, metrics: Metrics) -> Router:
+    @post("/webhooks/yookassa", status_code=200, request_max_body_size=MAX_NOTIFICATION_BYTES)
+    async def yookassa_webhook(request: Request[None, None, None]) -> Response[dict[str, str]]:
+        body = await request.body()
+        peer = request.client.host if request.client else ""
+        try:
+            outcome = await record(
+                peer=peer, forwarded_for=request.headers.get("x-forwarded-for"), body=body
+            )
+        except ForgedNotification as error:
+            log.warning("%s (payment %s)", error, error.payment_id or "-")
+            metrics.http_requests.labels("yookassa", "403").inc()
+            raise HTTPException(status_code=403, detail="forbidden") from None
+        except (TransientError, YooKassaUnavailable) as error:
+            log.warning("notification not recorded, YooKassa will retry: %s", error)
+            metrics.http_requests.labels("yookassa", "503").inc()
+            raise HTTPException(status_code=503, detail="try again") from None
+        metrics.http_requests.labels("yookassa", "200").inc()
+        metrics.events.labels(f"notification_{outcome}").inc()
+        return Response({"status": outcome}, status_code=200)
+
+    return Router(path="/", route_handlers=[yookassa_webhook])

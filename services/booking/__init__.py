@@ -1,0 +1,1 @@
+"""The booking service: the tenant bots' conversations and each tenant's schedule."""

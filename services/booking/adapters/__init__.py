@@ -1,0 +1,1 @@
+"""Adapters of the booking service: Postgres repositories and other outside systems."""

@@ -1,0 +1,43 @@
+"""Booking's settings, read once at start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.settings import (
+    Env,
+    HttpSettings,
+    LogSettings,
+    NatsSettings,
+    PlatformSecrets,
+    PostgresSettings,
+    RedisSettings,
+    TelegramSettings,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BookingSettings:
+    nats: NatsSettings
+    http: HttpSettings
+    postgres: PostgresSettings
+    redis: RedisSettings
+    telegram: TelegramSettings
+    secrets: PlatformSecrets
+    logs: LogSettings
+    controllable_clock: bool
+    max_concurrency: int
+
+    @classmethod
+    def load(cls, env: Env) -> BookingSettings:
+        return cls(
+            nats=NatsSettings.load(env),
+            http=HttpSettings.load(env, default_port=8091),
+            postgres=PostgresSettings.load(env),
+            redis=RedisSettings.load(env),
+            telegram=TelegramSettings.load(env),
+            secrets=PlatformSecrets.load(env),
+            logs=LogSettings.load(env),
+            controllable_clock=env.str("CLOCK", "system") == "controllable",
+            max_concurrency=env.int("BOOKING_CONCURRENCY", 32, minimum=1),
+        )

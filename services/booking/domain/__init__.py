@@ -1,0 +1,1 @@
+"""The booking domain: schedule inputs, the availability engine and its errors (pure, no I/O)."""

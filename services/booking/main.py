@@ -1,0 +1,68 @@
+"""Booking's app factory: the tenant-updates consumer and its dispatcher, health and metrics."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from litestar import Litestar
+
+from services.booking.bot import build_dispatcher
+from services.booking.config import BookingSettings
+from services.booking.context import BookingDeps
+from services.booking.subscribers import SERVICE, updates_router
+from shared.bus import RetryPolicy, tenants_bucket
+from shared.crypto import Sealer
+from shared.http import ops_router
+from shared.i18n import Catalog
+from shared.metrics import Metrics
+from shared.runtime import open_runtime
+from shared.telegram import Bots, make_session
+from shared.tenants import TenantDirectory
+
+LOCALES = Path(__file__).parent / "locales"
+
+
+def create_app(settings: BookingSettings) -> Litestar:
+    metrics = Metrics(SERVICE)
+    sealer = Sealer(settings.secrets.key)
+    texts = Catalog.load(LOCALES)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with open_runtime(
+            SERVICE,
+            nats=settings.nats,
+            postgres=settings.postgres,
+            redis=settings.redis,
+            controllable_clock=settings.controllable_clock,
+        ) as runtime:
+            deps = BookingDeps(
+                pool=runtime.require_pool(),
+                publisher=runtime.publisher,
+                clock=runtime.clock,
+                texts=texts,
+            )
+            bots = Bots(make_session(settings.telegram))
+            runtime.broker.include_router(
+                updates_router(
+                    dispatcher=build_dispatcher(runtime.require_redis()),
+                    deps=deps,
+                    directory=TenantDirectory(await tenants_bucket(runtime.js)),
+                    bots=bots,
+                    sealer=sealer,
+                    publisher=runtime.publisher,
+                    metrics=metrics,
+                    policy=RetryPolicy(max_deliver=4, backoff_seconds=(0.5, 2.0, 5.0)),
+                    max_workers=settings.max_concurrency,
+                )
+            )
+            app.register(ops_router(metrics=metrics, checks=runtime.readiness()))
+            await runtime.broker.start()
+            try:
+                yield
+            finally:
+                await bots.close()
+
+    return Litestar(route_handlers=[], lifespan=[lifespan])

@@ -1,0 +1,72 @@
+"""Booking's bus edge: every tenant bot's updates, fed to the shared dispatcher with the tenant."""
+
+from __future__ import annotations
+
+import logging
+
+import msgspec
+from aiogram import Dispatcher
+from faststream.nats import NatsMessage, NatsRouter
+
+from services.booking.context import BookingDeps, TenantContext
+from shared.bus import Consumer, Publisher, RetryPolicy, subscriber_options
+from shared.crypto import Sealer
+from shared.errors import PoisonMessage
+from shared.metrics import Metrics
+from shared.redis_keys import current_tenant
+from shared.subjects import BOOKING_UPDATES
+from shared.telegram import Bots
+from shared.tenants import TenantDirectory
+
+SERVICE = "booking"
+log = logging.getLogger(__name__)
+
+
+def _tenant_of(subject: str) -> str:
+    return subject.rsplit(".", 1)[-1]
+
+
+def updates_router(
+    *,
+    dispatcher: Dispatcher,
+    deps: BookingDeps,
+    directory: TenantDirectory,
+    bots: Bots,
+    sealer: Sealer,
+    publisher: Publisher,
+    metrics: Metrics,
+    policy: RetryPolicy,
+    max_workers: int,
+) -> NatsRouter:
+    router = NatsRouter()
+    consumer = Consumer(
+        service=SERVICE, name="updates", publisher=publisher, metrics=metrics, policy=policy
+    )
+    options = subscriber_options(BOOKING_UPDATES, policy, batch_size=max_workers)
+
+    @router.subscriber(BOOKING_UPDATES.subject, max_workers=max_workers, **options)
+    async def on_tenant_update(msg: NatsMessage) -> None:
+        tenant_id = _tenant_of(msg.raw_message.subject)
+
+        async def work() -> None:
+            config = await directory.get(tenant_id)
+            if config is None or config.status == "deleted":
+                log.info("dropping an update for unknown tenant %s", tenant_id)
+                return
+            try:
+                update = msgspec.json.decode(msg.body)
+            except msgspec.DecodeError as error:
+                raise PoisonMessage(f"update is not JSON: {error}") from None
+            if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+                raise PoisonMessage("update has no update_id")
+            bot = bots.get(sealer.unseal(config.bot_token_sealed))
+            context = TenantContext(tenant_id=tenant_id, config=config, update_id=update["update_id"])
+            token = current_tenant.set(tenant_id)
+            try:
+                await dispatcher.feed_raw_update(bot, update, tenant=context, deps=deps)
+            finally:
+                current_tenant.reset(token)
+
+        await consumer.run(msg, work, tenant=tenant_id)
+
+    return router

@@ -1,0 +1,1 @@
+"""Adapters of the gateway: NATS publishing, the bot registry, long polling."""

@@ -1,0 +1,45 @@
+"""The webhook door: `POST /tg/{bot_key}`; errors become the statuses Telegram understands."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Request, Response, Router, post
+from litestar.exceptions import HTTPException
+
+from services.gateway.use_cases import AcceptUpdate, BadUpdate
+from shared.errors import Forbidden, TenantUnknown, TransientError
+from shared.logs import log_context
+from shared.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "x-telegram-bot-api-secret-token"
+
+
+def webhook_router(accept: AcceptUpdate, metrics: Metrics, *, max_body_bytes: int) -> Router:
+    @post("/tg/{bot_key:str}", status_code=200, request_max_body_size=max_body_bytes)
+    async def telegram_webhook(bot_key: str, request: Request[None, None, None]) -> Response[bytes]:
+        payload = await request.body()
+        with log_context(tenant=bot_key):
+            try:
+                update_id = await accept(bot_key, request.headers.get(SECRET_HEADER), payload)
+            except Forbidden:
+                status = 401
+            except TenantUnknown:
+                status = 404
+            except BadUpdate as error:
+                log.info("refused a body that is not an update: %s", error)
+                status = 400
+            except TransientError as error:
+                log.warning("update not stored, Telegram will retry: %s", error)
+                status = 503
+            else:
+                log.debug("update %d accepted", update_id)
+                status = 200
+        metrics.http_requests.labels("tg_webhook", str(status)).inc()
+        if status != 200:
+            raise HTTPException(status_code=status)
+        return Response(b"", status_code=200)
+
+    return Router(path="/", route_handlers=[telegram_webhook])

@@ -1,0 +1,1 @@
+"""notifier: every message the platform sends on its own, delivered flood-safely."""

@@ -1,0 +1,236 @@
+"""The `notifier.deliveries` table: idempotent inserts on the event side, leased claims on the
+dispatcher side. Leases use database time (`clock_timestamp()`); `due_at` uses the service clock."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from services.notifier.ports import PLATFORM, SCHEDULE_KINDS, Claimed, NewDelivery, Via
+from shared.db import service_tx
+
+_INSERT = """
+INSERT INTO notifier.deliveries
+    (dedup_key, tenant_id, via, chat_id, kind, text, reply_markup, due_at, ref)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[],
+                     $7::jsonb[], $8::timestamptz[], $9::text[])
+ON CONFLICT (dedup_key) DO NOTHING
+"""
+
+_CANCEL_SCHEDULE = """
+UPDATE notifier.deliveries
+SET status = 'cancelled', last_error = 'replaced or cancelled with the booking'
+WHERE tenant_id = $1 AND ref = $2 AND kind = ANY($3::text[]) AND status = 'pending'
+  AND NOT (dedup_key = ANY($4::text[]))
+"""
+
+_CLAIM = """
+WITH due AS (
+    SELECT id FROM notifier.deliveries
+    WHERE status = 'pending' AND due_at <= $1
+    ORDER BY due_at, id
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE notifier.deliveries AS d
+SET status = 'sending',
+    lease_until = clock_timestamp() + make_interval(secs => $3),
+    lease_token = $4
+FROM due
+WHERE d.id = due.id
+RETURNING d.id, d.tenant_id, d.via, d.chat_id, d.kind, d.text, d.reply_markup, d.attempts,
+    EXISTS (
+        SELECT 1 FROM notifier.blocked_chats AS b
+        WHERE b.tenant_id = CASE WHEN d.via = 'sales' THEN $5 ELSE d.tenant_id END
+          AND b.via = d.via AND b.chat_id = d.chat_id
+    ) AS chat_blocked
+"""
+
+# Every outcome is conditional on still holding the lease (same token, still 'sending').
+_HELD = "WHERE id = $1 AND lease_token = $2 AND status = 'sending'"
+
+
+def blocked_scope(tenant_id: str, via: Via) -> str:
+    """Whose block list a chat goes on: the tenant's bot, or the one sales bot for everyone."""
+    return PLATFORM if via == "sales" else tenant_id
+
+
+class PgDeliveries:
+    """Implements both `DeliveryStore` and `DeliveryQueue`."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    # --- the event side
+
+    async def add(self, rows: Sequence[NewDelivery]) -> int:
+        async with service_tx(self._pool) as conn:
+            return await self._insert(conn, rows)
+
+    async def add_schedule(
+        self, tenant_id: str, ref: str, rows: Sequence[NewDelivery], *, replace: bool
+    ) -> int:
+        async with service_tx(self._pool) as conn:
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtext($1))", f"notifier:{tenant_id}:{ref}"
+            )
+            if replace:
+                await conn.execute(
+                    _CANCEL_SCHEDULE,
+                    tenant_id,
+                    ref,
+                    list(SCHEDULE_KINDS),
+                    [r.dedup_key for r in rows],
+                )
+            else:
+                exists = await conn.fetchval(
+                    "SELECT EXISTS (SELECT 1 FROM notifier.deliveries "
+                    "WHERE tenant_id = $1 AND ref = $2 AND kind = ANY($3::text[]))",
+                    tenant_id,
+                    ref,
+                    list(SCHEDULE_KINDS),
+                )
+                if exists:
+                    return 0
+            return await self._insert(conn, rows)
+
+    async def cancel_schedule(self, tenant_id: str, ref: str) -> int:
+        async with service_tx(self._pool) as conn:
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtext($1))", f"notifier:{tenant_id}:{ref}"
+            )
+            result = await conn.execute(_CANCEL_SCHEDULE, tenant_id, ref, list(SCHEDULE_KINDS), [])
+        return int(result.split()[-1])
+
+    async def unblock(self, tenant_id: str, via: Via, chat_id: int) -> None:
+        await self._pool.execute(
+            "DELETE FROM notifier.blocked_chats WHERE tenant_id = $1 AND via = $2 AND chat_id = $3",
+            blocked_scope(tenant_id, via),
+            via,
+            chat_id,
+        )
+
+    @staticmethod
+    async def _insert(conn: asyncpg.Connection, rows: Sequence[NewDelivery]) -> int:
+        if not rows:
+            return 0
+        result = await conn.execute(
+            _INSERT,
+            [r.dedup_key for r in rows],
+            [r.tenant_id for r in rows],
+            [r.via for r in rows],
+            [r.chat_id for r in rows],
+            [r.kind for r in rows],
+            [r.text for r in rows],
+            [json.dumps(r.reply_markup) if r.reply_markup else None for r in rows],
+            [r.due_at for r in rows],
+            [r.ref for r in rows],
+        )
+        return int(result.split()[-1])
+
+    # --- the dispatcher side
+
+    async def release_expired(self) -> int:
+        result = await self._pool.execute(
+            "UPDATE notifier.deliveries SET status = 'pending', lease_until = NULL, "
+            "lease_token = NULL WHERE status = 'sending' AND lease_until < clock_timestamp()"
+        )
+        return int(result.split()[-1])
+
+    async def claim(self, now: datetime, limit: int, lease_seconds: float) -> list[Claimed]:
+        token = uuid.uuid4()
+        records = await self._pool.fetch(_CLAIM, now, limit, lease_seconds, token, PLATFORM)
+        return [_claimed(record, str(token)) for record in records]
+
+    async def next_due(self) -> datetime | None:
+        value: datetime | None = await self._pool.fetchval(
+            "SELECT min(due_at) FROM notifier.deliveries WHERE status = 'pending'"
+        )
+        return value
+
+    async def postpone(self, row: Claimed, due_at: datetime) -> None:
+        await self._pool.execute(
+            "UPDATE notifier.deliveries SET status = 'pending', due_at = $3, lease_until = NULL, "
+            f"lease_token = NULL {_HELD}",
+            row.id,
+            uuid.UUID(row.lease_token),
+            due_at,
+        )
+
+    async def mark_sent(self, row: Claimed, message_id: int, at: datetime) -> None:
+        await self._pool.execute(
+            "UPDATE notifier.deliveries SET status = 'sent', sent_at = $3, message_id = $4, "
+            f"attempts = attempts + 1, lease_until = NULL, last_error = NULL {_HELD}",
+            row.id,
+            uuid.UUID(row.lease_token),
+            at,
+            message_id,
+        )
+
+    async def mark_blocked(self, row: Claimed, detail: str) -> None:
+        async with service_tx(self._pool) as conn:
+            await conn.execute(
+                "UPDATE notifier.deliveries SET status = 'blocked', last_error = $3, "
+                "attempts = attempts + CASE WHEN $4 THEN 0 ELSE 1 END, lease_until = NULL "
+                f"{_HELD}",
+                row.id,
+                uuid.UUID(row.lease_token),
+                detail[:1000],
+                row.chat_blocked,
+            )
+            await conn.execute(
+                "INSERT INTO notifier.blocked_chats (tenant_id, via, chat_id, detail) "
+                "VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, via, chat_id) DO NOTHING",
+                blocked_scope(row.tenant_id, row.via),
+                row.via,
+                row.chat_id,
+                detail[:500],
+            )
+
+    async def retry_later(self, row: Claimed, due_at: datetime, error: str) -> None:
+        await self._pool.execute(
+            "UPDATE notifier.deliveries SET status = 'pending', due_at = $3, last_error = $4, "
+            f"attempts = attempts + 1, lease_until = NULL, lease_token = NULL {_HELD}",
+            row.id,
+            uuid.UUID(row.lease_token),
+            due_at,
+            error[:1000],
+        )
+
+    async def mark_failed(self, row: Claimed, error: str) -> None:
+        await self._finish(row, "failed", error, count_attempt=True)
+
+    async def mark_cancelled(self, row: Claimed, reason: str) -> None:
+        await self._finish(row, "cancelled", reason, count_attempt=False)
+
+    async def _finish(self, row: Claimed, status: str, error: str, *, count_attempt: bool) -> None:
+        await self._pool.execute(
+            "UPDATE notifier.deliveries SET status = $3, last_error = $4, lease_until = NULL, "
+            f"attempts = attempts + $5 {_HELD}",
+            row.id,
+            uuid.UUID(row.lease_token),
+            status,
+            error[:1000],
+            1 if count_attempt else 0,
+        )
+
+
+def _claimed(record: asyncpg.Record, token: str) -> Claimed:
+    markup: Any = record["reply_markup"]
+    return Claimed(
+        id=record["id"],
+        tenant_id=record["tenant_id"],
+        via=record["via"],
+        chat_id=record["chat_id"],
+        kind=record["kind"],
+        text=record["text"],
+        reply_markup=json.loads(markup) if markup else None,
+        attempts=record["attempts"],
+        lease_token=token,
+        chat_blocked=record["chat_blocked"],
+    )

@@ -1,0 +1,116 @@
+"""The notifier's app factory: consumers, the dispatcher, health and metrics."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+from litestar import Litestar
+
+from services.notifier.adapters.deliveries_pg import PgDeliveries
+from services.notifier.adapters.rate_limit_redis import RedisRateLimiter
+from services.notifier.adapters.telegram_sender import DirectoryProfiles, TelegramSender
+from services.notifier.config import NotifierSettings
+from services.notifier.subscribers import SERVICE, notifier_router
+from services.notifier.use_cases import (
+    BookingNotes,
+    Dispatcher,
+    DispatchPolicy,
+    TenantNotes,
+    Texts,
+)
+from services.notifier.use_cases.texts import LOCALES
+from shared.bus import RetryPolicy, tenants_bucket
+from shared.crypto import Sealer
+from shared.http import ops_router
+from shared.metrics import Metrics
+from shared.migrate import load_migrations, migrate_schema
+from shared.runtime import open_runtime
+from shared.telegram import Bots, make_session
+from shared.tenants import TenantDirectory
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def dispatch_policy(settings: NotifierSettings) -> DispatchPolicy:
+    d = settings.dispatch
+    return DispatchPolicy(
+        per_bot_rate=d.per_bot_rate,
+        per_chat_rate=d.per_chat_rate,
+        poll_seconds=d.poll_seconds,
+        max_attempts=d.max_attempts,
+        batch_size=d.batch_size,
+        concurrency=d.concurrency,
+        lease_seconds=d.lease_seconds,
+        backoff_base_seconds=d.backoff_base_seconds,
+        backoff_max_seconds=d.backoff_max_seconds,
+    )
+
+
+def create_app(settings: NotifierSettings) -> Litestar:
+    metrics = Metrics(SERVICE)
+    sealer = Sealer(settings.secrets.key)
+    texts = Texts.load(LOCALES)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with open_runtime(
+            SERVICE,
+            nats=settings.nats,
+            postgres=settings.postgres,
+            redis=settings.redis,
+            controllable_clock=settings.controllable_clock,
+        ) as runtime:
+            pool = runtime.require_pool()
+            await migrate_schema(pool, "notifier", load_migrations(MIGRATIONS))
+            directory = TenantDirectory(await tenants_bucket(runtime.js))
+            deliveries = PgDeliveries(pool)
+            bots = Bots(make_session(settings.telegram))
+            dispatcher = Dispatcher(
+                queue=deliveries,
+                limiter=RedisRateLimiter(
+                    runtime.require_redis(),
+                    per_bot_rate=settings.dispatch.per_bot_rate,
+                    per_chat_rate=settings.dispatch.per_chat_rate,
+                    margin=settings.dispatch.rate_margin,
+                ),
+                sender=TelegramSender(
+                    bots=bots,
+                    directory=directory,
+                    sealer=sealer,
+                    sales_token=settings.sales_bot_token,
+                ),
+                events=runtime.publisher,
+                clock=runtime.clock,
+                policy=dispatch_policy(settings),
+            )
+            tenant_notes = TenantNotes(
+                store=deliveries,
+                profiles=DirectoryProfiles(directory),
+                texts=texts,
+                clock=runtime.clock,
+                wake=dispatcher.wake,
+            )
+            booking_notes = BookingNotes(
+                store=deliveries,
+                texts=texts,
+                clock=runtime.clock,
+                review_delay=timedelta(minutes=settings.review_delay_minutes),
+                wake=dispatcher.wake,
+            )
+            runtime.broker.include_router(
+                notifier_router(
+                    tenant_notes, booking_notes, runtime.publisher, metrics, RetryPolicy()
+                )
+            )
+            app.register(ops_router(metrics=metrics, checks=runtime.readiness()))
+            await runtime.broker.start()
+            runtime.background(dispatcher.run(), "dispatcher")
+            try:
+                yield
+            finally:
+                await bots.close()
+
+    return Litestar(route_handlers=[], lifespan=[lifespan])

@@ -1,0 +1,163 @@
+"""What the notifier's logic needs: the delivery store and queue, a rate limiter, a sender, the bus.
+
+The logic speaks in these types only; `adapters/` implements them over Postgres, Redis, aiogram
+and NATS, and the unit tests over dicts and lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+import msgspec
+
+Via = Literal["tenant", "sales"]  # the tenant's own bot, or the platform's sales bot
+PLATFORM = "platform"  # `tenant_id` of a note that belongs to no tenant (a failed first payment)
+SCHEDULE_KINDS = ("reminder", "review")  # a booking's rows that move and die with it
+
+Markup = dict[str, Any]  # a Bot API `InlineKeyboardMarkup` as JSON
+
+
+@dataclass(frozen=True, slots=True)
+class NewDelivery:
+    """One message to send once, at `due_at` (service clock); `dedup_key` makes it idempotent."""
+
+    dedup_key: str
+    tenant_id: str
+    via: Via
+    chat_id: int
+    kind: str
+    text: str
+    due_at: datetime
+    reply_markup: Markup | None = None
+    ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A due row this replica holds under a lease while it tries to send it."""
+
+    id: int
+    tenant_id: str
+    via: Via
+    chat_id: int
+    kind: str
+    text: str
+    reply_markup: Markup | None
+    attempts: int  # send attempts before this one
+    lease_token: str
+    chat_blocked: bool = False  # the chat blocked this bot earlier: do not even try
+
+
+@dataclass(frozen=True, slots=True)
+class TenantProfile:
+    timezone: str
+    locale: str
+
+
+class DeliveryStore(Protocol):
+    """The event side: rows go in idempotently (ON CONFLICT (dedup_key) DO NOTHING)."""
+
+    async def add(self, rows: Sequence[NewDelivery]) -> int: ...
+
+    async def add_schedule(
+        self, tenant_id: str, ref: str, rows: Sequence[NewDelivery], *, replace: bool
+    ) -> int:
+        """Insert a booking's reminders/review.
+
+        `replace=False`: only if the booking has no schedule rows yet (a late redelivery of
+        `booking.created` after a reschedule or cancel adds nothing). `replace=True`: cancel the
+        pending schedule rows not among `rows`, then insert `rows`.
+        """
+        ...
+
+    async def cancel_schedule(self, tenant_id: str, ref: str) -> int: ...
+
+    async def unblock(self, tenant_id: str, via: Via, chat_id: int) -> None: ...
+
+
+class DeliveryQueue(Protocol):
+    """The dispatcher side: claim due rows under a lease, record each outcome once."""
+
+    async def release_expired(self) -> int: ...
+
+    async def claim(self, now: datetime, limit: int, lease_seconds: float) -> list[Claimed]: ...
+
+    async def next_due(self) -> datetime | None: ...
+
+    async def postpone(self, row: Claimed, due_at: datetime) -> None: ...
+
+    async def mark_sent(self, row: Claimed, message_id: int, at: datetime) -> None: ...
+
+    async def mark_blocked(self, row: Claimed, detail: str) -> None: ...
+
+    async def retry_later(self, row: Claimed, due_at: datetime, error: str) -> None: ...
+
+    async def mark_failed(self, row: Claimed, error: str) -> None: ...
+
+    async def mark_cancelled(self, row: Claimed, reason: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """The limiter's answer: `wait == 0` means go (and `ticket` names the slot taken)."""
+
+    wait: float
+    ticket: str = ""
+
+
+class RateLimiter(Protocol):
+    async def acquire(self, tenant_id: str, via: Via, chat_id: int) -> Grant: ...
+
+    async def settle(self, tenant_id: str, via: Via, chat_id: int, ticket: str) -> None: ...
+
+    async def pause(self, tenant_id: str, via: Via, seconds: float) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    message_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RetryAfter:
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Blocked:
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Transient:
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Inactive:
+    """The tenant's bot is suspended or deleted: its messages are dropped, not retried."""
+
+    detail: str
+
+
+SendResult = Sent | RetryAfter | Blocked | Transient | Rejected | Inactive
+
+
+class Sender(Protocol):
+    async def send(self, row: Claimed) -> SendResult: ...
+
+
+class TenantProfiles(Protocol):
+    async def get(self, tenant_id: str) -> TenantProfile | None: ...
+
+
+class Events(Protocol):
+    async def publish(self, subject: str, event: msgspec.Struct, *, msg_id: str) -> None: ...

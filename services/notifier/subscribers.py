@@ -1,0 +1,118 @@
+"""The notifier's bus edge: tenant, booking and payment events in; each calls one use case.
+
+`tenant.>` and `booking.>` carry several kinds of event: the subject's second token names it.
+A kind the notifier does not know (or has nothing to say about) is acknowledged and skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from faststream.nats import NatsMessage, NatsRouter
+
+from services.notifier.use_cases import BookingNotes, TenantNotes
+from shared.bus import MSG_ID_HEADER, Consumer, Publisher, RetryPolicy, subscriber_options
+from shared.messages import (
+    BookingCancelled,
+    BookingCreated,
+    BookingRescheduled,
+    PaymentCanceled,
+    TenantExpiring,
+    TenantProvisioned,
+    TenantRenewed,
+    TenantResumed,
+    TenantSuspended,
+    decode,
+)
+from shared.metrics import Metrics
+from shared.subjects import NOTIFIER_BOOKINGS, NOTIFIER_PAYMENT_CANCELED, NOTIFIER_TENANTS
+
+SERVICE = "notifier"
+
+Work = Callable[[], Awaitable[object]]
+
+
+def _kind(subject: str) -> str:
+    """`tenant.provisioned.salon_anna` → `provisioned`."""
+    parts = subject.split(".")
+    return parts[1] if len(parts) > 2 else ""
+
+
+def _tenant(subject: str) -> str | None:
+    parts = subject.split(".")
+    return parts[2] if len(parts) > 2 else None
+
+
+def _event_id(msg: NatsMessage) -> str:
+    """The producer's message id (stable across its retries), else the stream sequence."""
+    raw = msg.raw_message
+    header = (raw.headers or {}).get(MSG_ID_HEADER)
+    if header:
+        return header
+    return f"seq{raw.metadata.sequence.stream}" if raw.metadata else raw.subject
+
+
+def _tenant_work(notes: TenantNotes, msg: NatsMessage) -> Work | None:
+    body, kind = msg.body, _kind(msg.raw_message.subject)
+    works: dict[str, Work] = {
+        "provisioned": lambda: notes.on_provisioned(decode(TenantProvisioned, body)),
+        "renewed": lambda: notes.on_renewed(decode(TenantRenewed, body)),
+        "expiring": lambda: notes.on_expiring(decode(TenantExpiring, body)),
+        "suspended": lambda: notes.on_suspended(decode(TenantSuspended, body), _event_id(msg)),
+        "resumed": lambda: notes.on_resumed(decode(TenantResumed, body), _event_id(msg)),
+    }
+    return works.get(kind)
+
+
+def _booking_work(notes: BookingNotes, msg: NatsMessage) -> Work | None:
+    body, kind = msg.body, _kind(msg.raw_message.subject)
+    works: dict[str, Work] = {
+        "created": lambda: notes.on_created(decode(BookingCreated, body)),
+        "cancelled": lambda: notes.on_cancelled(decode(BookingCancelled, body)),
+        "rescheduled": lambda: notes.on_rescheduled(decode(BookingRescheduled, body)),
+    }
+    return works.get(kind)
+
+
+def notifier_router(
+    tenant_notes: TenantNotes,
+    booking_notes: BookingNotes,
+    publisher: Publisher,
+    metrics: Metrics,
+    policy: RetryPolicy,
+) -> NatsRouter:
+    router = NatsRouter()
+
+    def consumer(name: str) -> Consumer:
+        return Consumer(
+            service=SERVICE, name=name, publisher=publisher, metrics=metrics, policy=policy
+        )
+
+    tenants, bookings, payments = consumer("tenants"), consumer("bookings"), consumer("canceled")
+
+    async def run(target: Consumer, msg: NatsMessage, work: Work | None) -> None:
+        async def call() -> None:
+            if work is not None:
+                await work()
+
+        await target.run(msg, call, tenant=_tenant(msg.raw_message.subject))
+
+    @router.subscriber(NOTIFIER_TENANTS.subject, **subscriber_options(NOTIFIER_TENANTS, policy))
+    async def on_tenant_event(msg: NatsMessage) -> None:
+        await run(tenants, msg, _tenant_work(tenant_notes, msg))
+
+    @router.subscriber(NOTIFIER_BOOKINGS.subject, **subscriber_options(NOTIFIER_BOOKINGS, policy))
+    async def on_booking_event(msg: NatsMessage) -> None:
+        await run(bookings, msg, _booking_work(booking_notes, msg))
+
+    @router.subscriber(
+        NOTIFIER_PAYMENT_CANCELED.subject,
+        **subscriber_options(NOTIFIER_PAYMENT_CANCELED, policy),
+    )
+    async def on_payment_canceled(msg: NatsMessage) -> None:
+        async def work() -> int:
+            return await tenant_notes.on_payment_canceled(decode(PaymentCanceled, msg.body))
+
+        await run(payments, msg, work)
+
+    return router

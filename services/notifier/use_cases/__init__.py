@@ -1,0 +1,8 @@
+"""The notifier's logic: events into deliveries (tenant notes, booking notes) and the dispatcher."""
+
+from services.notifier.use_cases.booking_notes import BookingNotes
+from services.notifier.use_cases.dispatch import Dispatcher, DispatchPolicy
+from services.notifier.use_cases.tenant_notes import TenantNotes
+from services.notifier.use_cases.texts import Texts
+
+__all__ = ["BookingNotes", "DispatchPolicy", "Dispatcher", "TenantNotes", "Texts"]

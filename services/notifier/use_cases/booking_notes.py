@@ -1,0 +1,236 @@
+"""Booking events → admin alerts now, reminders before the visit, a review request after it.
+
+A booking's reminders and review request are its *schedule* (`ref` = the booking id): a
+reschedule replaces it, a cancellation cancels what is still pending. Reminders whose moment
+has already passed when the event is handled are skipped, not sent late.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from services.notifier.ports import DeliveryStore, NewDelivery
+from services.notifier.use_cases import keys, markup
+from services.notifier.use_cases.texts import Catalog, Safe, Texts
+from shared.clock import Clock
+from shared.messages import BookingCancelled, BookingCreated, BookingRescheduled
+
+
+class BookingNotes:
+    def __init__(
+        self,
+        *,
+        store: DeliveryStore,
+        texts: Texts,
+        clock: Clock,
+        review_delay: timedelta = timedelta(hours=2),
+        wake: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._store = store
+        self._texts = texts
+        self._clock = clock
+        self._review_delay = review_delay
+        self._wake = wake
+
+    async def on_created(self, event: BookingCreated) -> int:
+        texts = self._texts(event.locale)
+        when = texts.when(event.starts_at, event.timezone)
+        alert = texts.text(
+            "admin_created",
+            when=when,
+            service=event.service_name,
+            master=event.master_name,
+            customer=event.customer_name,
+            phone=event.customer_phone,
+        )
+        version = keys.instant(event.starts_at)
+        alerts = self._alerts(
+            event.tenant_id,
+            event.booking_id,
+            kind="created",
+            version=version,
+            admin_chat_ids=event.admin_chat_ids,
+            text=alert,
+        )
+        added = await self._store.add(alerts) if alerts else 0
+        if event.customer_chat_id:
+            # The customer booked in the bot, so they talk to it again even if they had blocked it.
+            await self._store.unblock(event.tenant_id, "tenant", event.customer_chat_id)
+            schedule = self._schedule(event, texts)
+            added += await self._store.add_schedule(
+                event.tenant_id, str(event.booking_id), schedule, replace=False
+            )
+        return self._woke(added)
+
+    async def on_rescheduled(self, event: BookingRescheduled) -> int:
+        texts = self._texts(event.locale)
+        added = 0
+        if event.customer_chat_id:
+            schedule = self._schedule(event, texts)
+            added += await self._store.add_schedule(
+                event.tenant_id, str(event.booking_id), schedule, replace=True
+            )
+        else:
+            await self._store.cancel_schedule(event.tenant_id, str(event.booking_id))
+        alert = texts.text(
+            "admin_rescheduled",
+            old_when=texts.when(event.old_starts_at, event.timezone),
+            when=texts.when(event.starts_at, event.timezone),
+            service=event.service_name,
+            master=event.master_name,
+            customer=event.customer_name,
+        )
+        version = keys.instant(event.starts_at)
+        alerts = self._alerts(
+            event.tenant_id,
+            event.booking_id,
+            kind="rescheduled",
+            version=version,
+            admin_chat_ids=event.admin_chat_ids,
+            text=alert,
+        )
+        added += await self._store.add(alerts) if alerts else 0
+        return self._woke(added)
+
+    async def on_cancelled(self, event: BookingCancelled) -> int:
+        texts = self._texts(event.locale)
+        await self._store.cancel_schedule(event.tenant_id, str(event.booking_id))
+        when = texts.when(event.starts_at, event.timezone)
+        reason = Safe(texts.text("reason_line", reason=event.reason)) if event.reason else ""
+        alert = texts.text(
+            "admin_cancelled",
+            who=texts.choice("cancelled_by", event.cancelled_by),
+            when=when,
+            service=event.service_name,
+            master=event.master_name,
+            customer=event.customer_name,
+            reason=reason,
+        )
+        rows = self._alerts(
+            event.tenant_id,
+            event.booking_id,
+            kind="cancelled",
+            version="",
+            admin_chat_ids=event.admin_chat_ids,
+            text=alert,
+        )
+        if event.cancelled_by != "customer" and event.customer_chat_id:
+            text = texts.text(
+                "customer_cancelled",
+                when=when,
+                service=event.service_name,
+                master=event.master_name,
+                reason=reason,
+            )
+            rows.append(
+                self._row(
+                    keys.customer_cancelled(event.tenant_id, event.booking_id),
+                    event.tenant_id,
+                    event.customer_chat_id,
+                    "customer_cancelled",
+                    text,
+                    ref=str(event.booking_id),
+                )
+            )
+        added = await self._store.add(rows) if rows else 0
+        return self._woke(added)
+
+    def _schedule(
+        self, event: BookingCreated | BookingRescheduled, texts: Catalog
+    ) -> list[NewDelivery]:
+        now = self._clock.now()
+        ref = str(event.booking_id)
+        when = texts.when(event.starts_at, event.timezone)
+        rows = []
+        for offset in sorted(set(event.reminder_offsets_min), reverse=True):
+            due = event.starts_at - timedelta(minutes=offset)
+            if offset <= 0 or due <= now:
+                continue  # that moment has passed: a late reminder would only confuse
+            text = texts.text(
+                "reminder",
+                lead=Safe(texts.lead(offset)),
+                when=when,
+                service=event.service_name,
+                master=event.master_name,
+            )
+            rows.append(
+                self._row(
+                    keys.reminder(event.tenant_id, event.booking_id, offset, event.starts_at),
+                    event.tenant_id,
+                    event.customer_chat_id,
+                    "reminder",
+                    text,
+                    due_at=due,
+                    reply_markup=markup.reminder(texts, event.booking_id),
+                    ref=ref,
+                )
+            )
+        review_at = event.ends_at + self._review_delay
+        if review_at > now:
+            text = texts.text("review", service=event.service_name, master=event.master_name)
+            rows.append(
+                self._row(
+                    keys.review(event.tenant_id, event.booking_id, event.ends_at),
+                    event.tenant_id,
+                    event.customer_chat_id,
+                    "review",
+                    text,
+                    due_at=review_at,
+                    reply_markup=markup.review(texts, event.booking_id),
+                    ref=ref,
+                )
+            )
+        return rows
+
+    def _alerts(
+        self,
+        tenant_id: str,
+        booking_id: int,
+        *,
+        kind: str,
+        version: str,
+        admin_chat_ids: Sequence[int],
+        text: str,
+    ) -> list[NewDelivery]:
+        return [
+            self._row(
+                keys.admin_alert(kind, tenant_id, booking_id, version, chat_id),
+                tenant_id,
+                chat_id,
+                f"admin_{kind}",
+                text,
+                ref=str(booking_id),
+            )
+            for chat_id in dict.fromkeys(admin_chat_ids)
+            if chat_id
+        ]
+
+    def _row(
+        self,
+        key: str,
+        tenant_id: str,
+        chat_id: int,
+        kind: str,
+        text: str,
+        *,
+        due_at: datetime | None = None,
+        reply_markup: dict[str, object] | None = None,
+        ref: str | None = None,
+    ) -> NewDelivery:
+        return NewDelivery(
+            dedup_key=key,
+            tenant_id=tenant_id,
+            via="tenant",
+            chat_id=chat_id,
+            kind=kind,
+            text=text,
+            due_at=due_at or self._clock.now(),
+            reply_markup=reply_markup,
+            ref=ref,
+        )
+
+    def _woke(self, added: int) -> int:
+        if added:
+            self._wake()
+        return added

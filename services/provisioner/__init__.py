@@ -1,0 +1,1 @@
+"""provisioner: tenant lifecycle (create, renew, expire, suspend, resume, delete) and the operator console."""

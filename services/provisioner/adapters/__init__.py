@@ -1,0 +1,1 @@
+"""Adapters of the provisioner: Postgres registry, Bot API, tenant directory."""

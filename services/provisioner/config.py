@@ -1,0 +1,62 @@
+"""The provisioner's settings, read once at start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.settings import (
+    Env,
+    HttpSettings,
+    LogSettings,
+    NatsSettings,
+    PlatformSecrets,
+    PostgresSettings,
+    Secret,
+    TelegramSettings,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleSettings:
+    warn_days: tuple[int, ...]
+    grace_days: int
+    sweep_seconds: int
+
+    @classmethod
+    def load(cls, env: Env) -> LifecycleSettings:
+        return cls(
+            warn_days=env.int_list("EXPIRY_WARN_DAYS", (7, 3, 1)),
+            grace_days=env.int("GRACE_DAYS", 3),
+            sweep_seconds=env.int("LIFECYCLE_SWEEP_SECONDS", 60, minimum=1),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisionerSettings:
+    nats: NatsSettings
+    http: HttpSettings
+    postgres: PostgresSettings
+    telegram: TelegramSettings
+    secrets: PlatformSecrets
+    logs: LogSettings
+    lifecycle: LifecycleSettings
+    gateway_public_url: str | None
+    ops_bot_token: Secret
+    operator_ids: tuple[int, ...]
+    controllable_clock: bool
+
+    @classmethod
+    def load(cls, env: Env) -> ProvisionerSettings:
+        return cls(
+            nats=NatsSettings.load(env),
+            http=HttpSettings.load(env, default_port=8092),
+            postgres=PostgresSettings.load(env),
+            telegram=TelegramSettings.load(env),
+            secrets=PlatformSecrets.load(env),
+            logs=LogSettings.load(env),
+            lifecycle=LifecycleSettings.load(env),
+            gateway_public_url=(env.optional("GATEWAY_PUBLIC_URL") or "").rstrip("/") or None,
+            ops_bot_token=env.optional_secret("OPS_BOT_TOKEN"),
+            operator_ids=env.int_list("OPERATOR_IDS"),
+            controllable_clock=env.str("CLOCK", "system") == "controllable",
+        )

@@ -1,0 +1,123 @@
+"""Creating a tenant from a payment or a trial, exactly once; renewing an existing one.
+
+The registry transaction (schema, role, seed, registry row, the applied payment) is the point
+of no return and is idempotent by the payment id. Everything after it (directory entry, bot
+webhook and menu, the event) is repeated on every redelivery, and each step is idempotent, so a
+provisioner killed half-way finishes the job on the next delivery.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+from services.provisioner.ports import (
+    Applied,
+    BotSetup,
+    Directory,
+    Events,
+    Payment,
+    TenantRecord,
+    TenantRegistry,
+)
+from shared.clock import Clock
+from shared.crypto import Sealer
+from shared.messages import PaymentSucceeded, TenantProvisioned, TenantRenewed, TrialStarted
+from shared.subjects import tenant_event
+
+log = logging.getLogger(__name__)
+
+
+class Provisioning:
+    def __init__(
+        self,
+        *,
+        registry: TenantRegistry,
+        bots: BotSetup,
+        directory: Directory,
+        events: Events,
+        sealer: Sealer,
+        clock: Clock,
+        delivery: Literal["webhook", "polling"],
+    ) -> None:
+        self._registry = registry
+        self._bots = bots
+        self._directory = directory
+        self._events = events
+        self._sealer = sealer
+        self._clock = clock
+        self._delivery = delivery
+
+    async def on_payment(self, event: PaymentSucceeded) -> Applied:
+        kind: Literal["new", "renewal", "manual"] = "manual" if event.manual else event.purpose
+        payment = Payment(
+            payment_id=event.payment_id,
+            kind=kind,
+            plan_code=event.plan_code,
+            period_days=event.period_days,
+            amount_kopecks=event.amount_kopecks,
+        )
+        if event.tenant_id is not None:
+            return await self.renew(event.tenant_id, payment)
+        if event.signup is None:
+            raise ValueError("a payment for a new tenant must carry its signup")
+        existing = await self._registry.find_by_bot(event.signup.bot_id)
+        if existing is not None and existing.signup_id != event.signup.signup_id:
+            return await self.renew(existing.tenant_id, payment)
+        applied = await self._registry.create_tenant(
+            signup=event.signup, payment=payment, delivery=self._delivery, now=self._clock.now()
+        )
+        await self._go_live(applied.tenant)
+        return applied
+
+    async def on_trial(self, event: TrialStarted) -> Applied:
+        payment = Payment(
+            payment_id=f"trial:{event.signup.signup_id}",
+            kind="trial",
+            plan_code="trial",
+            period_days=event.period_days,
+            amount_kopecks=0,
+        )
+        applied = await self._registry.create_tenant(
+            signup=event.signup, payment=payment, delivery=self._delivery, now=self._clock.now()
+        )
+        await self._go_live(applied.tenant)
+        return applied
+
+    async def renew(self, tenant_id: str, payment: Payment) -> Applied:
+        applied = await self._registry.apply_payment(tenant_id, payment, self._clock.now())
+        tenant = applied.tenant
+        await self._directory.put(tenant.config())
+        await self._events.publish(
+            tenant_event("renewed", tenant.tenant_id),
+            TenantRenewed(
+                tenant_id=tenant.tenant_id,
+                bot_username=tenant.bot_username,
+                owner_chat_id=tenant.owner_chat_id,
+                paid_until=tenant.paid_until,
+                reactivated=applied.reactivated,
+            ),
+            msg_id=f"tenant:{tenant.tenant_id}:renewed:{payment.payment_id}",
+        )
+        return applied
+
+    async def _go_live(self, tenant: TenantRecord) -> None:
+        token = self._sealer.unseal(tenant.bot_token_sealed)
+        await self._directory.put(tenant.config())
+        await self._bots.configure(tenant, token)
+        await self._events.publish(
+            tenant_event("provisioned", tenant.tenant_id),
+            TenantProvisioned(
+                tenant_id=tenant.tenant_id,
+                business_name=tenant.business_name,
+                bot_username=tenant.bot_username,
+                owner_chat_id=tenant.owner_chat_id,
+                buyer_chat_id=tenant.buyer_chat_id,
+                paid_until=tenant.paid_until,
+                plan_code=tenant.plan_code,
+                trial=tenant.trial,
+                signup_id=tenant.signup_id,
+            ),
+            msg_id=f"tenant:{tenant.tenant_id}:provisioned",
+        )
+        log.info("tenant %s is live as @%s", tenant.tenant_id, tenant.bot_username)

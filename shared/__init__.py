@@ -1,0 +1,1 @@
+"""Code every service shares: settings, messages, subjects, tenancy, logging, metrics."""

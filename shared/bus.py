@@ -1,0 +1,251 @@
+"""JetStream plumbing: streams declared idempotently, publishing with dedup ids, reliable consuming.
+
+Publishing waits for the stream's ack (a `PubAck`); `Nats-Msg-Id` makes a republish within the
+duplicate window a no-op, and handlers are idempotent by a unique key for anything later.
+
+Consuming uses manual acks (FastStream's NATS default would *terminate* a message on any
+error): `Consumer.run` acks after the work, nacks with a growing delay on a failure, and after
+`max_deliver` attempts, or at once for a message that can never decode, publishes a
+`DeadLetter` to `dlq.<service>` and terminates the original.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from faststream.middlewares import AckPolicy
+from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, PullSub
+from nats.js import JetStreamContext
+from nats.js.api import DeliverPolicy, StorageType, StreamConfig
+from nats.js.errors import BadRequestError, NotFoundError
+from nats.js.kv import KeyValue
+
+from shared.errors import PoisonMessage, TransientError
+from shared.logs import log_context
+from shared.messages import DeadLetter, encode
+from shared.metrics import Metrics
+from shared.subjects import (
+    DUPLICATE_WINDOW_SECONDS,
+    KV_CLOCK,
+    KV_TENANTS,
+    STREAM_DLQ,
+    STREAMS,
+    ConsumerSpec,
+    dead_letter,
+)
+
+log = logging.getLogger(__name__)
+
+MSG_ID_HEADER = "Nats-Msg-Id"
+
+
+async def ensure_streams(js: JetStreamContext) -> None:
+    """Create or update every stream; safe on every start of every replica."""
+    for spec in STREAMS:
+        config = StreamConfig(
+            name=spec.name,
+            subjects=list(spec.subjects),
+            max_age=float(spec.max_age_seconds),
+            duplicate_window=float(DUPLICATE_WINDOW_SECONDS),
+            storage=StorageType.FILE,
+        )
+        try:
+            await js.stream_info(spec.name)
+        except NotFoundError:
+            try:
+                await js.add_stream(config)
+            except BadRequestError:  # another replica created it first
+                await js.update_stream(config)
+        else:
+            await js.update_stream(config)
+
+
+async def tenants_bucket(js: JetStreamContext) -> KeyValue:
+    try:
+        return await js.key_value(KV_TENANTS)
+    except Exception:  # noqa: BLE001 - nats-py raises several types for "no bucket yet"
+        return await js.create_key_value(bucket=KV_TENANTS, history=1)
+
+
+async def clock_bucket(js: JetStreamContext) -> KeyValue:
+    try:
+        return await js.key_value(KV_CLOCK)
+    except Exception:  # noqa: BLE001 - as above
+        return await js.create_key_value(bucket=KV_CLOCK, history=1)
+
+
+class Publisher:
+    """Publishes events to JetStream and waits for the stream to store them."""
+
+    def __init__(self, broker: NatsBroker, *, timeout: float = 5.0) -> None:
+        self._broker = broker
+        self._timeout = timeout
+
+    async def publish(self, subject: str, event: msgspec.Struct, *, msg_id: str) -> None:
+        await self.publish_raw(subject, encode(event), msg_id=msg_id)
+
+    async def publish_raw(self, subject: str, payload: bytes, *, msg_id: str) -> None:
+        try:
+            ack = await self._broker.publish(
+                payload,
+                subject,
+                headers={MSG_ID_HEADER: msg_id, "content-type": "application/json"},
+                stream=self._stream_of(subject),
+                timeout=self._timeout,
+            )
+        except Exception as error:  # noqa: BLE001 - any failure here means "not stored"
+            raise TransientError(f"could not publish to {subject}: {error!r}") from error
+        if ack is None:
+            raise TransientError(f"no stream acknowledged {subject}")
+
+    @staticmethod
+    def _stream_of(subject: str) -> str:
+        head = subject.split(".", 1)[0]
+        for spec in STREAMS:
+            if any(s.split(".", 1)[0] == head for s in spec.subjects):
+                return spec.name
+        raise ValueError(f"subject {subject} belongs to no stream")
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_deliver: int = 6
+    backoff_seconds: tuple[float, ...] = (0.5, 2.0, 10.0, 30.0, 120.0)
+    ack_wait_seconds: float = 30.0
+
+    def delay(self, deliveries: int) -> float:
+        index = min(max(deliveries - 1, 0), len(self.backoff_seconds) - 1)
+        return self.backoff_seconds[index]
+
+
+def subscriber_options(
+    spec: ConsumerSpec, policy: RetryPolicy, *, batch_size: int = 16, max_ack_pending: int = 1000
+) -> dict[str, Any]:
+    """Keyword arguments for `router.subscriber(spec.subject, **...)`: a durable pull consumer."""
+    return {
+        "stream": JStream(spec.stream.name, declare=False),
+        "durable": spec.durable,
+        "pull_sub": PullSub(batch_size=batch_size, timeout=5.0),
+        "ack_policy": AckPolicy.MANUAL,
+        "config": ConsumerConfig(
+            durable_name=spec.durable,
+            max_deliver=policy.max_deliver,
+            ack_wait=policy.ack_wait_seconds,
+            max_ack_pending=max_ack_pending,
+            deliver_policy=DeliverPolicy.ALL,
+        ),
+    }
+
+
+class Consumer:
+    """Runs one message's work with ack / nack-with-backoff / dead-letter around it."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        name: str,
+        publisher: Publisher,
+        metrics: Metrics,
+        policy: RetryPolicy,
+    ) -> None:
+        self._service = service
+        self._name = name
+        self._publisher = publisher
+        self._metrics = metrics
+        self._policy = policy
+
+    async def run(
+        self,
+        msg: NatsMessage,
+        work: Callable[[], Awaitable[None]],
+        *,
+        tenant: str | None = None,
+    ) -> None:
+        raw = msg.raw_message
+        deliveries = raw.metadata.num_delivered or 1 if raw.metadata else 1
+        message_id = (raw.headers or {}).get(MSG_ID_HEADER) or str(
+            raw.metadata.sequence.stream if raw.metadata else ""
+        )
+        started = time.perf_counter()
+        with log_context(tenant=tenant, message_id=message_id):
+            try:
+                await work()
+            except PoisonMessage as error:
+                log.warning("poison message on %s: %s", raw.subject, error)
+                await self._dead_letter(msg, deliveries, repr(error))
+                outcome = "dead_letter"
+            except Exception as error:  # noqa: BLE001 - the bus edge decides retry or dead-letter
+                if deliveries >= self._policy.max_deliver:
+                    log.exception("giving up on %s after %d deliveries", raw.subject, deliveries)
+                    await self._dead_letter(msg, deliveries, repr(error))
+                    outcome = "dead_letter"
+                else:
+                    delay = self._policy.delay(deliveries)
+                    log.warning(
+                        "retrying %s in %.1fs (delivery %d): %r",
+                        raw.subject,
+                        delay,
+                        deliveries,
+                        error,
+                    )
+                    await msg.nack(delay=delay)
+                    outcome = "retry"
+            else:
+                await msg.ack()
+                outcome = "ok"
+        self._metrics.messages.labels(self._name, outcome).inc()
+        self._metrics.handle_seconds.labels(self._name).observe(time.perf_counter() - started)
+
+    async def _dead_letter(self, msg: NatsMessage, deliveries: int, error: str) -> None:
+        raw = msg.raw_message
+        letter = DeadLetter(
+            service=self._service,
+            subject=raw.subject,
+            deliveries=deliveries,
+            error=error[:2000],
+            payload=raw.data.decode("utf-8", errors="replace")[:60_000],
+        )
+        seq = raw.metadata.sequence.stream if raw.metadata else 0
+        await self._publisher.publish(
+            dead_letter(self._service), letter, msg_id=f"dlq:{self._service}:{raw.subject}:{seq}"
+        )
+        await msg.reject()
+
+
+__all__ = [
+    "STREAM_DLQ",
+    "Consumer",
+    "Publisher",
+    "RetryPolicy",
+    "clock_bucket",
+    "ensure_streams",
+    "subscriber_options",
+    "tenants_bucket",
+]
+
+
+def make_broker(url: str, service: str) -> NatsBroker:
+    """A broker whose own per-message logging is at DEBUG (ours carries tenant and ids)."""
+    return NatsBroker(
+        url,
+        name=service,
+        logger=logging.getLogger(f"faststream.{service}"),
+        log_level=logging.DEBUG,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1,
+        graceful_timeout=15.0,
+    )
+
+
+async def open_bus(broker: NatsBroker) -> JetStreamContext:
+    """Connect and declare the streams; subscribers are included after this, then `start()`."""
+    await broker.connect()
+    js = broker.connection.jetstream()
+    await ensure_streams(js)
+    return js

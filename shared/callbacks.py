@@ -1,0 +1,32 @@
+"""Callback data of buttons that one service sends and another answers.
+
+Notifier sends reminders and review requests whose buttons booking handles, and expiry warnings
+whose button the sales bot (billing) handles. Callback data comes from the client: every
+handler re-checks it on the server (the booking exists, belongs to this customer, ...).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class ReminderAction(CallbackData, prefix="rm"):
+    """A button under a reminder: confirm attendance, reschedule or cancel the booking."""
+
+    action: Literal["ok", "move", "cancel"]
+    booking_id: int
+
+
+class ReviewStars(CallbackData, prefix="rv"):
+    """A star rating (1-5) under the review request after a visit."""
+
+    booking_id: int
+    stars: int
+
+
+class RenewTenant(CallbackData, prefix="renew"):
+    """The renew button under an expiry warning, answered by the sales bot."""
+
+    tenant_id: str

@@ -1,0 +1,211 @@
+"""Typed payloads of every event on the bus: msgspec Structs, JSON on the wire.
+
+Events are named in the past tense. Fields are only ever added, and only with defaults, so
+older consumers keep decoding newer messages. Bot tokens never travel here in clear: only
+`bot_token_sealed`, encrypted with the platform key (see `shared.crypto`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, TypeVar
+
+import msgspec
+
+from shared.errors import PoisonMessage
+
+
+class Event(msgspec.Struct, frozen=True, kw_only=True):
+    """Base of every event."""
+
+
+class Signup(msgspec.Struct, frozen=True, kw_only=True):
+    """What a buyer told the sales bot about the business to create."""
+
+    signup_id: str
+    business_name: str
+    timezone: str
+    buyer_chat_id: int
+    owner_chat_id: int
+    bot_id: int
+    bot_username: str
+    bot_token_sealed: str
+    city: str = ""
+
+
+class PaymentSucceeded(Event, frozen=True, kw_only=True):
+    payment_id: str
+    purpose: Literal["new", "renewal"]
+    plan_code: str
+    period_days: int
+    amount_kopecks: int
+    currency: str
+    paid_at: datetime
+    signup: Signup | None = None  # for a new tenant
+    tenant_id: str | None = None  # for a renewal
+    buyer_chat_id: int = 0
+    payment_method_id: str | None = None
+    manual: bool = False
+
+
+class TrialStarted(Event, frozen=True, kw_only=True):
+    signup: Signup
+    period_days: int
+    started_at: datetime
+
+
+class PaymentCanceled(Event, frozen=True, kw_only=True):
+    payment_id: str
+    buyer_chat_id: int
+    reason: str
+    tenant_id: str | None = None
+
+
+class RefundSucceeded(Event, frozen=True, kw_only=True):
+    refund_id: str
+    payment_id: str
+    amount_kopecks: int
+    tenant_id: str | None = None
+
+
+class TenantProvisioned(Event, frozen=True, kw_only=True):
+    tenant_id: str
+    business_name: str
+    bot_username: str
+    owner_chat_id: int
+    buyer_chat_id: int
+    paid_until: datetime
+    plan_code: str
+    trial: bool = False
+    signup_id: str = ""
+
+
+class TenantRenewed(Event, frozen=True, kw_only=True):
+    tenant_id: str
+    bot_username: str
+    owner_chat_id: int
+    paid_until: datetime
+    reactivated: bool = False
+
+
+class TenantExpiring(Event, frozen=True, kw_only=True):
+    tenant_id: str
+    bot_username: str
+    owner_chat_id: int
+    paid_until: datetime
+    days_left: int
+
+
+class TenantSuspended(Event, frozen=True, kw_only=True):
+    tenant_id: str
+    bot_username: str
+    owner_chat_id: int
+    reason: str
+
+
+class TenantResumed(Event, frozen=True, kw_only=True):
+    tenant_id: str
+    bot_username: str
+    owner_chat_id: int
+
+
+class TenantDeleted(Event, frozen=True, kw_only=True):
+    tenant_id: str
+
+
+class BookingCreated(Event, frozen=True, kw_only=True):
+    tenant_id: str
+    booking_id: int
+    customer_chat_id: int
+    customer_name: str
+    customer_phone: str
+    service_name: str
+    master_name: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    reminder_offsets_min: tuple[int, ...] = (1440, 120)
+    admin_chat_ids: tuple[int, ...] = ()
+    locale: str = "ru"
+
+
+class BookingCancelled(Event, frozen=True, kw_only=True):
+    tenant_id: str
+    booking_id: int
+    customer_chat_id: int
+    customer_name: str
+    service_name: str
+    master_name: str
+    starts_at: datetime
+    timezone: str
+    cancelled_by: Literal["customer", "staff", "system"]
+    reason: str = ""
+    admin_chat_ids: tuple[int, ...] = ()
+    locale: str = "ru"
+
+
+class BookingRescheduled(Event, frozen=True, kw_only=True):
+    tenant_id: str
+    booking_id: int
+    customer_chat_id: int
+    customer_name: str
+    service_name: str
+    master_name: str
+    old_starts_at: datetime
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    reminder_offsets_min: tuple[int, ...] = (1440, 120)
+    admin_chat_ids: tuple[int, ...] = ()
+    locale: str = "ru"
+
+
+class DeliveryOutcome(Event, frozen=True, kw_only=True):
+    tenant_id: str
+    chat_id: int
+    kind: str
+    status: Literal["sent", "blocked", "failed"]
+    detail: str = ""
+
+
+class DeadLetter(Event, frozen=True, kw_only=True):
+    """A message a service gave up on, with why, for an operator to read and replay."""
+
+    service: str
+    subject: str
+    deliveries: int
+    error: str
+    payload: str
+
+
+class TenantConfig(msgspec.Struct, frozen=True, kw_only=True):
+    """The read-only view of a tenant the provisioner publishes in the `tenants` KV bucket."""
+
+    tenant_id: str
+    status: Literal["active", "grace", "suspended", "deleted"]
+    business_name: str
+    bot_id: int
+    bot_username: str
+    bot_token_sealed: str
+    delivery: Literal["webhook", "polling"]
+    timezone: str
+    owner_chat_id: int
+    paid_until: datetime
+    locale: str = "ru"
+
+
+T = TypeVar("T")
+
+_encoder = msgspec.json.Encoder()
+
+
+def encode(message: msgspec.Struct) -> bytes:
+    return _encoder.encode(message)
+
+
+def decode(kind: type[T], payload: bytes) -> T:
+    """Decode a payload or raise `PoisonMessage` (it will never decode on a retry either)."""
+    try:
+        return msgspec.json.decode(payload, type=kind)
+    except (msgspec.DecodeError, msgspec.ValidationError) as error:
+        raise PoisonMessage(f"{kind.__name__}: {error}") from error

@@ -1,0 +1,125 @@
+"""Plain, versioned SQL migrations: `NNNN_name.sql` files applied in order, once per schema.
+
+A service migrates its own schema on start (`migrate_schema`). Tenant schemas are created by
+the provisioner (`create_tenant_schema`) and migrated in batches (`migrate_tenants`): one huge
+transaction over thousands of schemas would overflow the lock table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import asyncpg
+
+from shared.db import tenant_schema
+
+_FILE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+TENANT_MIGRATIONS = "tenant"
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def load_migrations(directory: Path) -> tuple[Migration, ...]:
+    found = []
+    for path in sorted(directory.iterdir()):
+        match = _FILE.match(path.name)
+        if match:
+            found.append(Migration(int(match.group(1)), path.stem, path.read_text("utf-8")))
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise ValueError(f"duplicate migration versions in {directory}")
+    return tuple(found)
+
+
+def shared_migrations(kind: str) -> tuple[Migration, ...]:
+    """Migrations shipped in `shared/migrations/<kind>/` (the tenant schema lives there)."""
+    root = resources.files("shared") / "migrations" / kind
+    return load_migrations(Path(str(root)))
+
+
+async def _apply(conn: asyncpg.Connection, schema: str, migrations: tuple[Migration, ...]) -> int:
+    await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    await conn.execute(
+        f'CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations ('
+        "version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+    )
+    applied = {
+        row["version"]
+        for row in await conn.fetch(f'SELECT version FROM "{schema}".schema_migrations')
+    }
+    count = 0
+    for migration in migrations:
+        if migration.version in applied:
+            continue
+        await conn.execute("SELECT set_config('search_path', $1, true)", f"{schema}, public")
+        await conn.execute(migration.sql)
+        await conn.execute(
+            f'INSERT INTO "{schema}".schema_migrations (version, name) VALUES ($1, $2)',
+            migration.version,
+            migration.name,
+        )
+        count += 1
+    return count
+
+
+async def migrate_schema(
+    pool: asyncpg.Pool, schema: str, migrations: tuple[Migration, ...]
+) -> int:
+    """Bring one service schema up to date; safe to run from several replicas at once."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"migrate:{schema}")
+        return await _apply(conn, schema, migrations)
+
+
+async def ensure_extensions(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('extensions'))")
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public")
+
+
+async def _grant_tenant_role(conn: asyncpg.Connection, schema: str) -> None:
+    exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", schema)
+    if not exists:
+        await conn.execute(f'CREATE ROLE "{schema}" NOLOGIN')
+        await conn.execute(f'GRANT "{schema}" TO CURRENT_USER')
+    await conn.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO "{schema}"')
+    await conn.execute(
+        f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO "{schema}"'
+    )
+    await conn.execute(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{schema}"')
+
+
+async def create_tenant_schema(
+    conn: asyncpg.Connection, tenant_id: str, migrations: tuple[Migration, ...]
+) -> int:
+    """Create (or finish) a tenant's schema and role inside the caller's transaction."""
+    schema = tenant_schema(tenant_id)
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"migrate:{schema}")
+    count = await _apply(conn, schema, migrations)
+    await _grant_tenant_role(conn, schema)
+    return count
+
+
+async def migrate_tenants(
+    pool: asyncpg.Pool,
+    tenant_ids: list[str],
+    migrations: tuple[Migration, ...],
+    *,
+    batch_size: int = 50,
+) -> int:
+    """Apply pending tenant migrations in batches of small transactions; returns schemas changed."""
+    changed = 0
+    for start in range(0, len(tenant_ids), batch_size):
+        async with pool.acquire() as conn, conn.transaction():
+            for tenant_id in tenant_ids[start : start + batch_size]:
+                if await create_tenant_schema(conn, tenant_id, migrations):
+                    changed += 1
+    return changed

@@ -1,0 +1,235 @@
+"""Typed settings read once from the environment, grouped by concern.
+
+Every service builds its own settings from these groups in its `config.py`. A missing or
+malformed value raises `SettingsError` with one line naming the variable; `main` prints it and
+exits. Nothing else in the project reads the environment.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from shared.errors import SettingsError
+
+
+class Secret:
+    """A secret string that never shows itself in reprs, logs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse a simple `.env` file (KEY=VALUE lines, # comments)."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+def environment(env_file: Path | None = None) -> dict[str, str]:
+    """The process environment, over the optional `.env` file (the environment wins)."""
+    merged = read_env_file(env_file) if env_file else {}
+    merged.update(os.environ)
+    return merged
+
+
+class Env:
+    """Typed readers over an environment mapping; each raises one clear `SettingsError`."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self._values = values
+
+    def str(self, name: str, default: str | None = None) -> str:
+        value = self._values.get(name)
+        if value is None or value == "":
+            if default is None:
+                raise SettingsError(f"setting {name} is required but not set")
+            return default
+        return value
+
+    def optional(self, name: str) -> str | None:
+        value = self._values.get(name)
+        return value or None
+
+    def int(self, name: str, default: int, *, minimum: int = 0) -> int:
+        raw = self._values.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingsError(f"setting {name} must be an integer, got {raw!r}") from None
+        if value < minimum:
+            raise SettingsError(f"setting {name} must be at least {minimum}, got {value}")
+        return value
+
+    def float(self, name: str, default: float) -> float:
+        raw = self._values.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            return float(raw)
+        except ValueError:
+            raise SettingsError(f"setting {name} must be a number, got {raw!r}") from None
+
+    def bool(self, name: str, default: bool) -> bool:
+        raw = self._values.get(name)
+        if raw is None or raw == "":
+            return default
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        raise SettingsError(f"setting {name} must be true or false, got {raw!r}")
+
+    def list(self, name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        raw = self._values.get(name)
+        if raw is None or raw.strip() == "":
+            return default
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+    def int_list(self, name: str, default: tuple[int, ...] = ()) -> tuple[int, ...]:
+        items = self.list(name)
+        if not items:
+            return default
+        try:
+            return tuple(int(item) for item in items)
+        except ValueError:
+            raise SettingsError(f"setting {name} must be integers separated by commas") from None
+
+    def networks(
+        self, name: str, default: tuple[str, ...]
+    ) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        items = self.list(name, default)
+        try:
+            return tuple(ipaddress.ip_network(item, strict=False) for item in items)
+        except ValueError as error:
+            raise SettingsError(f"setting {name} has a bad address range: {error}") from None
+
+    def secret(self, name: str, default: str | None = None) -> Secret:
+        return Secret(self.str(name, default))
+
+    def optional_secret(self, name: str) -> Secret:
+        return Secret(self._values.get(name, ""))
+
+
+@dataclass(frozen=True, slots=True)
+class NatsSettings:
+    url: str
+    publish_timeout: float
+
+    @classmethod
+    def load(cls, env: Env) -> NatsSettings:
+        return cls(
+            url=env.str("NATS_URL", "nats://127.0.0.1:4222"),
+            publish_timeout=env.float("NATS_PUBLISH_TIMEOUT", 5.0),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PostgresSettings:
+    dsn: Secret
+    pool_min: int
+    pool_max: int
+    recycle_seconds: int
+
+    @classmethod
+    def load(cls, env: Env) -> PostgresSettings:
+        return cls(
+            dsn=env.secret("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bookbots"),
+            pool_min=env.int("DATABASE_POOL_MIN", 1),
+            pool_max=env.int("DATABASE_POOL_MAX", 8, minimum=1),
+            recycle_seconds=env.int("DATABASE_RECYCLE_SECONDS", 300, minimum=1),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RedisSettings:
+    url: Secret
+
+    @classmethod
+    def load(cls, env: Env) -> RedisSettings:
+        return cls(url=env.secret("REDIS_URL", "redis://127.0.0.1:6379/0"))
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSettings:
+    host: str
+    port: int
+
+    @classmethod
+    def load(cls, env: Env, default_port: int) -> HttpSettings:
+        return cls(
+            host=env.str("HTTP_HOST", "127.0.0.1"),
+            port=env.int("HTTP_PORT", default_port, minimum=1),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramSettings:
+    """Where the Bot API lives: the real one, or the sandbox emulator."""
+
+    api_base: str
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.api_base != "https://api.telegram.org"
+
+    @classmethod
+    def load(cls, env: Env) -> TelegramSettings:
+        return cls(api_base=env.str("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/"))
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformSecrets:
+    """The platform key: seals bot tokens at rest and derives per-tenant webhook secrets."""
+
+    key: Secret
+
+    @classmethod
+    def load(cls, env: Env) -> PlatformSecrets:
+        key = env.secret("PLATFORM_SECRET")
+        if len(key.reveal()) < 32:
+            raise SettingsError("setting PLATFORM_SECRET must be at least 32 characters")
+        return cls(key=key)
+
+
+@dataclass(frozen=True, slots=True)
+class LogSettings:
+    level: str
+    json: bool | None
+
+    @classmethod
+    def load(cls, env: Env) -> LogSettings:
+        fmt = env.str("LOG_FORMAT", "auto")
+        if fmt not in {"auto", "json", "text"}:
+            raise SettingsError(f"setting LOG_FORMAT must be auto, json or text, got {fmt!r}")
+        return cls(
+            level=env.str("LOG_LEVEL", "INFO").upper(),
+            json=None if fmt == "auto" else fmt == "json",
+        )

@@ -1,0 +1,102 @@
+"""Test infrastructure: real NATS (a private server per run), real Postgres (a fresh database
+per run) and real Redis, started here when they are not already answering.
+
+Names are unique per run (database, tenant ids), so two runs and a `make run` demo never touch
+each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+
+import asyncpg
+import pytest
+import pytest_asyncio
+
+from devstack.infra import InfraMissing, LocalInfra, database_url
+from shared.db import tenant_schema
+from shared.migrate import create_tenant_schema, ensure_extensions, shared_migrations
+
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[LocalInfra]:
+    local = LocalInfra()
+    try:
+        local.start_nats()
+        if os.environ.get("TEST_REDIS_URL"):
+            local.redis_url = os.environ["TEST_REDIS_URL"]
+        else:
+            try:
+                local.start_redis()
+            except InfraMissing:
+                local.use_or_start_redis(os.environ.get("REDIS_URL"))
+        local.use_or_start_postgres(os.environ.get("TEST_DATABASE_SERVER_URL"))
+    except InfraMissing as error:
+        local.close()
+        pytest.exit(f"test infrastructure missing: {error}", returncode=3)
+    yield local
+    local.close()
+
+
+@pytest.fixture(scope="session")
+def database_server_url(infra: LocalInfra) -> str:
+    return infra.postgres_url
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def test_database_url(database_server_url: str) -> AsyncIterator[str]:
+    name = f"bookbots_test_{RUN_ID}"
+    admin = await asyncpg.connect(database_server_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    yield database_url(database_server_url, name)
+    admin = await asyncpg.connect(database_server_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        roles = await admin.fetch(
+            "SELECT rolname FROM pg_roles WHERE rolname LIKE $1", f"t_%{RUN_ID}%"
+        )
+        for role in roles:
+            await admin.execute(f'DROP ROLE IF EXISTS "{role["rolname"]}"')
+    finally:
+        await admin.close()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def pg_pool(test_database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await asyncpg.create_pool(test_database_url, min_size=1, max_size=20)
+    assert pool is not None
+    await ensure_extensions(pool)
+    yield pool
+    await pool.close()
+
+
+def unique_tenant_id(prefix: str = "t") -> str:
+    """A tenant id no other test or run uses (it carries the run id for cleanup)."""
+    return f"{prefix}_{RUN_ID}_{uuid.uuid4().hex[:6]}"
+
+
+TenantFactory = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture
+def tenant_factory(pg_pool: asyncpg.Pool) -> TenantFactory:
+    async def make(name: str = "Салон Анна", timezone: str = "Europe/Moscow") -> str:
+        tenant_id = unique_tenant_id()
+        async with pg_pool.acquire() as conn, conn.transaction():
+            await create_tenant_schema(conn, tenant_id, shared_migrations("tenant"))
+            await conn.execute(
+                f'INSERT INTO "{tenant_schema(tenant_id)}".business (name, timezone) '
+                "VALUES ($1, $2)",
+                name,
+                timezone,
+            )
+        return tenant_id
+
+    return make
