@@ -163,25 +163,25 @@ class LocalInfra:
         data = self._folder("bookbots-pg-") / "data"
         port = free_port()
         user_args = ["-U", "postgres", "--auth=trust"]
-        run_as: dict[str, object] = {}
+        run_as: str | None = None
         if os.geteuid() == 0:  # initdb refuses root: run the private cluster as nobody
             data.parent.chmod(0o777)
-            run_as = {"user": "nobody"}
+            run_as = "nobody"
         subprocess.run(  # noqa: S603 - system binary, our folder
             [initdb, "-D", str(data), *user_args, "-E", "UTF8", "--no-sync"],
             check=True,
             capture_output=True,
-            **run_as,  # type: ignore[arg-type]
+            user=run_as,
         )
         subprocess.run(  # noqa: S603 - as above
             [pg_ctl, "-D", str(data), "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1",
              "-l", str(data / "log"), "-w", "start"],
             check=True,
             capture_output=True,
-            **run_as,  # type: ignore[arg-type]
+            user=run_as,
         )
         self.pg_data = data
-        self.pg_as_nobody = bool(run_as)
+        self.pg_as_nobody = run_as is not None
         self.postgres_url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
         return self.postgres_url
 

@@ -59,7 +59,7 @@ class Runtime:
             pool = self.pool
 
             async def postgres() -> bool:
-                return await pool.fetchval("SELECT 1") == 1
+                return bool(await pool.fetchval("SELECT 1") == 1)
 
             checks["postgres"] = postgres
         if self.redis is not None:

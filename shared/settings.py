@@ -7,6 +7,7 @@ exits. Nothing else in the project reads the environment.
 
 from __future__ import annotations
 
+import builtins
 import ipaddress
 import os
 from collections.abc import Mapping
@@ -60,10 +61,10 @@ def environment(env_file: Path | None = None) -> dict[str, str]:
 class Env:
     """Typed readers over an environment mapping; each raises one clear `SettingsError`."""
 
-    def __init__(self, values: Mapping[str, str]) -> None:
+    def __init__(self, values: Mapping[builtins.str, str]) -> None:
         self._values = values
 
-    def str(self, name: str, default: str | None = None) -> str:
+    def str(self, name: builtins.str, default: builtins.str | None = None) -> builtins.str:
         value = self._values.get(name)
         if value is None or value == "":
             if default is None:
@@ -71,11 +72,11 @@ class Env:
             return default
         return value
 
-    def optional(self, name: str) -> str | None:
+    def optional(self, name: builtins.str) -> builtins.str | None:
         value = self._values.get(name)
         return value or None
 
-    def int(self, name: str, default: int, *, minimum: int = 0) -> int:
+    def int(self, name: builtins.str, default: builtins.int, *, minimum: builtins.int = 0) -> builtins.int:
         raw = self._values.get(name)
         if raw is None or raw == "":
             return default
@@ -87,7 +88,7 @@ class Env:
             raise SettingsError(f"setting {name} must be at least {minimum}, got {value}")
         return value
 
-    def float(self, name: str, default: float) -> float:
+    def float(self, name: builtins.str, default: builtins.float) -> builtins.float:
         raw = self._values.get(name)
         if raw is None or raw == "":
             return default
@@ -96,7 +97,7 @@ class Env:
         except ValueError:
             raise SettingsError(f"setting {name} must be a number, got {raw!r}") from None
 
-    def bool(self, name: str, default: bool) -> bool:
+    def bool(self, name: builtins.str, default: builtins.bool) -> builtins.bool:
         raw = self._values.get(name)
         if raw is None or raw == "":
             return default
@@ -107,13 +108,13 @@ class Env:
             return False
         raise SettingsError(f"setting {name} must be true or false, got {raw!r}")
 
-    def list(self, name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    def list(self, name: builtins.str, default: tuple[builtins.str, ...] = ()) -> tuple[builtins.str, ...]:
         raw = self._values.get(name)
         if raw is None or raw.strip() == "":
             return default
         return tuple(part.strip() for part in raw.split(",") if part.strip())
 
-    def int_list(self, name: str, default: tuple[int, ...] = ()) -> tuple[int, ...]:
+    def int_list(self, name: builtins.str, default: tuple[builtins.int, ...] = ()) -> tuple[builtins.int, ...]:
         items = self.list(name)
         if not items:
             return default
@@ -123,7 +124,7 @@ class Env:
             raise SettingsError(f"setting {name} must be integers separated by commas") from None
 
     def networks(
-        self, name: str, default: tuple[str, ...]
+        self, name: builtins.str, default: tuple[builtins.str, ...]
     ) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
         items = self.list(name, default)
         try:
@@ -131,10 +132,10 @@ class Env:
         except ValueError as error:
             raise SettingsError(f"setting {name} has a bad address range: {error}") from None
 
-    def secret(self, name: str, default: str | None = None) -> Secret:
+    def secret(self, name: builtins.str, default: builtins.str | None = None) -> Secret:
         return Secret(self.str(name, default))
 
-    def optional_secret(self, name: str) -> Secret:
+    def optional_secret(self, name: builtins.str) -> Secret:
         return Secret(self._values.get(name, ""))
 
 

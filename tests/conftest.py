@@ -7,6 +7,7 @@ each other's data.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -20,6 +21,10 @@ from shared.db import tenant_schema
 from shared.migrate import create_tenant_schema, ensure_extensions, shared_migrations
 
 RUN_ID = uuid.uuid4().hex[:8]
+
+# HTTP clients log request URLs, and Bot API URLs carry bot tokens: keep them out of test output.
+for _noisy in ("httpx", "httpcore"):
+    logging.getLogger(_noisy).setLevel(logging.WARNING)
 
 
 @pytest.fixture(scope="session")

@@ -27,8 +27,15 @@ def _control_error(_: Request[Any, Any, Any], error: ControlError) -> Response[d
 
 def create_app(config: TelegramSandboxConfig) -> Litestar:
     state = SandboxState()
+    for username, token in config.preset_bots:
+        state.create_bot(username, username, token)
     dispatcher = UpdateDispatcher(state, config)
-    flood = FloodControl(config.per_bot_rate, config.per_chat_rate, enabled=config.flood_limits)
+    flood = FloodControl(
+        config.per_bot_rate,
+        config.per_chat_rate,
+        per_chat_burst=config.per_chat_burst,
+        enabled=config.flood_limits,
+    )
     services = Services(config=config, state=state, flood=flood, dispatcher=dispatcher)
     actions = UserActions(services)
 

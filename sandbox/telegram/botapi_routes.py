@@ -101,10 +101,10 @@ async def bot_api(
         bot = services.state.bot_by_token(bot_segment.removeprefix("bot"))
     except BotApiError as error:
         return error_response(error)
+    handler = METHODS.get(method.lower())
+    if handler is None:
+        return error_response(BotApiError(404, "Not Found"))
     try:
-        handler = METHODS.get(method.lower())
-        if handler is None:
-            raise BotApiError(404, "Not Found")
         params, uploads = await read_params(request)
         result = await handler(MethodContext(services, bot, uploads), params)
     except BotApiError as error:

@@ -37,7 +37,7 @@ def _name(bot: BotRef) -> str:
 
 
 class TelegramSandboxClient:
-    """Acts as Telegram users and reads what bots sent; ``bot`` arguments take a bot or a username."""
+    """Acts as Telegram users and reads what bots sent; ``bot`` takes a bot or its username."""
 
     def __init__(self, base_url: str, *, http: httpx.AsyncClient | None = None) -> None:
         self.base_url = base_url.rstrip("/")
@@ -133,7 +133,7 @@ class TelegramSandboxClient:
         bot: BotRef,
         chat_id: int,
         after_message_id: int = 0,
-        timeout: float = 10.0,
+        timeout: float = 10.0,  # noqa: ASYNC109 - the server-side long-poll limit, sent along
         *,
         after_version: int | None = None,
     ) -> list[ChatMessage]:

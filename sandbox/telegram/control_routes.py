@@ -146,31 +146,33 @@ class ControlController(Controller):
     @get("/bots/{username:str}/chats/{chat_id:int}/messages")
     async def chat(
         self,
+        *,
         username: FromPath[str],
         chat_id: FromPath[int],
         services: NamedDependency[Services],
         changed_since: FromQuery[int | None] = None,
-        timeout: Annotated[float, QueryParameter(le=_MAX_WAIT, ge=0)] = 25.0,
+        seconds: Annotated[float, QueryParameter(name="timeout", le=_MAX_WAIT, ge=0)] = 25.0,
     ) -> ChatView:
         """The chat now; with ``changed_since`` it first waits for a newer chat version."""
         bot = services.state.bot_by_username(username)
         if changed_since is not None:
-            await views.wait_chat_change(bot, chat_id, changed_since, timeout)
+            await views.wait_chat_change(bot, chat_id, changed_since, seconds)
         return views.chat_view(bot, chat_id)
 
     @get("/bots/{username:str}/chats/{chat_id:int}/wait")
     async def wait(
         self,
+        *,
         username: FromPath[str],
         chat_id: FromPath[int],
         services: NamedDependency[Services],
         after_message_id: FromQuery[int] = 0,
         after_version: FromQuery[int | None] = None,
-        timeout: Annotated[float, QueryParameter(le=_MAX_WAIT, ge=0)] = 10.0,
+        seconds: Annotated[float, QueryParameter(name="timeout", le=_MAX_WAIT, ge=0)] = 10.0,
     ) -> Response[list[ChatMessage] | dict[str, str]]:
         bot = services.state.bot_by_username(username)
         found = await views.wait_bot_messages(
-            bot, chat_id, after_message_id, after_version, timeout
+            bot, chat_id, after_message_id, after_version, seconds
         )
         if found is None:
             return Response({"error": "no new bot message before the timeout"}, status_code=408)

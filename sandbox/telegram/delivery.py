@@ -15,7 +15,7 @@ from sandbox.telegram.state import Bot, SandboxState, unix_now
 
 logger = logging.getLogger(__name__)
 
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 
 
 class UpdateDispatcher:
@@ -164,9 +164,9 @@ class UpdateDispatcher:
 
 def _resolve(bot: Bot, update_id: int | None, status: int | None, *, everyone: bool) -> None:
     """Tell callers waiting on a first attempt how it went (``None``: it waits behind a failure)."""
-    if update_id is not None and (waiter := bot.attempt_waiters.pop(update_id, None)):
-        if not waiter.done():
-            waiter.set_result(status)
+    waiter = bot.attempt_waiters.pop(update_id, None) if update_id is not None else None
+    if waiter is not None and not waiter.done():
+        waiter.set_result(status)
     if everyone:
         for waiter in bot.attempt_waiters.values():
             if not waiter.done():

@@ -19,8 +19,8 @@ class _Window:
 
     __slots__ = ("capacity", "length")
 
-    def __init__(self, rate: float) -> None:
-        self.capacity = max(1, math.floor(rate))
+    def __init__(self, rate: float, burst: int | None = None) -> None:
+        self.capacity = max(1, burst if burst is not None else math.floor(rate))
         self.length = self.capacity / rate
 
     def wait_needed(self, stamps: deque[float], now: float) -> float:
@@ -39,11 +39,12 @@ class FloodControl:
         per_bot_rate: float,
         per_chat_rate: float,
         *,
+        per_chat_burst: int | None = None,
         enabled: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._bot = _Window(per_bot_rate)
-        self._chat = _Window(per_chat_rate)
+        self._chat = _Window(per_chat_rate, per_chat_burst)
         self._enabled = enabled
         self._clock = clock
         self._bot_stamps: dict[int, deque[float]] = {}

@@ -76,7 +76,10 @@ class _HtmlParser(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if not self.open or self.open[-1][0] != tag:
             expected = f'"</{self.open[-1][0]}>"' if self.open else "no end tag"
-            msg = f'Unmatched end tag at byte offset {self._byte_offset()}, expected {expected}, found "</{tag}>"'
+            offset = self._byte_offset()
+            msg = (
+                f'Unmatched end tag at byte offset {offset}, expected {expected}, found "</{tag}>"'
+            )
             raise _ParseError(msg)
         _, start, url = self.open.pop()
         self.out.close(_HTML_TAGS[tag], start, url)
@@ -99,13 +102,7 @@ def parse_text(text: str, parse_mode: str | None) -> tuple[str, list[MessageEnti
     mode = parse_mode.lower()
     try:
         if mode == "html":
-            parser = _HtmlParser()
-            parser.feed(text)
-            parser.close()
-            if parser.open:
-                tag = parser.open[-1][0]
-                raise _ParseError(f'Can\'t find end tag corresponding to start tag "{tag}"')
-            plain, entities = parser.out.result()
+            plain, entities = _parse_html(text)
         elif mode in {"markdown", "markdownv2"}:
             plain, entities = _parse_markdown(text, v2=mode == "markdownv2")
         else:
@@ -113,6 +110,16 @@ def parse_text(text: str, parse_mode: str | None) -> tuple[str, list[MessageEnti
     except _ParseError as error:
         raise bad_request(f"can't parse entities: {error}") from error
     return plain, entities or None
+
+
+def _parse_html(text: str) -> tuple[str, list[MessageEntity]]:
+    parser = _HtmlParser()
+    parser.feed(text)
+    parser.close()
+    if parser.open:
+        tag = parser.open[-1][0]
+        raise _ParseError(f'Can\'t find end tag corresponding to start tag "{tag}"')
+    return parser.out.result()
 
 
 def _parse_markdown(text: str, *, v2: bool) -> tuple[str, list[MessageEntity]]:

@@ -1,4 +1,4 @@
-"""``reply_markup`` as Telegram validates it: inline keyboards are echoed, the rest shape the chat."""
+"""``reply_markup`` as Telegram checks it: inline keyboards go on messages, the rest on chats."""
 
 from __future__ import annotations
 

@@ -17,10 +17,13 @@ _MAX_UPDATES = 100
 _MAX_COMMANDS = 100
 _MAX_DESCRIPTION = 512
 _MAX_SHORT_DESCRIPTION = 120
-_WEBHOOK_CONFLICT = "can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+_WEBHOOK_CONFLICT = (
+    "can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
 
 
-async def get_me(ctx: MethodContext, raw: dict[str, Any]) -> BotUser:
+async def get_me(ctx: MethodContext, _raw: dict[str, Any]) -> BotUser:
     return ctx.bot.as_user()
 
 
@@ -61,7 +64,7 @@ def _delete_webhook(ctx: MethodContext, *, drop_pending: bool) -> bool:
     return True
 
 
-async def get_webhook_info(ctx: MethodContext, raw: dict[str, Any]) -> WebhookInfo:
+async def get_webhook_info(ctx: MethodContext, _raw: dict[str, Any]) -> WebhookInfo:
     bot = ctx.bot
     hooked = bool(bot.webhook_url)
     return WebhookInfo(
@@ -121,7 +124,8 @@ def _confirm(ctx: MethodContext, offset: int) -> None:
 
 def _commands_key(scope: dict[str, Any] | None, language_code: str) -> str:
     scope = scope or {"type": "default"}
-    return f"{scope.get('type', 'default')}:{scope.get('chat_id', '')}:{scope.get('user_id', '')}:{language_code}"
+    parts = (scope.get("type", "default"), scope.get("chat_id", ""), scope.get("user_id", ""))
+    return ":".join(map(str, (*parts, language_code)))
 
 
 async def set_my_commands(ctx: MethodContext, raw: dict[str, Any]) -> bool:

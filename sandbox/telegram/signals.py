@@ -18,15 +18,15 @@ class Signal:
             self._event.set()
             self._event = None
 
-    async def wait(self, timeout: float) -> bool:
-        """Wait for the next notification; ``False`` when ``timeout`` passes first."""
-        if timeout <= 0:
+    async def wait(self, seconds: float) -> bool:
+        """Wait for the next notification; ``False`` when ``seconds`` pass first."""
+        if seconds <= 0:
             return False
         if self._event is None:
             self._event = asyncio.Event()
         event = self._event
         try:
-            await asyncio.wait_for(event.wait(), timeout)
+            await asyncio.wait_for(event.wait(), seconds)
         except TimeoutError:
             return False
         return True

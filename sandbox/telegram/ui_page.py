@@ -1,4 +1,5 @@
 """The human chat page: one self-contained HTML document, no build step, no external assets."""
+# ruff: noqa: E501  (embedded CSS and JavaScript read better unwrapped)
 
 from __future__ import annotations
 

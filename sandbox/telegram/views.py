@@ -66,17 +66,17 @@ def chat_view(bot: Bot, chat_id: int) -> ChatView:
     return ChatView(chat_id=chat_id, version=chat.version, messages=messages, keyboard=keyboard)
 
 
-async def wait_chat_change(bot: Bot, chat_id: int, known_version: int, timeout: float) -> None:
-    """Return once the chat's version passes ``known_version`` or ``timeout`` passes."""
+async def wait_chat_change(bot: Bot, chat_id: int, known_version: int, seconds: float) -> None:
+    """Return once the chat's version passes ``known_version`` or ``seconds`` pass."""
     chat = bot.chat(chat_id)
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + seconds
     while chat.version <= known_version and await chat.signal.wait(deadline - loop.time()):
         pass
 
 
 async def wait_bot_messages(
-    bot: Bot, chat_id: int, after_message_id: int, after_version: int | None, timeout: float
+    bot: Bot, chat_id: int, after_message_id: int, after_version: int | None, seconds: float
 ) -> list[ChatMessage] | None:
     """The bot's messages newer than ``after_message_id`` or edited since ``after_version``.
 
@@ -86,7 +86,7 @@ async def wait_bot_messages(
     chat = bot.chat(chat_id)
     since = chat.last_user_version if after_version is None else after_version
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + seconds
     while True:
         found = [
             chat_message(entry)

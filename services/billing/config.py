@@ -40,7 +40,9 @@ class Plan:
     title: str
 
 
-DEFAULT_PLANS = "m1:30:29900:1 месяц,m3:90:79900:3 месяца,m6:180:149900:6 месяцев,m12:365:249900:12 месяцев"
+DEFAULT_PLANS = (
+    "m1:30:29900:1 месяц,m3:90:79900:3 месяца,m6:180:149900:6 месяцев,m12:365:249900:12 месяцев"
+)
 
 
 def parse_plans(raw: str) -> tuple[Plan, ...]:
@@ -55,7 +57,9 @@ def parse_plans(raw: str) -> tuple[Plan, ...]:
         try:
             plans.append(Plan(code, int(days), int(price), title))
         except ValueError:
-            raise SettingsError(f"setting PLANS: days and price must be integers in {item!r}") from None
+            raise SettingsError(
+                f"setting PLANS: days and price must be integers in {item!r}"
+            ) from None
     if len({p.code for p in plans}) != len(plans):
         raise SettingsError("setting PLANS has duplicate codes")
     return tuple(plans)
@@ -106,6 +110,8 @@ class BillingSettings:
     trial_days: int
     sales_bot_token: Secret
     controllable_clock: bool
+    sales_concurrency: int = 8
+    sales_state_ttl_seconds: int = 7 * 24 * 3600
 
     def plan(self, code: str) -> Plan | None:
         return next((p for p in self.plans if p.code == code), None)
@@ -125,4 +131,6 @@ class BillingSettings:
             trial_days=env.int("TRIAL_DAYS", 7),
             sales_bot_token=env.optional_secret("SALES_BOT_TOKEN"),
             controllable_clock=env.str("CLOCK", "system") == "controllable",
+            sales_concurrency=env.int("SALES_BOT_CONCURRENCY", 8, minimum=1),
+            sales_state_ttl_seconds=env.int("SALES_STATE_TTL_SECONDS", 7 * 24 * 3600, minimum=60),
         )

@@ -70,7 +70,9 @@ class Ledger(Protocol):
         self, *, signup_id: str | None, tenant_id: str | None, plan_code: str
     ) -> PaymentRecord | None: ...
 
-    async def count_attempts(self, *, signup_id: str | None, tenant_id: str | None, plan_code: str) -> int: ...
+    async def count_attempts(
+        self, *, signup_id: str | None, tenant_id: str | None, plan_code: str
+    ) -> int: ...
 
     async def insert_payment(self, record: PaymentRecord) -> PaymentRecord: ...
 
@@ -91,3 +93,81 @@ class Ledger(Protocol):
 
 class Events(Protocol):
     async def publish(self, subject: str, event: msgspec.Struct, *, msg_id: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class BotIdentity:
+    """Who a BotFather token belongs to, as `getMe` says."""
+
+    bot_id: int
+    username: str
+
+
+class BotTokens(Protocol):
+    async def identify(self, token: str) -> BotIdentity | None:
+        """The bot of a token, or None when Telegram refuses it (invalid or revoked).
+
+        Raises `TransientError` when the Bot API cannot be reached."""
+        ...
+
+
+class TokenSealer(Protocol):
+    def seal(self, value: str) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TenantRecord:
+    tenant_id: str
+    signup_id: str | None
+    buyer_chat_id: int
+    owner_chat_id: int
+    business_name: str
+    bot_username: str
+    paid_until: datetime
+    status: str
+    receipt_email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SavedMethod:
+    tenant_id: str
+    payment_method_id: str
+    plan_code: str
+
+
+class Signups(Protocol):
+    async def get(self, signup_id: str) -> SignupRecord | None: ...
+
+    async def save(self, signup: SignupRecord) -> None: ...
+
+    async def bot_taken(self, bot_id: int, *, except_signup: str) -> bool:
+        """Whether another paid or trial signup (whose tenant is not deleted) uses this bot."""
+        ...
+
+    async def trial_of(self, buyer_chat_id: int) -> str | None:
+        """The signup this buyer's one trial went to, if any."""
+        ...
+
+    async def start_trial(self, signup_id: str, buyer_chat_id: int) -> bool:
+        """In one transaction: claim the buyer's trial for this signup and mark it `trial`.
+
+        True if the trial is (now or already) this signup's; False if another signup has it."""
+        ...
+
+
+class Tenants(Protocol):
+    async def get(self, tenant_id: str) -> TenantRecord | None: ...
+
+    async def live_for(self, chat_id: int) -> list[TenantRecord]:
+        """Tenants not deleted whose buyer or owner is this chat."""
+        ...
+
+    async def provisioned(self, record: TenantRecord) -> None:
+        """Store a new tenant, link its signup, carry over a card saved at its first payment."""
+        ...
+
+    async def update(
+        self, tenant_id: str, *, status: str | None = None, paid_until: datetime | None = None
+    ) -> None: ...
+
+    async def saved_method(self, tenant_id: str) -> SavedMethod | None: ...

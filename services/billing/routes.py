@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from litestar import Request, Response, Router, post
 from litestar.exceptions import HTTPException
@@ -19,7 +20,7 @@ MAX_NOTIFICATION_BYTES = 256 * 1024
 
 def yookassa_router(record: RecordNotification, metrics: Metrics) -> Router:
     @post("/webhooks/yookassa", status_code=200, request_max_body_size=MAX_NOTIFICATION_BYTES)
-    async def yookassa_webhook(request: Request[None, None, None]) -> Response[dict[str, str]]:
+    async def yookassa_webhook(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
         body = await request.body()
         peer = request.client.host if request.client else ""
         try:

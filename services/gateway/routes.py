@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from litestar import Request, Response, Router, post
 from litestar.exceptions import HTTPException
+from litestar.params import FromPath
 
 from services.gateway.use_cases import AcceptUpdate, BadUpdate
 from shared.errors import Forbidden, TenantUnknown, TransientError
@@ -19,7 +21,9 @@ SECRET_HEADER = "x-telegram-bot-api-secret-token"
 
 def webhook_router(accept: AcceptUpdate, metrics: Metrics, *, max_body_bytes: int) -> Router:
     @post("/tg/{bot_key:str}", status_code=200, request_max_body_size=max_body_bytes)
-    async def telegram_webhook(bot_key: str, request: Request[None, None, None]) -> Response[bytes]:
+    async def telegram_webhook(
+        bot_key: FromPath[str], request: Request[Any, Any, Any]
+    ) -> Response[bytes]:
         payload = await request.body()
         with log_context(tenant=bot_key):
             try:

@@ -1,14 +1,18 @@
-"""The provisioner's bus edge: payments and trials in, tenants out."""
+"""The provisioner's bus edge: payments and trials in, tenants out; the operator bot's updates."""
 
 from __future__ import annotations
 
+import msgspec
+from aiogram import Bot, Dispatcher
 from faststream.nats import NatsMessage, NatsRouter
 
+from services.provisioner.bot import OpsDeps
 from services.provisioner.use_cases import Provisioning
 from shared.bus import Consumer, Publisher, RetryPolicy, subscriber_options
+from shared.errors import PoisonMessage
 from shared.messages import PaymentSucceeded, TrialStarted, decode
 from shared.metrics import Metrics
-from shared.subjects import PROVISIONER_PAYMENTS, PROVISIONER_TRIALS
+from shared.subjects import PROVISIONER_OPS_UPDATES, PROVISIONER_PAYMENTS, PROVISIONER_TRIALS
 
 SERVICE = "provisioner"
 
@@ -39,5 +43,38 @@ def provisioning_router(
             await provisioning.on_trial(decode(TrialStarted, msg.body))
 
         await trials.run(msg, work)
+
+    return router
+
+
+def ops_router(
+    *,
+    dispatcher: Dispatcher,
+    bot: Bot,
+    deps: OpsDeps,
+    publisher: Publisher,
+    metrics: Metrics,
+    policy: RetryPolicy,
+) -> NatsRouter:
+    """The operator bot's updates (the gateway publishes them on `tg.platform.ops`), fed in."""
+    router = NatsRouter()
+    consumer = Consumer(
+        service=SERVICE, name="ops-updates", publisher=publisher, metrics=metrics, policy=policy
+    )
+
+    @router.subscriber(
+        PROVISIONER_OPS_UPDATES.subject, **subscriber_options(PROVISIONER_OPS_UPDATES, policy)
+    )
+    async def on_ops_update(msg: NatsMessage) -> None:
+        async def work() -> None:
+            try:
+                update = msgspec.json.decode(msg.body)
+            except msgspec.DecodeError as error:
+                raise PoisonMessage(f"update is not JSON: {error}") from None
+            if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+                raise PoisonMessage("update has no update_id")
+            await dispatcher.feed_raw_update(bot, update, ops=deps)
+
+        await consumer.run(msg, work)
 
     return router

@@ -56,10 +56,10 @@ async def test_conversation_through_aiogram(sandbox: str, client: TelegramSandbo
         (update,) = await asyncio.wait_for(polling, timeout=5)  # returns as soon as it arrives
         assert delivery.delivery == "queued"
         assert update.update_id == delivery.update_id
-        assert update.message is not None and update.message.text == "/start promo"
-        assert (
-            update.message.entities is not None and update.message.entities[0].type == "bot_command"
-        )
+        assert update.message is not None
+        assert update.message.text == "/start promo"
+        assert update.message.entities is not None
+        assert update.message.entities[0].type == "bot_command"
 
         sent = await bot.send_message(
             USER,
@@ -76,8 +76,11 @@ async def test_conversation_through_aiogram(sandbox: str, client: TelegramSandbo
         await client.press(made, USER, sent.message_id, "svc:2")
         (pressed,) = await bot.get_updates(offset=update.update_id + 1, timeout=5)
         query = pressed.callback_query
-        assert query is not None and query.data == "svc:2" and query.from_user.id == USER
-        assert query.message is not None and query.message.message_id == sent.message_id
+        assert query is not None
+        assert query.data == "svc:2"
+        assert query.from_user.id == USER
+        assert query.message is not None
+        assert query.message.message_id == sent.message_id
         await bot.answer_callback_query(query.id, text="Выбрано")
         answers = await client.callback_answers(made, chat_id=USER)
         assert [a.text for a in answers] == ["Выбрано"]
@@ -118,7 +121,8 @@ async def test_conversation_through_aiogram(sandbox: str, client: TelegramSandbo
         document = await bot.send_document(
             USER, BufferedInputFile("чек".encode(), filename="check.txt")
         )
-        assert document.document is not None and document.document.file_name == "check.txt"
+        assert document.document is not None
+        assert document.document.file_name == "check.txt"
         assert await client.file(document.document.file_id) == "чек".encode()
 
         chat = await client.chat(made, USER)
@@ -130,9 +134,8 @@ async def test_conversation_through_aiogram(sandbox: str, client: TelegramSandbo
             "editMessageText",
             "sendDocument",
         ]
-        assert (
-            log[0].message is not None and log[0].message.text == "Здравствуйте! Выберите услугу:"
-        )
+        assert log[0].message is not None
+        assert log[0].message.text == "Здравствуйте! Выберите услугу:"
     finally:
         await bot.session.close()
 
@@ -193,10 +196,13 @@ async def test_webhook_delivery_secret_and_retry(
             assert (third.delivery, third.webhook_status) == ("webhook", 200)
             assert (await receiver.next())[0]["message"]["text"] == "третье"
             info = await bot.get_webhook_info()
-            assert info.url == f"{hook_base}/hook" and info.pending_update_count == 0
-            assert info.last_error_message is not None and "500" in info.last_error_message
+            assert info.url == f"{hook_base}/hook"
+            assert info.pending_update_count == 0
+            assert info.last_error_message is not None
+            assert "500" in info.last_error_message
 
             stats = await client.stats()
-            assert stats.updates_delivered == 3 and stats.webhook_failures == 1
+            assert stats.updates_delivered == 3
+            assert stats.webhook_failures == 1
     finally:
         await bot.session.close()

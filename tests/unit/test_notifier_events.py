@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 
 from services.notifier.ports import SCHEDULE_KINDS, NewDelivery, TenantProfile, Via
@@ -22,7 +23,7 @@ from shared.messages import (
     TenantRenewed,
 )
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.asyncio]
 
 NOW = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
 
@@ -148,7 +149,7 @@ def created(**overrides: object) -> BookingCreated:
         reminder_offsets_min=(1440, 120),
         admin_chat_ids=(9001, 9002),
     )
-    return replace(event, **overrides)  # type: ignore[arg-type]
+    return msgspec.structs.replace(event, **overrides)
 
 
 def buttons(row: NewDelivery) -> list[tuple[str, str]]:
@@ -198,7 +199,11 @@ async def test_created_alerts_admins_and_schedules_reminders_and_review(
 async def test_offsets_already_past_are_skipped(bookings: BookingNotes, store: FakeStore) -> None:
     starts = NOW + timedelta(hours=3)
     await bookings.on_created(
-        created(starts_at=starts, ends_at=starts + timedelta(hours=1), reminder_offsets_min=(1440, 120, 15))
+        created(
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+            reminder_offsets_min=(1440, 120, 15),
+        )
     )
     assert [r.due_at for r in store.of("reminder")] == [
         starts - timedelta(minutes=120),
@@ -206,9 +211,7 @@ async def test_offsets_already_past_are_skipped(bookings: BookingNotes, store: F
     ]
 
 
-async def test_redelivered_created_adds_nothing(
-    bookings: BookingNotes, store: FakeStore
-) -> None:
+async def test_redelivered_created_adds_nothing(bookings: BookingNotes, store: FakeStore) -> None:
     assert await bookings.on_created(created()) == 5
     assert await bookings.on_created(created()) == 0
     assert len(store.rows) == 5

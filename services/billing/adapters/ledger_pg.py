@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import asyncpg
 
+from services.billing.adapters.signups_pg import fetch_signup, store_signup
 from services.billing.ports import PaymentRecord, SignupRecord
 
 _PAYMENT = (
     "payment_id, idempotence_key, signup_id, tenant_id, purpose, plan_code, period_days,"
     " amount_kopecks, currency, buyer_chat_id, status, confirmation_url, created_at"
-)
-_SIGNUP = (
-    "signup_id, buyer_chat_id, business_name, city, timezone, owner_chat_id, bot_id,"
-    " bot_username, bot_token_sealed, receipt_email, tenant_id, status"
 )
 
 
@@ -98,7 +95,8 @@ class PgLedger:
         """Record once (unique by payment, event and object); True if this call recorded it."""
         async with self._pool.acquire() as conn, conn.transaction():
             inserted = await conn.fetchval(
-                "INSERT INTO billing.ledger (payment_id, event, amount_kopecks, currency, object_id)"
+                "INSERT INTO billing.ledger"
+                " (payment_id, event, amount_kopecks, currency, object_id)"
                 " VALUES ($1, $2, $3, $4, $5)"
                 " ON CONFLICT (payment_id, event, object_id) DO NOTHING RETURNING id",
                 payment_id,
@@ -136,30 +134,7 @@ class PgLedger:
             return True
 
     async def get_signup(self, signup_id: str) -> SignupRecord | None:
-        row = await self._pool.fetchrow(
-            f"SELECT {_SIGNUP} FROM billing.signups WHERE signup_id = $1", signup_id
-        )
-        return SignupRecord(**dict(row)) if row else None
+        return await fetch_signup(self._pool, signup_id)
 
     async def save_signup(self, signup: SignupRecord) -> None:
-        await self._pool.execute(
-            f"INSERT INTO billing.signups ({_SIGNUP}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
-            " ON CONFLICT (signup_id) DO UPDATE SET business_name = excluded.business_name,"
-            " city = excluded.city, timezone = excluded.timezone,"
-            " owner_chat_id = excluded.owner_chat_id, bot_id = excluded.bot_id,"
-            " bot_username = excluded.bot_username, bot_token_sealed = excluded.bot_token_sealed,"
-            " receipt_email = excluded.receipt_email, tenant_id = excluded.tenant_id,"
-            " updated_at = now()",
-            signup.signup_id,
-            signup.buyer_chat_id,
-            signup.business_name,
-            signup.city,
-            signup.timezone,
-            signup.owner_chat_id,
-            signup.bot_id,
-            signup.bot_username,
-            signup.bot_token_sealed,
-            signup.receipt_email,
-            signup.tenant_id,
-            signup.status,
-        )
+        await store_signup(self._pool, signup)

@@ -15,8 +15,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from shared.errors import AppError, TransientError
-
 import msgspec
 from yookassa import (  # type: ignore[import-untyped, unused-ignore]
     Configuration,
@@ -27,6 +25,8 @@ from yookassa.domain.exceptions import (  # type: ignore[import-untyped, unused-
     ApiError,
     NotFoundError,
 )
+
+from shared.errors import AppError, TransientError
 
 logger = logging.getLogger(__name__)
 

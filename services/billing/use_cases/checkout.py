@@ -59,7 +59,9 @@ class Checkout:
             signup_id=signup_id, tenant_id=tenant_id, plan_code=plan.code
         )
         if existing is not None and existing.confirmation_url:
-            return CheckoutView(existing.payment_id, existing.confirmation_url, existing.amount_kopecks, plan)
+            return CheckoutView(
+                existing.payment_id, existing.confirmation_url, existing.amount_kopecks, plan
+            )
         attempt = await self._ledger.count_attempts(
             signup_id=signup_id, tenant_id=tenant_id, plan_code=plan.code
         )
@@ -99,7 +101,53 @@ class Checkout:
                 created_at=self._clock.now(),
             )
         )
-        return CheckoutView(record.payment_id, payment.confirmation_url, record.amount_kopecks, plan)
+        return CheckoutView(
+            record.payment_id, payment.confirmation_url, record.amount_kopecks, plan
+        )
+
+    async def charge_saved(
+        self,
+        *,
+        plan: Plan,
+        tenant_id: str,
+        buyer_chat_id: int,
+        payment_method_id: str,
+        idempotence_key: str,
+        business_name: str = "",
+        receipt_email: str | None = None,
+    ) -> PaymentRecord:
+        """An autopayment: charge a saved card for a renewal, with no confirmation.
+
+        The caller's key names the period (tenant and paid-until), so one period is charged once
+        however often this is called."""
+        payment = await self._api.create_payment(
+            amount_kopecks=plan.price_kopecks,
+            description=f"Продление бота «{business_name}»: {plan.title}"[:128],
+            return_url=self._return_url,
+            metadata={"purpose": "renewal", "plan": plan.code, "tenant_id": tenant_id},
+            idempotence_key=idempotence_key,
+            receipt=self._receipt(plan, receipt_email) if self._receipts else None,
+            payment_method_id=payment_method_id,
+        )
+        if payment.amount_kopecks != plan.price_kopecks:
+            raise RuleViolation("payment_mismatch", payment_id=payment.id)
+        return await self._ledger.insert_payment(
+            PaymentRecord(
+                payment_id=payment.id,
+                idempotence_key=idempotence_key,
+                signup_id=None,
+                tenant_id=tenant_id,
+                purpose="renewal",
+                plan_code=plan.code,
+                period_days=plan.period_days,
+                amount_kopecks=plan.price_kopecks,
+                currency=payment.currency,
+                buyer_chat_id=buyer_chat_id,
+                status=payment.status,
+                confirmation_url=None,
+                created_at=self._clock.now(),
+            )
+        )
 
     def _receipt(self, plan: Plan, email: str | None) -> dict[str, object]:
         """A 54-FZ receipt: one service line for the plan."""

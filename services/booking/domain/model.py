@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 Minutes = tuple[int, int]  # [start, end) in minutes since local midnight
@@ -113,14 +113,11 @@ def _subtract(windows: list[Minutes], holes: list[Minutes]) -> tuple[Minutes, ..
     return tuple(result)
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_SECOND = timedelta(seconds=1)
-
-
 def _seconds(ranges: tuple[UtcRange, ...]) -> list[tuple[int, int]]:
-    """Epoch seconds, start floored and end ceiled (a naive datetime raises TypeError)."""
-    epoch, second = _EPOCH, _SECOND
-    return [((r.starts_at - epoch) // second, -((epoch - r.ends_at) // second)) for r in ranges]
+    """Epoch seconds of aware ranges after 1970, start floored and end ceiled."""
+    if any(r.starts_at.tzinfo is None or r.ends_at.tzinfo is None for r in ranges):
+        raise ValueError("naive datetime in a busy range")
+    return [(int(r.starts_at.timestamp()), -int(-r.ends_at.timestamp())) for r in ranges]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from services.provisioner.ports import Applied, Payment, TenantRecord, TenantSta
 from shared.db import tenant_schema
 from shared.messages import Signup
 from shared.migrate import Migration, create_tenant_schema
-from shared.subjects import TENANT_ID_PATTERN, RESERVED_TENANT_IDS
+from shared.subjects import RESERVED_TENANT_IDS, TENANT_ID_PATTERN
 
 _COLUMNS = (
     "tenant_id, signup_id, business_name, timezone, owner_chat_id, buyer_chat_id, bot_id, "
@@ -25,6 +25,11 @@ def _record(row: asyncpg.Record) -> TenantRecord:
     values = dict(row)
     values["warned_days"] = tuple(values["warned_days"] or ())
     return TenantRecord(**values)
+
+
+# The console's adapter (console_pg) reads the same rows the same way.
+TENANT_COLUMNS = _COLUMNS
+tenant_record = _record
 
 
 def tenant_id_for(bot_username: str, bot_id: int) -> str:
@@ -88,7 +93,9 @@ class PgTenantRegistry:
                 "Владелец",
             )
             await self._record_payment(conn, tenant_id, payment)
-            await self._audit(conn, "provisioner", "create", tenant_id, {"payment": payment.payment_id})
+            await self._audit(
+                conn, "provisioner", "create", tenant_id, {"payment": payment.payment_id}
+            )
             assert row is not None
             return Applied(tenant=_record(row), created=True, applied=True)
 
@@ -113,7 +120,9 @@ class PgTenantRegistry:
                 timedelta(days=payment.period_days),
                 payment.plan_code,
             )
-            await self._audit(conn, "provisioner", "renew", tenant_id, {"payment": payment.payment_id})
+            await self._audit(
+                conn, "provisioner", "renew", tenant_id, {"payment": payment.payment_id}
+            )
             assert row is not None
             after = _record(row)
             return Applied(
@@ -215,7 +224,11 @@ class PgTenantRegistry:
 
     @staticmethod
     async def _audit(
-        conn: asyncpg.Connection, actor: str, action: str, tenant_id: str | None, details: dict[str, Any]
+        conn: asyncpg.Connection,
+        actor: str,
+        action: str,
+        tenant_id: str | None,
+        details: dict[str, Any],
     ) -> None:
         await conn.execute(
             "INSERT INTO platform.audit_log (actor, action, tenant_id, details)"

@@ -1,6 +1,28 @@
-"""The provisioner's logic: provisioning and renewals, the paid-period lifecycle, operator actions."""
+"""The provisioner's logic: provisioning and renewals, the paid period, the operator's console."""
 
-from services.provisioner.use_cases.lifecycle import Lifecycle
+from services.provisioner.use_cases.console import (
+    Console,
+    Deletion,
+    Migrated,
+    PlatformStats,
+    TenantCard,
+    TenantPage,
+    cli_actor,
+    operator_actor,
+)
+from services.provisioner.use_cases.lifecycle import Lifecycle, SweepReport
 from services.provisioner.use_cases.provisioning import Provisioning
 
-__all__ = ["Lifecycle", "Provisioning"]
+__all__ = [
+    "Console",
+    "Deletion",
+    "Lifecycle",
+    "Migrated",
+    "PlatformStats",
+    "Provisioning",
+    "SweepReport",
+    "TenantCard",
+    "TenantPage",
+    "cli_actor",
+    "operator_actor",
+]

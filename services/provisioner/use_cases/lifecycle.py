@@ -62,9 +62,7 @@ class Lifecycle:
         return report
 
     async def suspend(self, tenant_id: str, *, actor: str, reason: str) -> TenantRecord:
-        tenant = await self._registry.set_status(
-            tenant_id, "suspended", actor=actor, reason=reason
-        )
+        tenant = await self._registry.set_status(tenant_id, "suspended", actor=actor, reason=reason)
         if tenant is None:
             raise TenantUnknown(tenant_id)
         await self._directory.put(tenant.config())

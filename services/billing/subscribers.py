@@ -1,0 +1,104 @@
+"""Billing's bus edge: the sales bot's updates (from the gateway) and tenant lifecycle events."""
+
+from __future__ import annotations
+
+import logging
+
+import msgspec
+from aiogram import Bot, Dispatcher
+from faststream.nats import NatsMessage, NatsRouter
+
+from services.billing.bot import SalesDeps
+from services.billing.use_cases import AutoRenew, TrackTenants
+from shared.bus import Consumer, Publisher, RetryPolicy, subscriber_options
+from shared.errors import PoisonMessage
+from shared.messages import (
+    TenantDeleted,
+    TenantExpiring,
+    TenantProvisioned,
+    TenantRenewed,
+    TenantResumed,
+    TenantSuspended,
+    decode,
+)
+from shared.metrics import Metrics
+from shared.subjects import BILLING_SALES_UPDATES, BILLING_TENANTS
+
+SERVICE = "billing"
+log = logging.getLogger(__name__)
+
+_STATUS_EVENTS: dict[str, type[msgspec.Struct]] = {
+    "renewed": TenantRenewed,
+    "resumed": TenantResumed,
+    "suspended": TenantSuspended,
+    "deleted": TenantDeleted,
+}
+
+
+class _UpdateHead(msgspec.Struct):
+    update_id: int
+
+
+def sales_router(
+    *,
+    dispatcher: Dispatcher,
+    bot: Bot,
+    deps: SalesDeps,
+    publisher: Publisher,
+    metrics: Metrics,
+    policy: RetryPolicy,
+    max_workers: int,
+) -> NatsRouter:
+    router = NatsRouter()
+    consumer = Consumer(
+        service=SERVICE, name="sales-updates", publisher=publisher, metrics=metrics, policy=policy
+    )
+    options = subscriber_options(BILLING_SALES_UPDATES, policy, batch_size=max_workers)
+
+    @router.subscriber(BILLING_SALES_UPDATES.subject, max_workers=max_workers, **options)
+    async def on_sales_update(msg: NatsMessage) -> None:
+        async def work() -> None:
+            try:
+                msgspec.json.decode(msg.body, type=_UpdateHead)
+                update = msgspec.json.decode(msg.body)
+            except (msgspec.DecodeError, msgspec.ValidationError) as error:
+                raise PoisonMessage(f"not a Telegram update: {error}") from None
+            await dispatcher.feed_raw_update(bot, update, sales=deps)
+
+        await consumer.run(msg, work)
+
+    return router
+
+
+def tenants_router(
+    *,
+    track: TrackTenants,
+    autorenew: AutoRenew,
+    publisher: Publisher,
+    metrics: Metrics,
+    policy: RetryPolicy,
+) -> NatsRouter:
+    router = NatsRouter()
+    consumer = Consumer(
+        service=SERVICE, name="tenants", publisher=publisher, metrics=metrics, policy=policy
+    )
+    options = subscriber_options(BILLING_TENANTS, policy)
+
+    @router.subscriber(BILLING_TENANTS.subject, **options)
+    async def on_tenant_event(msg: NatsMessage) -> None:
+        parts = msg.raw_message.subject.split(".")
+        kind, tenant_id = (parts[1], parts[2]) if len(parts) == 3 else ("", "")
+
+        async def work() -> None:
+            if kind == "provisioned":
+                await track.provisioned(decode(TenantProvisioned, msg.body))
+            elif kind == "expiring":
+                charged = await autorenew(decode(TenantExpiring, msg.body))
+                if charged:
+                    log.info("autopayment %s for %s", charged, tenant_id)
+            elif kind in _STATUS_EVENTS:
+                await track.changed(tenant_id, kind, decode(_STATUS_EVENTS[kind], msg.body))
+
+        await consumer.run(msg, work, tenant=tenant_id or None)
+
+    return router

@@ -1,0 +1,114 @@
+"""The `booking.*` events, built from a committed booking and published after the commit.
+
+`Nats-Msg-Id` is `booking:<tenant>:<booking id>:<kind>` (a reschedule adds the new start in
+unix seconds), so a redelivered update that publishes again is dropped by JetStream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.booking.domain.entities import Booking, CancelledBy, Customer
+from services.booking.use_cases.ports import BusinessSettings, EventPublisher, TenantSession
+from shared.messages import BookingCancelled, BookingCreated, BookingRescheduled
+from shared.subjects import booking_event
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who hears about a booking and how: read inside the booking's transaction."""
+
+    business: BusinessSettings
+    admin_chat_ids: tuple[int, ...]
+
+
+async def audience(session: TenantSession) -> Audience:
+    return Audience(business=await session.business(), admin_chat_ids=await session.admin_chat_ids())
+
+
+def msg_id(tenant_id: str, booking_id: int, kind: str, starts_at: datetime | None = None) -> str:
+    base = f"booking:{tenant_id}:{booking_id}:{kind}"
+    return f"{base}:{int(starts_at.timestamp())}" if starts_at is not None else base
+
+
+async def publish_created(
+    events: EventPublisher,
+    tenant_id: str,
+    booking: Booking,
+    customer: Customer,
+    who: Audience,
+) -> None:
+    event = BookingCreated(
+        tenant_id=tenant_id,
+        booking_id=booking.id,
+        customer_chat_id=customer.telegram_id or 0,
+        customer_name=customer.name,
+        customer_phone=customer.phone,
+        service_name=booking.service_name,
+        master_name=booking.master_name,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        timezone=who.business.timezone,
+        reminder_offsets_min=who.business.reminder_offsets_min,
+        admin_chat_ids=who.admin_chat_ids,
+        locale=who.business.locale,
+    )
+    subject = booking_event("created", tenant_id)
+    await events.publish(subject, event, msg_id=msg_id(tenant_id, booking.id, "created"))
+
+
+async def publish_cancelled(
+    events: EventPublisher,
+    tenant_id: str,
+    booking: Booking,
+    customer: Customer,
+    who: Audience,
+    *,
+    cancelled_by: CancelledBy = "customer",
+) -> None:
+    event = BookingCancelled(
+        tenant_id=tenant_id,
+        booking_id=booking.id,
+        customer_chat_id=customer.telegram_id or 0,
+        customer_name=customer.name,
+        service_name=booking.service_name,
+        master_name=booking.master_name,
+        starts_at=booking.starts_at,
+        timezone=who.business.timezone,
+        cancelled_by=cancelled_by,
+        reason=booking.cancel_reason,
+        admin_chat_ids=who.admin_chat_ids,
+        locale=who.business.locale,
+    )
+    subject = booking_event("cancelled", tenant_id)
+    await events.publish(subject, event, msg_id=msg_id(tenant_id, booking.id, "cancelled"))
+
+
+async def publish_rescheduled(
+    events: EventPublisher,
+    tenant_id: str,
+    booking: Booking,
+    customer: Customer,
+    who: Audience,
+    *,
+    old_starts_at: datetime,
+) -> None:
+    event = BookingRescheduled(
+        tenant_id=tenant_id,
+        booking_id=booking.id,
+        customer_chat_id=customer.telegram_id or 0,
+        customer_name=customer.name,
+        service_name=booking.service_name,
+        master_name=booking.master_name,
+        old_starts_at=old_starts_at,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        timezone=who.business.timezone,
+        reminder_offsets_min=who.business.reminder_offsets_min,
+        admin_chat_ids=who.admin_chat_ids,
+        locale=who.business.locale,
+    )
+    subject = booking_event("rescheduled", tenant_id)
+    key = msg_id(tenant_id, booking.id, "rescheduled", booking.starts_at)
+    await events.publish(subject, event, msg_id=key)

@@ -1,0 +1,157 @@
+"""«Мои записи»: the customer's upcoming bookings, cancelling and moving them.
+
+Only the customer's own confirmed bookings, and only up to the business's cut-offs before
+the visit (`cancel_cutoff_min`, `reschedule_cutoff_min`). Events go out after the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from services.booking.domain.entities import Booking, Customer
+from services.booking.domain.errors import TAKEN, BookingNotActive, SlotTaken
+from services.booking.use_cases.choice import Choice, load_inputs, pick_master
+from services.booking.use_cases.errors import BookingUnknown, SlotUnavailable, TooLate
+from services.booking.use_cases.events import audience, publish_cancelled, publish_rescheduled
+from services.booking.use_cases.ports import BusinessSettings, Scope, TenantSession
+
+
+@dataclass(frozen=True, slots=True)
+class MyBooking:
+    booking: Booking
+    can_cancel: bool
+    can_move: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MyBookings:
+    items: tuple[MyBooking, ...]
+    business: BusinessSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """A booking after a change (or as it would be), with the business to word the reply."""
+
+    booking: Booking
+    business: BusinessSettings
+    old_starts_at: datetime | None = None
+
+
+def before_cutoff(starts_at: datetime, now: datetime, cutoff_min: int) -> bool:
+    """True while the visit is at least `cutoff_min` minutes away."""
+    return starts_at - now >= timedelta(minutes=cutoff_min)
+
+
+async def owned(
+    session: TenantSession, telegram_id: int, booking_id: int, *, confirmed: bool = True
+) -> tuple[Customer, Booking]:
+    """The customer and their booking; `BookingUnknown` for anyone else's or a made-up id."""
+    customer = await session.customer(telegram_id)
+    booking = await session.booking(booking_id) if customer is not None else None
+    if customer is None or booking is None or booking.customer_id != customer.id:
+        raise BookingUnknown(booking_id)
+    if confirmed and booking.status != "confirmed":
+        raise BookingNotActive(booking_id, booking.status)
+    return customer, booking
+
+
+async def my_bookings(scope: Scope, *, telegram_id: int) -> MyBookings:
+    now = scope.clock.now()
+    async with scope.store.transaction() as session:
+        business = await session.business()
+        customer = await session.customer(telegram_id)
+        upcoming = await session.upcoming(customer.id, now=now) if customer else []
+    items = tuple(
+        MyBooking(
+            booking=b,
+            can_cancel=before_cutoff(b.starts_at, now, business.cancel_cutoff_min),
+            can_move=before_cutoff(b.starts_at, now, business.reschedule_cutoff_min),
+        )
+        for b in upcoming
+    )
+    return MyBookings(items=items, business=business)
+
+
+async def ask_cancel(scope: Scope, *, telegram_id: int, booking_id: int) -> Changed:
+    """The booking the customer wants to cancel, if the rules still allow it."""
+    now = scope.clock.now()
+    async with scope.store.transaction() as session:
+        _, booking = await owned(session, telegram_id, booking_id)
+        business = await session.business()
+    if not before_cutoff(booking.starts_at, now, business.cancel_cutoff_min):
+        raise TooLate("cancel", cutoff_min=business.cancel_cutoff_min, phone=business.phone)
+    return Changed(booking=booking, business=business)
+
+
+async def cancel(scope: Scope, *, telegram_id: int, booking_id: int) -> Changed:
+    now = scope.clock.now()
+    async with scope.store.transaction() as session:
+        customer, booking = await owned(session, telegram_id, booking_id, confirmed=False)
+        who = await audience(session)
+        business = who.business
+        if booking.status == "cancelled" and booking.cancelled_by == "customer":
+            pass  # done before (a double tap or a redelivery): say so and publish again
+        elif booking.status != "confirmed":
+            raise BookingNotActive(booking_id, booking.status)
+        elif not before_cutoff(booking.starts_at, now, business.cancel_cutoff_min):
+            raise TooLate("cancel", cutoff_min=business.cancel_cutoff_min, phone=business.phone)
+        else:
+            booking = await session.cancel_booking(
+                booking_id, cancelled_by="customer", actor="customer", customer_id=customer.id
+            )
+    await publish_cancelled(scope.events, scope.tenant_id, booking, customer, who)
+    return Changed(booking=booking, business=business)
+
+
+async def move_target(scope: Scope, *, telegram_id: int, booking_id: int) -> Choice:
+    """What the reschedule calendar is for, if the booking may still be moved."""
+    now = scope.clock.now()
+    async with scope.store.transaction() as session:
+        _, booking = await owned(session, telegram_id, booking_id)
+        business = await session.business()
+    _check_move_cutoff(booking, business, now)
+    return Choice(service_id=booking.service_id, master_id=booking.master_id, booking_id=booking.id)
+
+
+def _check_move_cutoff(booking: Booking, business: BusinessSettings, now: datetime) -> None:
+    if not before_cutoff(booking.starts_at, now, business.reschedule_cutoff_min):
+        raise TooLate(
+            "reschedule", cutoff_min=business.reschedule_cutoff_min, phone=business.phone
+        )
+
+
+async def reschedule(
+    scope: Scope, *, telegram_id: int, booking_id: int, starts_at: datetime, commit: bool
+) -> Changed:
+    """Check (and with `commit`, make) a move of the booking to `starts_at`, same master."""
+    now = scope.clock.now()
+    async with scope.store.transaction() as session:
+        customer, booking = await owned(session, telegram_id, booking_id)
+        who = await audience(session)
+        _check_move_cutoff(booking, who.business, now)
+        choice = Choice(booking.service_id, booking.master_id, booking.id)
+        day = starts_at.astimezone(ZoneInfo(who.business.timezone)).date()
+        inputs = await load_inputs(session, choice, first_day=day, last_day=day, now=now)
+        pick_master(inputs, choice, starts_at)
+        if not commit:
+            return Changed(booking=booking, business=who.business)
+        old_starts_at = booking.starts_at
+        try:
+            moved = await session.reschedule_booking(
+                booking_id, starts_at=starts_at, actor="customer", customer_id=customer.id
+            )
+        except SlotTaken as taken:
+            raise SlotUnavailable(
+                TAKEN,
+                service_id=booking.service_id,
+                master_id=booking.master_id,
+                booking_id=booking.id,
+                day=day,
+            ) from taken
+    await publish_rescheduled(
+        scope.events, scope.tenant_id, moved, customer, who, old_starts_at=old_starts_at
+    )
+    return Changed(booking=moved, business=who.business, old_starts_at=old_starts_at)

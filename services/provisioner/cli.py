@@ -1,0 +1,230 @@
+"""`python -m services.provisioner.cli`: the operator's console in a terminal.
+
+The same settings (environment, `.env`) and the same use cases as the service and the
+operator's bot; every command is audited as `cli:<os user>`. Exit codes: 0 done, 1 not found,
+2 usage (a bad argument, a setting missing, or an action the tenant's state does not allow).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from services.provisioner import cli_output as out
+from services.provisioner.config import ProvisionerSettings
+from services.provisioner.main import MIGRATIONS, compose
+from services.provisioner.use_cases import Console, cli_actor
+from shared.crypto import Sealer
+from shared.errors import InvalidTenantId, NotFound, RuleViolation
+from shared.logs import configure_logging
+from shared.migrate import ensure_extensions, load_migrations, migrate_schema
+from shared.runner import load_or_exit
+from shared.runtime import open_runtime
+from shared.settings import LogSettings
+from shared.telegram import Bots, make_session
+
+PROG = "python -m services.provisioner.cli"
+CLI_SERVICE = "provisioner-cli"
+EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """The command cannot run as given (exit code 2)."""
+
+
+def kopecks(rubles: str) -> int:
+    """`1500` or `1500.50` roubles as kopecks; argparse shows the error on a bad value."""
+    try:
+        value = Decimal(rubles.replace(",", "."))
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not an amount in roubles: {rubles!r}") from None
+    cents = value * 100
+    if value < 0 or cents != cents.to_integral_value():
+        raise argparse.ArgumentTypeError(f"not an amount in roubles: {rubles!r}")
+    return int(cents)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print JSON for machines"
+    )
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="The platform operator's console.", parents=[common]
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    tenants = sub.add_parser("tenants", parents=[common], help="list tenants, newest first")
+    tenants.add_argument(
+        "--status", choices=["active", "grace", "suspended", "deleted", "all"], default=None
+    )
+    tenants.add_argument("--page", type=int, default=1, help="page number (from 1)")
+    find = sub.add_parser("find", parents=[common], help="search by id, name or bot username")
+    find.add_argument("text")
+    show = sub.add_parser("show", parents=[common], help="a tenant's card")
+    show.add_argument("tenant")
+    extend = sub.add_parser("extend", parents=[common], help="record a manual payment / extend")
+    extend.add_argument("tenant")
+    extend.add_argument("days", type=int)
+    extend.add_argument("--amount", type=kopecks, default=0, metavar="RUB", help="paid, roubles")
+    suspend = sub.add_parser("suspend", parents=[common], help="suspend a tenant's bot")
+    suspend.add_argument("tenant")
+    suspend.add_argument("--reason", required=True)
+    resume = sub.add_parser("resume", parents=[common], help="resume a suspended tenant")
+    resume.add_argument("tenant")
+    delete = sub.add_parser("delete", parents=[common], help="export, then delete a tenant")
+    delete.add_argument("tenant")
+    delete.add_argument("--export", required=True, type=Path, metavar="FILE")
+    delete.add_argument("--yes", action="store_true", help="do not ask to confirm")
+    sub.add_parser("stats", parents=[common], help="platform figures")
+    sub.add_parser("sweep", parents=[common], help="run one lifecycle sweep now")
+    migrate = sub.add_parser("migrate", parents=[common], help="migrate every tenant schema")
+    migrate.add_argument("--batch-size", type=int, default=50)
+    return parser
+
+
+class FileExportSink:
+    """Writes the export to a file (via a temporary file, synced, then renamed into place)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    async def keep(self, tenant_id: str, document: bytes) -> None:  # noqa: ARG002 - the port's shape
+        await asyncio.to_thread(self._write, document)
+
+    def _write(self, document: bytes) -> None:
+        partial = self.path.with_name(self.path.name + ".partial")
+        with partial.open("wb") as file:
+            file.write(document)
+            file.flush()
+            os.fsync(file.fileno())
+        partial.replace(self.path)
+
+
+def _ask(prompt: str) -> str:
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    return sys.stdin.readline().strip()
+
+
+async def _confirm_delete(console: Console, actor: str, tenant_id: str) -> None:
+    card = await console.card(actor, tenant_id)
+    sys.stderr.write(out.card_text(card) + "\n\n")
+    if not sys.stdin.isatty():
+        raise UsageError("refusing to delete without --yes (stdin is not a terminal)")
+    typed = await asyncio.to_thread(_ask, f"Type {card.tenant.tenant_id} to delete it for good: ")
+    if typed != card.tenant.tenant_id:
+        raise UsageError("not confirmed; nothing deleted")
+
+
+async def execute(  # noqa: PLR0911 - one return per command reads best
+    args: argparse.Namespace, console: Console, actor: str
+) -> str:
+    """Run one command through the console; returns what to print."""
+    as_json: bool = getattr(args, "json", False)
+
+    def pick(text: Callable[[], str], machine: Callable[[], str]) -> str:
+        return machine() if as_json else text()
+
+    match args.command:
+        case "tenants":
+            if args.page < 1:
+                raise UsageError("--page starts at 1")
+            page = await console.list_tenants(actor, status=args.status, page=args.page - 1)
+            return pick(lambda: out.page_text(page), lambda: out.page_json(page))
+        case "find":
+            found = await console.search(actor, args.text)
+            return pick(
+                lambda: out.tenants_text(found),
+                lambda: out.to_json([out.tenant_dict(t) for t in found]),
+            )
+        case "show":
+            card = await console.card(actor, args.tenant)
+            return pick(lambda: out.card_text(card), lambda: out.card_json(card))
+        case "extend":
+            await console.extend(actor, args.tenant, days=args.days, amount_kopecks=args.amount)
+            card = await console.card(actor, args.tenant)
+            return pick(lambda: out.card_text(card), lambda: out.card_json(card))
+        case "suspend":
+            await console.suspend(actor, args.tenant, reason=args.reason)
+            card = await console.card(actor, args.tenant)
+            return pick(lambda: out.card_text(card), lambda: out.card_json(card))
+        case "resume":
+            await console.resume(actor, args.tenant)
+            card = await console.card(actor, args.tenant)
+            return pick(lambda: out.card_text(card), lambda: out.card_json(card))
+        case "delete":
+            if not args.yes:
+                await _confirm_delete(console, actor, args.tenant)
+            deletion = await console.delete(actor, args.tenant, sink=FileExportSink(args.export))
+            path = str(args.export)
+            return pick(
+                lambda: out.deletion_text(deletion, path), lambda: out.deletion_json(deletion, path)
+            )
+        case "stats":
+            stats = await console.stats(actor)
+            return pick(lambda: out.stats_text(stats), lambda: out.stats_json(stats))
+        case "sweep":
+            report = await console.sweep(actor)
+            return pick(lambda: out.sweep_text(report), lambda: out.sweep_json(report))
+        case "migrate":
+            migrated = await console.migrate(actor, batch_size=args.batch_size)
+            return pick(lambda: out.migrated_text(migrated), lambda: out.migrated_json(migrated))
+    raise UsageError(f"unknown command {args.command!r}")
+
+
+async def run(args: argparse.Namespace, settings: ProvisionerSettings) -> str:
+    """The composition root: the runtime (NATS + Postgres), the use cases, one command."""
+    async with open_runtime(
+        CLI_SERVICE,
+        nats=settings.nats,
+        postgres=settings.postgres,
+        controllable_clock=settings.controllable_clock,
+    ) as runtime:
+        if args.command == "migrate":
+            pool = runtime.require_pool()
+            await ensure_extensions(pool)
+            await migrate_schema(pool, "platform", load_migrations(MIGRATIONS))
+        bots = Bots(make_session(settings.telegram), max_size=64)
+        try:
+            use = await compose(settings, runtime, bots, Sealer(settings.secrets.key))
+            return await execute(args, use.console, cli_actor(os_user()))
+        finally:
+            await bots.close()
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except OSError:  # no name for this uid (a bare container)
+        return str(os.getuid())
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)  # exits 2 on a usage error
+    settings = load_or_exit(CLI_SERVICE, ProvisionerSettings.load)
+    configure_logging(CLI_SERVICE, LogSettings(level="WARNING", json=False))
+    try:
+        printed = asyncio.run(run(args, settings))
+    except NotFound as error:
+        sys.stderr.write(f"not found: {error}\n")
+        return EXIT_NOT_FOUND
+    except RuleViolation as error:
+        details = ", ".join(f"{k}={v}" for k, v in error.details.items())
+        sys.stderr.write(f"refused: {error.reason}" + (f" ({details})" if details else "") + "\n")
+        return EXIT_USAGE
+    except (InvalidTenantId, UsageError) as error:
+        sys.stderr.write(f"{error}\n")
+        return EXIT_USAGE
+    sys.stdout.write(printed + "\n")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,77 @@
+"""The running stack for end-to-end tests: the sandbox and all five services as processes,
+on the test run's private NATS/Redis and its own database, with a controllable clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from devstack.demo import Endpoints
+from devstack.infra import LocalInfra
+from devstack.stack import SANDBOX_SHOP_ID, SANDBOX_SHOP_SECRET, Stack, StackConfig
+from sandbox.telegram import TelegramSandboxClient
+from sandbox.yookassa import YooKassaSandboxClient
+
+OPERATOR_ID = 4242
+
+
+@pytest.fixture(scope="session")
+def stack(infra: LocalInfra, test_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    log_dir = Path(tmp_path_factory.mktemp("stack-logs"))
+    running = Stack(
+        StackConfig(
+            nats_url=infra.nats_url,
+            redis_url=infra.redis_url,
+            database_url=test_database_url,
+            log_dir=log_dir,
+            webhooks=True,
+            controllable_clock=True,
+            operator_ids=(OPERATOR_ID,),
+            extra_env={
+                "TRUSTED_PROXIES": "127.0.0.1/32",
+                "LIFECYCLE_SWEEP_SECONDS": "1",
+                "NOTIFIER_POLL_SECONDS": "0.2",
+            },
+        )
+    )
+    try:
+        running.start_sandbox()
+        running.start_services()
+    except Exception:
+        running.stop()
+        for name in ("gateway", "booking", "billing", "provisioner", "notifier"):
+            log = running.log(name)
+            if log.exists():
+                print(f"--- {name} ---\n{log.read_text()[-3000:]}")  # noqa: T201
+        raise
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def endpoints(stack: Stack) -> Endpoints:
+    assert stack.bots is not None
+    return Endpoints(
+        database_url=stack.config.database_url,
+        telegram_url=stack.config.url("telegram"),
+        yookassa_url=stack.config.url("yookassa"),
+        shop_id=SANDBOX_SHOP_ID,
+        shop_secret=SANDBOX_SHOP_SECRET,
+        platform_secret=stack.config.platform_secret,
+        sales_bot=stack.bots.sales_username,
+    )
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def telegram(stack: Stack) -> AsyncIterator[TelegramSandboxClient]:
+    async with TelegramSandboxClient(stack.config.url("telegram")) as client:
+        yield client
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def yookassa(stack: Stack) -> AsyncIterator[YooKassaSandboxClient]:
+    async with YooKassaSandboxClient(stack.config.url("yookassa")) as client:
+        yield client

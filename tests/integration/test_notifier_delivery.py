@@ -1,0 +1,272 @@
+"""The notifier end to end over real NATS, Postgres and Redis, sending to the Telegram emulator
+with its flood limits on: bursts arrive whole with no 429, nothing twice, blocked chats are left
+alone, and a reminder waits for its moment on the controllable clock."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import nats
+import pytest
+import pytest_asyncio
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+
+from devstack.infra import LocalInfra
+from sandbox.telegram import TelegramSandboxClient
+from sandbox.telegram.models import SandboxBot
+from sandbox.telegram.testing import running_sandbox, serve_asgi
+from services.notifier.config import NotifierSettings
+from services.notifier.main import create_app
+from shared.bus import MSG_ID_HEADER, clock_bucket, tenants_bucket
+from shared.clock import CLOCK_OFFSET_KEY
+from shared.crypto import Sealer
+from shared.messages import BookingCreated, DeliveryOutcome, TenantConfig, decode, encode
+from shared.settings import Env, Secret
+from shared.subjects import booking_event, delivery_outcome
+from shared.tenants import TenantDirectory
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+PLATFORM_SECRET = "notifier-integration-platform-secret-0123456789"
+
+
+@dataclass
+class Stack:
+    telegram: TelegramSandboxClient
+    nc: NatsClient
+    js: JetStreamContext
+    pool: asyncpg.Pool
+    sealer: Sealer
+    sales_bot: SandboxBot
+    clock_offset: float = 0.0
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=self.clock_offset)
+
+    async def set_clock(self, offset_seconds: float) -> None:
+        self.clock_offset = offset_seconds
+        kv = await clock_bucket(self.js)
+        await kv.put(CLOCK_OFFSET_KEY, str(offset_seconds).encode())
+
+    async def tenant(self, prefix: str = "nt") -> tuple[str, SandboxBot]:
+        tenant_id = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        bot = await self.telegram.create_bot(f"{tenant_id}_bot")
+        directory = TenantDirectory(await tenants_bucket(self.js))
+        await directory.put(
+            TenantConfig(
+                tenant_id=tenant_id,
+                status="active",
+                business_name="Салон",
+                bot_id=bot.id,
+                bot_username=bot.username,
+                bot_token_sealed=self.sealer.seal(bot.token),
+                delivery="polling",
+                timezone="Asia/Yekaterinburg",
+                owner_chat_id=1,
+                paid_until=self.now() + timedelta(days=30),
+            )
+        )
+        return tenant_id, bot
+
+    async def publish_booking(self, event: BookingCreated, msg_id: str | None = None) -> None:
+        await self.js.publish(
+            booking_event("created", event.tenant_id),
+            encode(event),
+            headers={MSG_ID_HEADER: msg_id or f"booking:{event.tenant_id}:{event.booking_id}"},
+        )
+
+    async def outcomes(self, tenant_id: str) -> asyncio.Queue[DeliveryOutcome]:
+        queue: asyncio.Queue[DeliveryOutcome] = asyncio.Queue()
+
+        async def collect(msg: nats.aio.msg.Msg) -> None:
+            await queue.put(decode(DeliveryOutcome, msg.data))
+
+        await self.nc.subscribe(delivery_outcome(tenant_id), cb=collect)
+        return queue
+
+
+def booking(
+    tenant_id: str,
+    booking_id: int,
+    chat_id: int,
+    starts_at: datetime,
+    offsets: tuple[int, ...] = (60,),
+    admins: tuple[int, ...] = (),
+) -> BookingCreated:
+    return BookingCreated(
+        tenant_id=tenant_id,
+        booking_id=booking_id,
+        customer_chat_id=chat_id,
+        customer_name=f"Клиент {chat_id}",
+        customer_phone="+79990000000",
+        service_name="Стрижка",
+        master_name="Анна",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=1),
+        timezone="Asia/Yekaterinburg",
+        reminder_offsets_min=offsets,
+        admin_chat_ids=admins,
+    )
+
+
+async def drain(
+    queue: asyncio.Queue[DeliveryOutcome], count: int, timeout: float
+) -> list[DeliveryOutcome]:
+    async def take() -> list[DeliveryOutcome]:
+        return [await queue.get() for _ in range(count)]
+
+    return await asyncio.wait_for(take(), timeout)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def stack(
+    infra: LocalInfra, test_database_url: str, pg_pool: asyncpg.Pool
+) -> AsyncIterator[Stack]:
+    async with running_sandbox(flood_limits=True) as sandbox_url:
+        telegram = TelegramSandboxClient(sandbox_url)
+        sales_bot = await telegram.create_bot(f"sales_{uuid.uuid4().hex[:8]}_bot")
+        settings = NotifierSettings.load(
+            Env(
+                {
+                    "NATS_URL": infra.nats_url,
+                    "DATABASE_URL": test_database_url,
+                    "REDIS_URL": infra.redis_url,
+                    "TELEGRAM_API_BASE": sandbox_url,
+                    "PLATFORM_SECRET": PLATFORM_SECRET,
+                    "SALES_BOT_TOKEN": sales_bot.token,
+                    "CLOCK": "controllable",
+                    "NOTIFIER_POLL_SECONDS": "0.1",
+                    "LOG_FORMAT": "text",
+                }
+            )
+        )
+        nc = await nats.connect(infra.nats_url)
+        js = nc.jetstream()
+        stack = Stack(telegram, nc, js, pg_pool, Sealer(Secret(PLATFORM_SECRET)), sales_bot)
+        async with serve_asgi(lambda _: create_app(settings)):
+            await stack.set_clock(0)
+            try:
+                yield stack
+            finally:
+                await stack.set_clock(0)
+        await nc.close()
+        await telegram.aclose()
+
+
+async def test_burst_is_delivered_whole_without_a_single_429(stack: Stack) -> None:
+    tenant_id, bot = await stack.tenant()
+    many = [10_000 + i for i in range(200)]
+    busy = [20_001, 20_002, 20_003]
+    await asyncio.gather(*(stack.telegram.send_text(bot, chat, "/start") for chat in many + busy))
+    outcomes = await stack.outcomes(tenant_id)
+    before = await stack.telegram.stats()
+
+    starts = stack.now() + timedelta(minutes=60, seconds=1)  # reminders 60 min before: due in 1 s
+    events = [booking(tenant_id, i, chat, starts) for i, chat in enumerate(many)]
+    events += [
+        booking(tenant_id, 1000 + 10 * n + k, chat, starts + timedelta(minutes=k))
+        for n, chat in enumerate(busy)
+        for k in range(5)
+    ]
+    await asyncio.gather(*(stack.publish_booking(event) for event in events))
+
+    try:
+        done = await drain(outcomes, len(events), timeout=40)
+    except TimeoutError:
+        print("DEBUG", outcomes.qsize(), await stack.pool.fetch("SELECT status, kind, count(*), max(attempts), min(last_error) FROM notifier.deliveries WHERE tenant_id=$1 GROUP BY 1,2", tenant_id))
+        print("DEBUG", await stack.telegram.stats())
+        raise
+    assert {o.status for o in done} == {"sent"}
+
+    sent = await stack.telegram.sent(bot)
+    per_chat: dict[int, int] = {}
+    for item in sent:
+        if item.method == "sendMessage" and item.chat_id is not None:
+            per_chat[item.chat_id] = per_chat.get(item.chat_id, 0) + 1
+    assert per_chat == {**dict.fromkeys(many, 1), **dict.fromkeys(busy, 5)}
+    assert all("Напоминаем" in item.params["text"] for item in sent)
+    after = await stack.telegram.stats()
+    assert after.too_many_requests_total == before.too_many_requests_total == 0
+    bot_sends = sorted(item.time for item in sent)
+    assert all(b - a >= 0.999 for a, b in zip(bot_sends, bot_sends[30:], strict=False))
+
+
+async def test_redelivered_booking_created_sends_nothing_twice(stack: Stack) -> None:
+    tenant_id, bot = await stack.tenant()
+    customer, marker_admin = 30_001, 30_002
+    for chat in (customer, marker_admin):
+        await stack.telegram.send_text(bot, chat, "/start")
+    outcomes = await stack.outcomes(tenant_id)
+    event = booking(tenant_id, 1, customer, stack.now() + timedelta(minutes=60, seconds=1))
+    await stack.publish_booking(event)
+    (first,) = await drain(outcomes, 1, timeout=10)
+    assert (first.chat_id, first.kind, first.status) == (customer, "reminder", "sent")
+
+    # The same event again, past JetStream's dedup window (a new message id), then a marker.
+    await stack.publish_booking(event, msg_id=f"redelivered:{uuid.uuid4().hex}")
+    marker = booking(tenant_id, 2, 0, stack.now() + timedelta(days=2), admins=(marker_admin,))
+    await stack.publish_booking(marker)
+    (second,) = await drain(outcomes, 1, timeout=10)
+    assert (second.chat_id, second.kind) == (marker_admin, "admin_created")
+
+    messages = await stack.telegram.sent(bot, chat_id=customer)
+    assert len([m for m in messages if m.method == "sendMessage"]) == 1
+    rows = await stack.pool.fetchval(
+        "SELECT count(*) FROM notifier.deliveries WHERE tenant_id = $1 AND ref = '1'", tenant_id
+    )
+    assert rows == 2  # the reminder (sent) and the review request (tomorrow), once each
+    assert outcomes.empty()
+
+
+async def test_a_customer_who_blocked_the_bot_is_recorded_and_not_retried(stack: Stack) -> None:
+    tenant_id, bot = await stack.tenant()
+    customer = 40_001
+    await stack.telegram.send_text(bot, customer, "/start")
+    await stack.telegram.block(bot, customer)
+    outcomes = await stack.outcomes(tenant_id)
+    starts = stack.now() + timedelta(minutes=60, seconds=1)
+    await stack.publish_booking(booking(tenant_id, 7, customer, starts, offsets=(60, 59)))
+
+    done = await drain(outcomes, 2, timeout=15)
+    assert [o.status for o in done] == ["blocked", "blocked"]
+    rows = await stack.pool.fetch(
+        "SELECT status, attempts FROM notifier.deliveries "
+        "WHERE tenant_id = $1 AND kind = 'reminder' ORDER BY due_at",
+        tenant_id,
+    )
+    assert [(r["status"], r["attempts"]) for r in rows] == [("blocked", 1), ("blocked", 0)]
+    assert (
+        await stack.pool.fetchval(
+            "SELECT count(*) FROM notifier.blocked_chats WHERE tenant_id = $1 AND chat_id = $2",
+            tenant_id,
+            customer,
+        )
+        == 1
+    )
+    assert await stack.telegram.sent(bot, chat_id=customer) == []
+
+
+async def test_a_reminder_due_in_24_hours_waits_for_the_clock(stack: Stack) -> None:
+    tenant_id, bot = await stack.tenant()
+    customer = 50_001
+    await stack.telegram.send_text(bot, customer, "/start")
+    outcomes = await stack.outcomes(tenant_id)
+    starts = stack.now() + timedelta(hours=25)
+    await stack.publish_booking(booking(tenant_id, 9, customer, starts, offsets=(60,)))
+
+    with pytest.raises(TimeoutError):
+        await stack.telegram.wait_for_message(bot, customer, after_message_id=1, timeout=1.5)
+    assert outcomes.empty()
+
+    await stack.set_clock(24 * 3600 + 60)
+    (outcome,) = await drain(outcomes, 1, timeout=10)
+    assert (outcome.kind, outcome.status) == ("reminder", "sent")
+    (message,) = await stack.telegram.wait_for_message(bot, customer, after_message_id=1, timeout=5)
+    assert message.text is not None and "через 1 ч" in message.text
+    assert [b.text for b in message.buttons[0]] == ["Подтвердить", "Перенести", "Отменить"]
