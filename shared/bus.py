@@ -26,7 +26,7 @@ from nats.js.errors import BadRequestError, NotFoundError
 from nats.js.kv import KeyValue
 
 from shared.errors import PoisonMessage, TransientError
-from shared.logs import log_context
+from shared.logs import log_context, redact
 from shared.messages import DeadLetter, encode
 from shared.metrics import Metrics
 from shared.subjects import (
@@ -103,6 +103,10 @@ class Publisher:
         if ack is None:
             raise TransientError(f"no stream acknowledged {subject}")
 
+    async def erase(self, stream: str, sequence: int) -> None:
+        """Securely delete one stored message (overwritten, not just marked)."""
+        await self._broker.connection.jetstream().delete_msg(stream, sequence)
+
     @staticmethod
     def _stream_of(subject: str) -> str:
         head = subject.split(".", 1)[0]
@@ -153,12 +157,14 @@ class Consumer:
         publisher: Publisher,
         metrics: Metrics,
         policy: RetryPolicy,
+        erase_secrets: bool = False,
     ) -> None:
         self._service = service
         self._name = name
         self._publisher = publisher
         self._metrics = metrics
         self._policy = policy
+        self._erase_secrets = erase_secrets
 
     async def run(
         self,
@@ -199,8 +205,22 @@ class Consumer:
             else:
                 await msg.ack()
                 outcome = "ok"
+        if outcome != "retry" and self._erase_secrets:
+            await self._erase_if_secret(msg)
         self._metrics.messages.labels(self._name, outcome).inc()
         self._metrics.handle_seconds.labels(self._name).observe(time.perf_counter() - started)
+
+    async def _erase_if_secret(self, msg: NatsMessage) -> None:
+        """Delete a handled message that carries a secret (a bot token a buyer pasted) from the
+        stream, so it does not stay there until the stream's max age."""
+        raw = msg.raw_message
+        text = raw.data.decode("utf-8", errors="replace")
+        if redact(text) == text or raw.metadata is None:
+            return
+        try:
+            await self._publisher.erase(raw.metadata.stream, raw.metadata.sequence.stream)
+        except Exception:  # noqa: BLE001 - erasing is best effort; max_age removes it anyway
+            log.warning("could not erase a secret-bearing message from %s", raw.metadata.stream)
 
     async def _dead_letter(self, msg: NatsMessage, deliveries: int, error: str) -> None:
         raw = msg.raw_message
@@ -208,8 +228,8 @@ class Consumer:
             service=self._service,
             subject=raw.subject,
             deliveries=deliveries,
-            error=error[:2000],
-            payload=raw.data.decode("utf-8", errors="replace")[:60_000],
+            error=redact(error[:2000]),
+            payload=redact(raw.data.decode("utf-8", errors="replace")[:60_000]),
         )
         seq = raw.metadata.sequence.stream if raw.metadata else 0
         await self._publisher.publish(

@@ -51,7 +51,12 @@ def sales_router(
 ) -> NatsRouter:
     router = NatsRouter()
     consumer = Consumer(
-        service=SERVICE, name="sales-updates", publisher=publisher, metrics=metrics, policy=policy
+        service=SERVICE,
+        name="sales-updates",
+        publisher=publisher,
+        metrics=metrics,
+        policy=policy,
+        erase_secrets=True,  # buyers paste BotFather tokens here
     )
     options = subscriber_options(BILLING_SALES_UPDATES, policy, batch_size=max_workers)
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from services.booking.adapters.tenant_store import PgTenantStore
+from services.booking.use_cases.ports import Scope
 from shared.bus import Publisher
 from shared.clock import Clock
 from shared.i18n import Catalog
@@ -33,3 +35,12 @@ class BookingDeps:
     publisher: Publisher
     clock: Clock
     texts: Catalog
+
+    def scope(self, tenant_id: str) -> Scope:
+        """What the customer use cases need for one tenant: its data, the clock, the bus."""
+        return Scope(
+            tenant_id=tenant_id,
+            store=PgTenantStore(self.pool, tenant_id),
+            clock=self.clock,
+            events=self.publisher,
+        )

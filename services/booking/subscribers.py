@@ -60,7 +60,9 @@ def updates_router(
             if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
                 raise PoisonMessage("update has no update_id")
             bot = bots.get(sealer.unseal(config.bot_token_sealed))
-            context = TenantContext(tenant_id=tenant_id, config=config, update_id=update["update_id"])
+            context = TenantContext(
+                tenant_id=tenant_id, config=config, update_id=update["update_id"]
+            )
             token = current_tenant.set(tenant_id)
             try:
                 await dispatcher.feed_raw_update(bot, update, tenant=context, deps=deps)

@@ -2,7 +2,8 @@
 
 The same settings (environment, `.env`) and the same use cases as the service and the
 operator's bot; every command is audited as `cli:<os user>`. Exit codes: 0 done, 1 not found,
-2 usage (a bad argument, a setting missing, or an action the tenant's state does not allow).
+2 usage (a bad argument, a setting missing, or an action the tenant's state does not allow),
+3 failed for now (NATS, Postgres or the Bot API unavailable: run the same command again).
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+import asyncpg
+import nats.errors
+
 from services.provisioner import cli_output as out
 from services.provisioner.config import ProvisionerSettings
 from services.provisioner.main import MIGRATIONS, compose
 from services.provisioner.use_cases import Console, cli_actor
 from shared.crypto import Sealer
-from shared.errors import InvalidTenantId, NotFound, RuleViolation
+from shared.errors import AppError, InvalidTenantId, NotFound, RuleViolation
 from shared.logs import configure_logging
 from shared.migrate import ensure_extensions, load_migrations, migrate_schema
 from shared.runner import load_or_exit
@@ -31,7 +35,7 @@ from shared.telegram import Bots, make_session
 
 PROG = "python -m services.provisioner.cli"
 CLI_SERVICE = "provisioner-cli"
-EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 
 
 class UsageError(Exception):
@@ -222,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     except (InvalidTenantId, UsageError) as error:
         sys.stderr.write(f"{error}\n")
         return EXIT_USAGE
+    except (AppError, OSError, asyncpg.PostgresError, nats.errors.Error) as error:
+        sys.stderr.write(f"failed: {error!r}\n")
+        return EXIT_FAILED
     sys.stdout.write(printed + "\n")
     return EXIT_OK
 

@@ -12,8 +12,8 @@ import random
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import TypeVar
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import asyncpg
 import httpx
@@ -318,9 +318,12 @@ async def test_a_business_signs_up_pays_and_its_payment_reaches_the_bus(stack: S
     assert (event.signup.bot_id, event.signup.bot_username) == (bot.id, bot.username)
     sealer = Sealer(Secret(PLATFORM_SECRET))
     assert sealer.unseal(event.signup.bot_token_sealed).reveal() == bot.token
-    assert await stack.pool.fetchval(
-        "SELECT status FROM billing.signups WHERE signup_id = $1", signup_id
-    ) == "paid"
+    assert (
+        await stack.pool.fetchval(
+            "SELECT status FROM billing.signups WHERE signup_id = $1", signup_id
+        )
+        == "paid"
+    )
 
     # The same bot again, by someone else: refused while the paid signup holds it.
     boris = Person(stack)
@@ -349,9 +352,12 @@ async def test_the_trial_starts_once_per_buyer(stack: Stack) -> None:
     await started.unsubscribe()
     assert event.period_days == 7
     assert (event.signup.buyer_chat_id, event.signup.owner_chat_id) == (vera.id, vera.id)
-    assert await stack.pool.fetchval(
-        "SELECT count(*) FROM billing.trials WHERE buyer_chat_id = $1", vera.id
-    ) == 1
+    assert (
+        await stack.pool.fetchval(
+            "SELECT count(*) FROM billing.trials WHERE buyer_chat_id = $1", vera.id
+        )
+        == 1
+    )
 
     await vera.send("/start")
     menu = await vera.expect("онлайн-запис")
@@ -374,9 +380,12 @@ async def test_the_trial_starts_once_per_buyer(stack: Stack) -> None:
     assert not any("Попробовать" in b for b in plans.button_texts)
     await vera.press_data(plans, "sp:trial")
     await vera.alert("Пробный период уже был использован")
-    assert await stack.pool.fetchval(
-        "SELECT count(*) FROM billing.trials WHERE buyer_chat_id = $1", vera.id
-    ) == 1
+    assert (
+        await stack.pool.fetchval(
+            "SELECT count(*) FROM billing.trials WHERE buyer_chat_id = $1", vera.id
+        )
+        == 1
+    )
 
 
 async def provision(stack: Stack, *, signup_id: str, buyer: int, owner: int, username: str) -> str:
@@ -430,9 +439,13 @@ async def test_only_the_buyer_or_owner_can_renew_a_tenant(stack: Stack) -> None:
         owner=owner.id,
         username=bot.username,
     )
-    assert await stack.pool.fetchval(
-        "SELECT tenant_id FROM billing.signups WHERE signup_id = $1", payment.metadata["signup_id"]
-    ) == tenant_id
+    assert (
+        await stack.pool.fetchval(
+            "SELECT tenant_id FROM billing.signups WHERE signup_id = $1",
+            payment.metadata["signup_id"],
+        )
+        == tenant_id
+    )
 
     intruder = Person(stack)
     await intruder.send("/start")

@@ -11,10 +11,17 @@ import pytest
 
 from services.billing.adapters.yookassa_api import YooPayment
 from services.billing.config import parse_plans
-from services.billing.ports import BotIdentity, PaymentRecord, SignupRecord, TenantRecord
+from services.billing.ports import (
+    BotIdentity,
+    PaymentRecord,
+    SavedMethod,
+    SignupRecord,
+    TenantRecord,
+)
 from services.billing.use_cases import (
-    CheckPayment,
+    AutoRenew,
     Checkout,
+    CheckPayment,
     ForgedNotification,
     NotificationSource,
     Order,
@@ -26,7 +33,7 @@ from services.billing.use_cases import (
 )
 from services.billing.use_cases.signup import check_timezone, parse_owner_id
 from shared.errors import RuleViolation, TransientError
-from shared.messages import PaymentSucceeded, TrialStarted
+from shared.messages import PaymentSucceeded, TenantExpiring, TrialStarted
 from shared.subjects import PAYMENT_SUCCEEDED, TRIAL_STARTED
 
 pytestmark = [pytest.mark.unit, pytest.mark.asyncio]
@@ -96,6 +103,7 @@ class FakeEvents:
 class FakeTenants:
     def __init__(self, *records: TenantRecord) -> None:
         self.rows = {r.tenant_id: r for r in records}
+        self.methods: dict[str, SavedMethod] = {}
 
     async def get(self, tenant_id: str) -> TenantRecord | None:
         return self.rows.get(tenant_id)
@@ -106,11 +114,16 @@ class FakeTenants:
     async def provisioned(self, record: TenantRecord) -> None:
         self.rows[record.tenant_id] = record
 
-    async def update(self, tenant_id: str, **_: object) -> None:
-        return None
+    async def update(
+        self, tenant_id: str, *, status: str | None = None, paid_until: datetime | None = None
+    ) -> None:
+        record = self.rows[tenant_id]
+        self.rows[tenant_id] = dataclasses.replace(
+            record, status=status or record.status, paid_until=paid_until or record.paid_until
+        )
 
-    async def saved_method(self, tenant_id: str) -> None:
-        return None
+    async def saved_method(self, tenant_id: str) -> SavedMethod | None:
+        return self.methods.get(tenant_id)
 
 
 class FakeApi:
@@ -187,11 +200,15 @@ class FakeLedger:
     async def insert_payment(self, record: PaymentRecord) -> PaymentRecord:
         return self.payments.setdefault(record.payment_id, record)
 
-    async def record_event(self, *, payment_id: str, event: str, new_status: str, **_: object) -> bool:
+    async def record_event(
+        self, *, payment_id: str, event: str, new_status: str, **_: object
+    ) -> bool:
         if (payment_id, event) in self.events:
             return False
         self.events.add((payment_id, event))
-        self.payments[payment_id] = dataclasses.replace(self.payments[payment_id], status=new_status)
+        self.payments[payment_id] = dataclasses.replace(
+            self.payments[payment_id], status=new_status
+        )
         return True
 
     async def get_signup(self, signup_id: str) -> SignupRecord | None:
@@ -412,7 +429,9 @@ async def test_only_the_buyer_or_owner_may_renew_a_tenant() -> None:
         await world.purchase.renewal_order("salon_anna", 300, "m1")
     assert reason(error) == "not_your_tenant"
     with pytest.raises(RuleViolation):
-        await world.purchase.pay(Order(purpose="renewal", plan_code="m1", tenant_id="salon_anna"), 300)
+        await world.purchase.pay(
+            Order(purpose="renewal", plan_code="m1", tenant_id="salon_anna"), 300
+        )
 
 
 async def test_checking_a_payment_records_and_publishes_it_like_the_webhook() -> None:
@@ -468,3 +487,50 @@ async def test_the_webhook_adds_only_the_source_check_to_the_shared_recorder() -
     assert await webhook(peer="185.71.76.1", forwarded_for=None, body=body) == "recorded"
     assert (await world.check(view.payment_id, 100)).state == "succeeded"
     assert await webhook(peer="185.71.76.1", forwarded_for=None, body=body) == "duplicate"
+
+
+async def test_a_saved_card_is_charged_once_per_period_the_day_before_it_ends() -> None:
+    world = World()
+    checkout = Checkout(
+        api=world.api,
+        ledger=world.ledger,
+        clock=FixedClock(),
+        return_url="https://t.me",
+        receipts=False,
+        vat_code=1,
+    )
+
+    def autorenew(*, enabled: bool) -> AutoRenew:
+        return AutoRenew(
+            enabled=enabled,
+            plans=PLANS,
+            tenants=world.tenants,
+            checkout=checkout,
+            recorder=world.recorder,
+        )
+
+    paid_until = NOW + timedelta(days=1)
+
+    def expiring(days_left: int) -> TenantExpiring:
+        return TenantExpiring(
+            tenant_id="salon_anna",
+            bot_username="salon_anna_bot",
+            owner_chat_id=200,
+            paid_until=paid_until,
+            days_left=days_left,
+        )
+
+    assert await autorenew(enabled=True)(expiring(1)) is None  # no card saved
+    world.tenants.methods["salon_anna"] = SavedMethod("salon_anna", "pm-1", "m3")
+    assert await autorenew(enabled=False)(expiring(1)) is None
+    assert await autorenew(enabled=True)(expiring(3)) is None
+    first = await autorenew(enabled=True)(expiring(1))
+    second = await autorenew(enabled=True)(expiring(1))
+    assert first is not None
+    assert first == second
+    assert world.api.keys == {f"auto:salon_anna:{int(paid_until.timestamp())}": first}
+    assert world.api.payments[first].metadata == {
+        "purpose": "renewal",
+        "plan": "m3",
+        "tenant_id": "salon_anna",
+    }

@@ -7,14 +7,17 @@ so the buyer simply answers again.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from aiogram import Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import CallbackQuery, ErrorEvent, Message, User
 
 from services.billing.adapters.yookassa_api import YooKassaRejected, YooKassaUnavailable
 from services.billing.bot.deps import SalesDeps
+from services.billing.use_cases.signup import TOKEN_PATTERN
 from shared.errors import RuleViolation, TransientError
 
 log = logging.getLogger(__name__)
@@ -58,6 +61,10 @@ async def stale_button(callback: CallbackQuery, sales: SalesDeps, locale: str) -
 
 
 async def stray_message(message: Message, sales: SalesDeps, locale: str) -> None:
+    if message.text and TOKEN_PATTERN.search(message.text):
+        # A bot token sent outside the token step is still a secret: do not leave it there.
+        with contextlib.suppress(TelegramBadRequest):
+            await message.delete()
     await message.answer(sales.t(locale, "err.use_start"))
 
 

@@ -19,7 +19,7 @@ from shared.errors import RuleViolation, TransientError
 
 NAME_MAX = 64
 DEFAULT_TIMEZONE = "Europe/Moscow"
-TOKEN_PATTERN = re.compile(r"^\d{5,15}:[A-Za-z0-9_-]{30,64}$")
+TOKEN_PATTERN = re.compile(r"\d{5,15}:[A-Za-z0-9_-]{30,64}")
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,63}$")
 OWNER_ID_PATTERN = re.compile(r"^\d{3,15}$")
 EDITABLE = frozenset({"draft", "awaiting_payment"})

@@ -6,7 +6,19 @@ from aiogram import Dispatcher
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from redis.asyncio import Redis
 
-from services.booking.bot import start, suspended
+from services.booking.bot import (
+    booking_flow,
+    confirm,
+    contact,
+    errors,
+    fallback,
+    my_bookings,
+    reminders,
+    reviews,
+    start,
+    suspended,
+)
+from services.booking.bot.customer import CustomerContext
 from shared.redis_keys import TenantKeyBuilder
 
 FSM_STATE_TTL_SECONDS = 7 * 24 * 3600
@@ -22,5 +34,9 @@ def build_dispatcher(redis: Redis) -> Dispatcher:
         events_isolation=RedisEventIsolation(redis, key_builder=keys),
     )
     dispatcher.update.outer_middleware(suspended.SuspendedTenant())
-    dispatcher.include_router(start.router())
+    dispatcher.update.outer_middleware(CustomerContext())
+    dispatcher.include_router(errors.router())
+    for feature in (start, contact, reviews, booking_flow, confirm, my_bookings, reminders):
+        dispatcher.include_router(feature.router())
+    dispatcher.include_router(fallback.router())  # last: whatever nobody else took
     return dispatcher

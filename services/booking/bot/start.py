@@ -1,37 +1,75 @@
-"""`/start`: greet the customer with the business's name and show the main menu."""
+"""`/start` (with a deep-link source), the main menu and «О нас» (`/about`)."""
 
 from __future__ import annotations
 
-from aiogram import Router
-from aiogram.filters import CommandStart
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
-from services.booking.adapters.business_repo import business_profile
-from services.booking.context import BookingDeps, TenantContext
-from shared.db import tenant_tx
+from services.booking.bot.callbacks import Menu
+from services.booking.bot.replies import show
+from services.booking.bot.screens import Words, menu
+from services.booking.use_cases import about as about_info
+from services.booking.use_cases import customers
+from services.booking.use_cases.ports import Scope
 
-def main_menu(deps: BookingDeps, locale: str) -> InlineKeyboardMarkup:
-    text = deps.texts.text
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=text(locale, "menu.book"), callback_data="menu:book")],
-            [InlineKeyboardButton(text=text(locale, "menu.my"), callback_data="menu:my")],
-            [InlineKeyboardButton(text=text(locale, "menu.about"), callback_data="menu:about")],
-        ]
+
+async def start(
+    message: Message, command: CommandObject, state: FSMContext, scope: Scope, words: Words
+) -> None:
+    user = message.from_user
+    if user is None:
+        return
+    await state.clear()
+    business = await customers.greet(
+        scope, telegram_id=user.id, language_code=user.language_code or "", payload=command.args
     )
+    screen = menu.welcome(words, business.name)
+    await message.answer(screen.text, reply_markup=screen.markup)
 
 
-async def start(message: Message, tenant: TenantContext, deps: BookingDeps) -> None:
-    async with tenant_tx(deps.pool, tenant.tenant_id) as conn:
-        profile = await business_profile(conn)
-    locale = deps.texts.locale_for(message.from_user.language_code if message.from_user else None)
-    await message.answer(
-        deps.texts.text(locale, "start.welcome", name=profile.name),
-        reply_markup=main_menu(deps, locale),
+async def home(callback: CallbackQuery, state: FSMContext, scope: Scope, words: Words) -> None:
+    await state.clear()
+    user = callback.from_user
+    business = await customers.greet(
+        scope, telegram_id=user.id, language_code=user.language_code or "", payload=None
     )
+    await show(callback, menu.welcome(words, business.name))
+
+
+async def about_command(message: Message, scope: Scope, words: Words) -> None:
+    screen = menu.about(words, await about_info.about(scope))
+    await message.answer(screen.text, reply_markup=screen.markup)
+
+
+async def about(callback: CallbackQuery, scope: Scope, words: Words) -> None:
+    await show(callback, menu.about(words, await about_info.about(scope)))
+
+
+async def cancel_typing(message: Message, state: FSMContext, scope: Scope, words: Words) -> None:
+    """`/cancel` (or «Отмена») while the bot waits for text: drop it and show the menu."""
+    await state.clear()
+    await message.answer(words("start.cancelled"), reply_markup=ReplyKeyboardRemove())
+    await start_menu(message, scope, words)
+
+
+async def start_menu(message: Message, scope: Scope, words: Words) -> None:
+    user = message.from_user
+    if user is None:
+        return
+    business = await customers.greet(
+        scope, telegram_id=user.id, language_code=user.language_code or "", payload=None
+    )
+    screen = menu.welcome(words, business.name)
+    await message.answer(screen.text, reply_markup=screen.markup)
 
 
 def router() -> Router:
     feature = Router(name="start")
     feature.message.register(start, CommandStart())
+    feature.message.register(cancel_typing, Command("cancel"))
+    feature.message.register(about_command, Command("about"))
+    feature.callback_query.register(home, Menu.filter(F.action == "home"))
+    feature.callback_query.register(about, Menu.filter(F.action == "about"))
     return feature

@@ -35,7 +35,9 @@ def week_lines(intervals: Iterable[WeeklyInterval]) -> tuple[HoursLine, ...]:
     for item in intervals:
         known = spans.get(item.weekday)
         spans[item.weekday] = (
-            (min(known[0], item.starts), max(known[1], item.ends)) if known else (item.starts, item.ends)
+            (min(known[0], item.starts), max(known[1], item.ends))
+            if known
+            else (item.starts, item.ends)
         )
     lines: list[HoursLine] = []
     for weekday in range(7):

@@ -68,9 +68,7 @@ def build_month(month: YearMonth, *, today: date, last_day: date, free: set[date
     )
 
 
-async def month_view(
-    scope: Scope, choice: Choice, *, wanted: YearMonth | None = None
-) -> MonthView:
+async def month_view(scope: Scope, choice: Choice, *, wanted: YearMonth | None = None) -> MonthView:
     """The calendar of `wanted` (today's month by default, or the next one if today's is full)."""
     now = scope.clock.now()
     async with scope.store.transaction() as session:

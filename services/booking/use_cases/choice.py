@@ -31,6 +31,7 @@ class Choice:
 class DayTimes:
     day: date
     times: tuple[datetime, ...]
+    timezone: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,7 @@ class Picked:
     master: MasterInfo
     starts_at: datetime
     any_master: bool
+    timezone: str
 
 
 async def find_service(session: TenantSession, service_id: int) -> ServiceInfo:
@@ -129,6 +131,11 @@ async def start_booking(scope: Scope, *, telegram_id: int) -> list[ServiceInfo]:
         return await session.services()
 
 
+async def list_services(scope: Scope) -> list[ServiceInfo]:
+    async with scope.store.transaction() as session:
+        return await session.services()
+
+
 async def masters_of(scope: Scope, service_id: int) -> tuple[ServiceInfo, list[MasterInfo]]:
     async with scope.store.transaction() as session:
         service = await find_service(session, service_id)
@@ -140,7 +147,8 @@ async def day_times(scope: Scope, choice: Choice, day: date) -> DayTimes:
     async with scope.store.transaction() as session:
         inputs = await load_inputs(session, choice, first_day=day, last_day=day, now=now)
     slots = free_slots(inputs, day, choice.master_id)
-    return DayTimes(day=day, times=tuple(slot.starts_at for slot in slots))
+    times = tuple(slot.starts_at for slot in slots)
+    return DayTimes(day=day, times=times, timezone=inputs.rules.timezone)
 
 
 async def choose_time(scope: Scope, choice: Choice, starts_at: datetime) -> Picked:
@@ -154,5 +162,9 @@ async def choose_time(scope: Scope, choice: Choice, starts_at: datetime) -> Pick
         master_id = pick_master(inputs, choice, starts_at)
         master = await find_master(session, choice.service_id, master_id)
     return Picked(
-        service=service, master=master, starts_at=starts_at, any_master=choice.master_id is None
+        service=service,
+        master=master,
+        starts_at=starts_at,
+        any_master=choice.master_id is None,
+        timezone=business.timezone,
     )

@@ -74,9 +74,7 @@ async def save_name(scope: Scope, *, telegram_id: int, name: str) -> Customer:
         return await session.upsert_customer(telegram_id=telegram_id, name=name)
 
 
-async def save_phone(
-    scope: Scope, *, telegram_id: int, phone: str, name: str = ""
-) -> Customer:
+async def save_phone(scope: Scope, *, telegram_id: int, phone: str, name: str = "") -> Customer:
     """Store a phone (typed or shared); a shared contact's first name fills a missing name."""
     normalized = normalize_phone(phone)
     async with scope.store.transaction() as session:

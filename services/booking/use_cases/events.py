@@ -24,7 +24,9 @@ class Audience:
 
 
 async def audience(session: TenantSession) -> Audience:
-    return Audience(business=await session.business(), admin_chat_ids=await session.admin_chat_ids())
+    return Audience(
+        business=await session.business(), admin_chat_ids=await session.admin_chat_ids()
+    )
 
 
 def msg_id(tenant_id: str, booking_id: int, kind: str, starts_at: datetime | None = None) -> str:

@@ -13,9 +13,16 @@ from zoneinfo import ZoneInfo
 from services.booking.domain.entities import Booking, Customer
 from services.booking.domain.errors import TAKEN, BookingNotActive, SlotTaken
 from services.booking.use_cases.choice import Choice, load_inputs, pick_master
-from services.booking.use_cases.errors import BookingUnknown, SlotUnavailable, TooLate
+from services.booking.use_cases.errors import (
+    BookingUnknown,
+    ChoiceGone,
+    SlotUnavailable,
+    TooLate,
+)
 from services.booking.use_cases.events import audience, publish_cancelled, publish_rescheduled
 from services.booking.use_cases.ports import BusinessSettings, Scope, TenantSession
+
+MAX_BOOKING_ID = 2**63  # a bigint: anything else on a button is made up
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +56,8 @@ async def owned(
     session: TenantSession, telegram_id: int, booking_id: int, *, confirmed: bool = True
 ) -> tuple[Customer, Booking]:
     """The customer and their booking; `BookingUnknown` for anyone else's or a made-up id."""
+    if not 0 < booking_id < MAX_BOOKING_ID:
+        raise BookingUnknown(booking_id)
     customer = await session.customer(telegram_id)
     booking = await session.booking(booking_id) if customer is not None else None
     if customer is None or booking is None or booking.customer_id != customer.id:
@@ -116,11 +125,21 @@ async def move_target(scope: Scope, *, telegram_id: int, booking_id: int) -> Cho
     return Choice(service_id=booking.service_id, master_id=booking.master_id, booking_id=booking.id)
 
 
+async def resolve_choice(
+    scope: Scope, *, telegram_id: int, service_id: int, master_id: int, booking_id: int
+) -> Choice:
+    """The choice a calendar or time button stands for: a new booking's service and master
+    (0 = any), or, with `booking_id`, the customer's own booking being moved."""
+    if booking_id:
+        return await move_target(scope, telegram_id=telegram_id, booking_id=booking_id)
+    if service_id <= 0:
+        raise ChoiceGone("service", service_id)
+    return Choice(service_id=service_id, master_id=master_id or None)
+
+
 def _check_move_cutoff(booking: Booking, business: BusinessSettings, now: datetime) -> None:
     if not before_cutoff(booking.starts_at, now, business.reschedule_cutoff_min):
-        raise TooLate(
-            "reschedule", cutoff_min=business.reschedule_cutoff_min, phone=business.phone
-        )
+        raise TooLate("reschedule", cutoff_min=business.reschedule_cutoff_min, phone=business.phone)
 
 
 async def reschedule(

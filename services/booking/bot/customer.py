@@ -1,0 +1,31 @@
+"""Per update: the customer's words (their language) and the tenant's use-case `Scope`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, User
+
+from services.booking.bot.screens import Words
+from services.booking.context import BookingDeps, TenantContext
+
+
+class CustomerContext(BaseMiddleware):
+    """Puts `words` and `scope` into the handler data (an update-level outer middleware, so
+    the error handlers see them too)."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        deps: BookingDeps = data["deps"]
+        tenant: TenantContext = data["tenant"]
+        user: User | None = data.get("event_from_user")
+        locale = deps.texts.locale_for(user.language_code if user else None)
+        data["words"] = Words(deps.texts, locale)
+        data["scope"] = deps.scope(tenant.tenant_id)
+        return await handler(event, data)
