@@ -2,21 +2,65 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 
 from shared.settings import Secret, TelegramSettings
 
 
-def make_session(settings: TelegramSettings, *, limit: int = 200) -> AiohttpSession:
+class WaitOnFloodControl(BaseRequestMiddleware):
+    """An interactive reply that meets a short 429 waits `retry_after` and goes again.
+
+    Telegram tolerates short bursts in a chat but not always; a person who taps quickly should
+    get a reply a second later, not an error (nor a redelivered update doing its work twice).
+    Long waits are still raised: those are for the caller to schedule.
+    """
+
+    def __init__(self, *, max_wait_seconds: float = 5.0, attempts: int = 3) -> None:
+        self._max_wait = max_wait_seconds
+        self._attempts = attempts
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        for attempt in range(1, self._attempts + 1):
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as error:
+                if attempt == self._attempts or error.retry_after > self._max_wait:
+                    raise
+                await asyncio.sleep(error.retry_after)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def make_session(
+    settings: TelegramSettings, *, limit: int = 200, interactive: bool = True
+) -> AiohttpSession:
+    """One HTTP session for all bots. `interactive` sessions wait out short flood limits;
+    the notifier's (bulk) session does not: it has its own limiter and schedules retries."""
     if settings.is_sandbox:
-        return AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base), limit=limit)
-    return AiohttpSession(limit=limit)
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base), limit=limit)
+    else:
+        session = AiohttpSession(limit=limit)
+    if interactive:
+        session.middleware(WaitOnFloodControl())
+    return session
 
 
 class Bots:

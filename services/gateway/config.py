@@ -28,11 +28,6 @@ class GatewaySettings:
     max_body_bytes: int
     poll_timeout_seconds: int
 
-    @property
-    def platform_bots_poll(self) -> bool:
-        """Without a public URL Telegram cannot call us, so our own bots are long-polled."""
-        return self.public_url is None
-
     @classmethod
     def load(cls, env: Env) -> GatewaySettings:
         return cls(

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from litestar import Litestar
 
 from services.gateway.adapters.nats_sink import JetStreamSink
+from services.gateway.adapters.platform_webhooks import register_platform_webhooks
 from services.gateway.adapters.polling import Poller
 from services.gateway.adapters.registry import DirectoryRegistry
 from services.gateway.adapters.tenant_watch import follow_polled_tenants
@@ -51,9 +52,16 @@ def create_app(settings: GatewaySettings) -> Litestar:
             sink=sink,
             timeout_seconds=settings.poll_timeout_seconds,
         )
-        if settings.platform_bots_poll:
+        if settings.public_url is None:
             for route in registry.platform_routes():
                 poller.start(route)
+        else:
+            await register_platform_webhooks(
+                registry.platform_routes(),
+                api_base=settings.telegram.api_base,
+                public_url=settings.public_url,
+                sealer=sealer,
+            )
         watch = asyncio.create_task(follow_polled_tenants(kv, poller, sealer), name="tenant-watch")
         await broker.start()
         try:

@@ -67,7 +67,7 @@ def create_app(settings: NotifierSettings) -> Litestar:
             await migrate_schema(pool, "notifier", load_migrations(MIGRATIONS))
             directory = TenantDirectory(await tenants_bucket(runtime.js))
             deliveries = PgDeliveries(pool)
-            bots = Bots(make_session(settings.telegram))
+            bots = Bots(make_session(settings.telegram, interactive=False))
             dispatcher = Dispatcher(
                 queue=deliveries,
                 limiter=RedisRateLimiter(

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import os
 import sys
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TextIO
 
 import asyncpg
 import nats.errors
@@ -36,10 +38,15 @@ from shared.telegram import Bots, make_session
 PROG = "python -m services.provisioner.cli"
 CLI_SERVICE = "provisioner-cli"
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+CONNECT_TIMEOUT_SECONDS = 15.0
 
 
 class UsageError(Exception):
     """The command cannot run as given (exit code 2)."""
+
+
+class Unavailable(AppError):
+    """NATS or Postgres did not answer in time (exit code 3)."""
 
 
 def kopecks(rubles: str) -> int:
@@ -185,22 +192,31 @@ async def execute(  # noqa: PLR0911 - one return per command reads best
 
 async def run(args: argparse.Namespace, settings: ProvisionerSettings) -> str:
     """The composition root: the runtime (NATS + Postgres), the use cases, one command."""
-    async with open_runtime(
-        CLI_SERVICE,
-        nats=settings.nats,
-        postgres=settings.postgres,
-        controllable_clock=settings.controllable_clock,
-    ) as runtime:
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS):
+                runtime = await stack.enter_async_context(
+                    open_runtime(
+                        CLI_SERVICE,
+                        nats=settings.nats,
+                        postgres=settings.postgres,
+                        controllable_clock=settings.controllable_clock,
+                    )
+                )
+        except TimeoutError:
+            raise Unavailable(
+                f"NATS ({settings.nats.url}) or Postgres did not answer"
+                f" within {CONNECT_TIMEOUT_SECONDS:.0f} s"
+            ) from None
         if args.command == "migrate":
             pool = runtime.require_pool()
             await ensure_extensions(pool)
             await migrate_schema(pool, "platform", load_migrations(MIGRATIONS))
         bots = Bots(make_session(settings.telegram), max_size=64)
-        try:
-            use = await compose(settings, runtime, bots, Sealer(settings.secrets.key))
-            return await execute(args, use.console, cli_actor(os_user()))
-        finally:
-            await bots.close()
+        stack.push_async_callback(bots.close)
+        use = await compose(settings, runtime, bots, Sealer(settings.secrets.key))
+        return await execute(args, use.console, cli_actor(os_user()))
+    raise AssertionError("unreachable")  # pragma: no cover - the stack re-raises or returns
 
 
 def os_user() -> str:
@@ -210,27 +226,34 @@ def os_user() -> str:
         return str(os.getuid())
 
 
+async def run_cli(
+    args: argparse.Namespace, settings: ProvisionerSettings, stdout: TextIO, stderr: TextIO
+) -> int:
+    """One command, its output and its exit code (the whole CLI but parsing and logging)."""
+    try:
+        printed = await run(args, settings)
+    except NotFound as error:
+        stderr.write(f"not found: {error}\n")
+        return EXIT_NOT_FOUND
+    except RuleViolation as error:
+        details = ", ".join(f"{k}={v}" for k, v in error.details.items())
+        stderr.write(f"refused: {error.reason}" + (f" ({details})" if details else "") + "\n")
+        return EXIT_USAGE
+    except (InvalidTenantId, UsageError) as error:
+        stderr.write(f"{error}\n")
+        return EXIT_USAGE
+    except (AppError, OSError, asyncpg.PostgresError, nats.errors.Error) as error:
+        stderr.write(f"failed: {error}\n")
+        return EXIT_FAILED
+    stdout.write(printed + "\n")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)  # exits 2 on a usage error
     settings = load_or_exit(CLI_SERVICE, ProvisionerSettings.load)
     configure_logging(CLI_SERVICE, LogSettings(level="WARNING", json=False))
-    try:
-        printed = asyncio.run(run(args, settings))
-    except NotFound as error:
-        sys.stderr.write(f"not found: {error}\n")
-        return EXIT_NOT_FOUND
-    except RuleViolation as error:
-        details = ", ".join(f"{k}={v}" for k, v in error.details.items())
-        sys.stderr.write(f"refused: {error.reason}" + (f" ({details})" if details else "") + "\n")
-        return EXIT_USAGE
-    except (InvalidTenantId, UsageError) as error:
-        sys.stderr.write(f"{error}\n")
-        return EXIT_USAGE
-    except (AppError, OSError, asyncpg.PostgresError, nats.errors.Error) as error:
-        sys.stderr.write(f"failed: {error!r}\n")
-        return EXIT_FAILED
-    sys.stdout.write(printed + "\n")
-    return EXIT_OK
+    return asyncio.run(run_cli(args, settings, sys.stdout, sys.stderr))
 
 
 if __name__ == "__main__":

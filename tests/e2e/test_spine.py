@@ -13,6 +13,7 @@ from devstack.stack import Stack
 from sandbox.telegram import TelegramSandboxClient
 from sandbox.yookassa import YooKassaSandboxClient
 from tests.conftest import RUN_ID
+from tests.support.chat import ChatUser
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
@@ -59,8 +60,8 @@ async def test_a_paid_plan_brings_the_bot_to_life(
     )
     assert purchase.notification_status == 200
 
-    told = await telegram.wait_for_message(endpoints.sales_bot, buyer, 1, 20)
-    assert f"@{bot}" in (told[-1].text or "")
+    told = await ChatUser(telegram, endpoints.sales_bot, user_id=buyer).expect(f"@{bot}", wait=30)
+    assert "запущен" in (told.text or "")
     rows = await tenant_rows(endpoints.database_url, bot)
     assert len(rows) == 1
     assert rows[0]["status"] == "active"
@@ -75,7 +76,7 @@ async def test_each_tenant_answers_with_its_own_name(
     for name, bot in (("Барбершоп «Борода»", first), ("Клиника «Здоровье»", second)):
         buyer = buyer_id()
         await buy_business(endpoints, business_name=name, bot_username=bot, buyer_chat_id=buyer)
-        await telegram.wait_for_message(endpoints.sales_bot, buyer, 1, 20)
+        await ChatUser(telegram, endpoints.sales_bot, user_id=buyer).expect(f"@{bot}", wait=30)
     assert "Барбершоп «Борода»" in await ask_start(telegram, first, 555_002)
     assert "Клиника «Здоровье»" in await ask_start(telegram, second, 555_002)
 
@@ -87,7 +88,8 @@ async def test_a_repeated_notification_changes_nothing(
     purchase = await buy_business(
         endpoints, business_name="Студия «Повтор»", bot_username=bot, buyer_chat_id=buyer
     )
-    first = await telegram.wait_for_message(endpoints.sales_bot, buyer, 1, 20)
+    chat = ChatUser(telegram, endpoints.sales_bot, user_id=buyer)
+    await chat.expect(f"@{bot}", wait=30)
     for _ in range(4):
         again = await yookassa.notify(purchase.payment_id)
         assert again.notification_status == 200
@@ -98,10 +100,11 @@ async def test_a_repeated_notification_changes_nothing(
     await buy_business(
         endpoints, business_name="Студия «Позже»", bot_username=later_bot, buyer_chat_id=buyer
     )
-    after = await telegram.wait_for_message(
-        endpoints.sales_bot, buyer, first[-1].message_id, 20
-    )
-    assert f"@{later_bot}" in (after[0].text or "")
+    await chat.expect(f"@{later_bot}", wait=30)
+    history = await telegram.chat(endpoints.sales_bot, buyer)
+    live_notes = [m.text or "" for m in history.messages if m.from_bot and "запущен" in (m.text or "")]
+    assert len(live_notes) == 2, live_notes  # one per purchase, none for the repeats
+    assert len(await tenant_rows(endpoints.database_url, later_bot)) == 1
     assert len(await tenant_rows(endpoints.database_url, bot)) == 1
     conn = await asyncpg.connect(endpoints.database_url)
     try:
@@ -135,7 +138,10 @@ async def post_notification(
 
 
 async def test_forged_notifications_provision_nothing(
-    stack: Stack, endpoints: Endpoints, yookassa: YooKassaSandboxClient
+    stack: Stack,
+    endpoints: Endpoints,
+    telegram: TelegramSandboxClient,
+    yookassa: YooKassaSandboxClient,
 ) -> None:
     buyer, bot = buyer_id(), bot_name("forged")
     _, pending_id, _ = await create_signup_payment(
@@ -152,4 +158,5 @@ async def test_forged_notifications_provision_nothing(
     # The real payment, once paid, still provisions exactly one tenant.
     paid = await yookassa.pay(pending_id)
     assert paid.notification_status == 200
+    await ChatUser(telegram, endpoints.sales_bot, user_id=buyer).expect(f"@{bot}", wait=30)
     assert len(await tenant_rows(endpoints.database_url, bot)) == 1

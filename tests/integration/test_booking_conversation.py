@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 import msgspec
 import nats
 import pytest
@@ -76,25 +75,27 @@ class Shared:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def shared_infra(infra) -> AsyncIterator[Shared]:
-    async with running_sandbox(flood_limits=False) as base_url:
-        async with TelegramSandboxClient(base_url) as client:
-            broker = make_broker(infra.nats_url, "booking-test")
-            await open_bus(broker)
-            nc = await nats.connect(infra.nats_url)
-            redis = Redis.from_url(infra.redis_url)
-            try:
-                yield Shared(
-                    base_url=base_url,
-                    client=client,
-                    redis=redis,
-                    publisher=Publisher(broker),
-                    nc=nc,
-                    texts=Catalog.load(LOCALES),
-                )
-            finally:
-                await redis.aclose()
-                await nc.close()
-                await broker.stop()
+    async with (
+        running_sandbox(flood_limits=False) as base_url,
+        TelegramSandboxClient(base_url) as client,
+    ):
+        broker = make_broker(infra.nats_url, "booking-test")
+        await open_bus(broker)
+        nc = await nats.connect(infra.nats_url)
+        redis = Redis.from_url(infra.redis_url)
+        try:
+            yield Shared(
+                base_url=base_url,
+                client=client,
+                redis=redis,
+                publisher=Publisher(broker),
+                nc=nc,
+                texts=Catalog.load(LOCALES),
+            )
+        finally:
+            await redis.aclose()
+            await nc.close()
+            await broker.stop()
 
 
 @dataclass
@@ -180,6 +181,8 @@ class Talk:
 
     async def notify(self, text: str, markup: InlineKeyboardMarkup) -> ChatMessage:
         """A message as notifier would send it (a reminder, a review request)."""
+        if not (await self.shared.client.chat(self.sandbox_bot, self.user)).messages:
+            await self.send("/start")
         sent = await self.bot.send_message(self.user, text, reply_markup=markup)
         view = await self.shared.client.chat(self.sandbox_bot, self.user)
         return next(m for m in view.messages if m.message_id == sent.message_id)
@@ -296,8 +299,11 @@ async def test_a_new_customer_books_through_the_buttons(talk: Talk) -> None:
     assert calendar.button_texts[0] == "Июнь 2031"
     labels = calendar.button_texts
     assert "·1·" in labels  # Sunday 1 June: the past and closed
-    assert "2" in labels and "3" in labels and "·8·" in labels  # Sunday 8 June is closed
-    assert "›" in labels and "‹" not in labels  # the horizon reaches July, not May
+    assert "2" in labels
+    assert "3" in labels
+    assert "·8·" in labels
+    assert "›" in labels
+    assert "‹" not in labels
 
     await talk.press(calendar, calendar.button("·8·").callback_data or "")
     assert await talk.last_answer() == "На этот день нет свободного времени"
@@ -305,7 +311,8 @@ async def test_a_new_customer_books_through_the_buttons(talk: Talk) -> None:
     times = only(await talk.tap(calendar, "3"))
     assert times.text == "Вт, 3 июня. Выберите время:"
     assert times.button_texts[:3] == ["10:00", "10:15", "10:30"]
-    assert "14:00" not in times.button_texts and "13:45" not in times.button_texts
+    assert "14:00" not in times.button_texts
+    assert "13:45" not in times.button_texts
 
     changed = await talk.tap(times, "10:00")
     intro, ask_name = changed
@@ -389,7 +396,8 @@ async def test_about_lists_the_address_hours_and_prices(talk: Talk) -> None:
     text = about.text or ""
     assert "Адрес: ул. Ленина, 1" in text
     assert "Телефон: +7 495 000-00-00" in text
-    assert "Пн–Сб: 10:00–20:00" in text and "Вс: выходной" in text
+    assert "Пн–Сб: 10:00–20:00" in text
+    assert "Вс: выходной" in text
     assert "• Стрижка — 1\u00a0500 ₽, 1 ч" in text
     assert "• Маникюр — 2\u00a0000 ₽, 1 ч 30 мин" in text
 
@@ -484,9 +492,11 @@ async def test_tampered_buttons_are_refused_politely(talk: Talk) -> None:
     assert status["status"] == "confirmed"
 
     for garbage in ("zzz", "bt:1:2", "bs:99999999999", "bd:1:0:0:20310231", "mb:sure:-5"):
-        screen = only(await talk.press(menu, garbage, force=True))
+        await talk.press(menu, garbage, force=True)
         assert await talk.last_answer() == "Эта кнопка устарела. Вот актуальное меню."
-        assert screen.button_texts == ["📅 Записаться", "🗂 Мои записи", "ℹ️ О нас"]
+        view = await talk.shared.client.chat(talk.sandbox_bot, talk.user)
+        shown = next(m for m in view.messages if m.message_id == menu.message_id)
+        assert shown.button_texts == ["📅 Записаться", "🗂 Мои записи", "ℹ️ О нас"]
     assert talk.events == []
 
 
@@ -512,7 +522,8 @@ async def test_a_confirm_that_loses_the_race_gets_fresh_times(talk: Talk) -> Non
     screen = only(await talk.tap(summary, "Подтвердить"))
     assert await talk.last_answer() == "Это время только что заняли. Выберите, пожалуйста, другое."
     assert (screen.text or "").startswith("Это время только что заняли.")
-    assert "10:00" not in screen.button_texts and "11:00" in screen.button_texts
+    assert "10:00" not in screen.button_texts
+    assert "11:00" in screen.button_texts
     rows = await talk.sql(
         "SELECT count(*) AS n FROM bookings b JOIN customers c ON c.id = b.customer_id"
         " WHERE c.telegram_id = $1",
@@ -535,7 +546,11 @@ async def test_reminder_buttons_confirm_and_cancel(talk: Talk) -> None:
                         text=label,
                         callback_data=ReminderAction(action=action, booking_id=booking_id).pack(),
                     )
-                    for label, action in (("Приду", "ok"), ("Перенести", "move"), ("Отменить", "cancel"))
+                    for label, action in (
+                        ("Приду", "ok"),
+                        ("Перенести", "move"),
+                        ("Отменить", "cancel"),
+                    )
                 ]
             ]
         )

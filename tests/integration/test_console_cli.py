@@ -7,6 +7,7 @@ Tests run in file order: the figures first, the commands that change things afte
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import sys
@@ -25,6 +26,7 @@ from devstack.infra import LocalInfra, database_url
 from sandbox.telegram import TelegramSandboxClient
 from sandbox.telegram.testing import running_sandbox
 from services.provisioner.adapters.registry_pg import PgTenantRegistry
+from services.provisioner.cli import build_parser, run_cli
 from services.provisioner.config import ProvisionerSettings
 from services.provisioner.main import MIGRATIONS, compose
 from services.provisioner.ports import Payment
@@ -47,6 +49,7 @@ MONTH, QUARTER = 290_000, 780_000
 @dataclass
 class World:
     env: dict[str, str]
+    settings: ProvisionerSettings
     pool: asyncpg.Pool
     console: Console
     registry: PgTenantRegistry
@@ -95,7 +98,14 @@ class World:
         )
         await self.registry.apply_payment(self.tenants[label], payment, datetime.now(UTC))
 
+    async def run(self, *argv: str) -> tuple[int, str, str]:
+        """The CLI in this process (its parser, composition root and exit codes)."""
+        out, err = io.StringIO(), io.StringIO()
+        code = await run_cli(build_parser().parse_args(argv), self.settings, out, err)
+        return code, out.getvalue(), err.getvalue()
+
     async def cli(self, *args: str, stdin: bytes = b"") -> tuple[int, str, str]:
+        """The CLI as its own process, `python -m services.provisioner.cli ...`."""
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -152,6 +162,7 @@ async def world(infra: LocalInfra, console_database: str) -> AsyncIterator[World
             child_env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
             made = World(
                 env=child_env,
+                settings=settings,
                 pool=pool,
                 console=use.console,
                 registry=PgTenantRegistry(pool, shared_migrations("tenant")),
@@ -227,7 +238,7 @@ async def test_cli_stats(world: World) -> None:
     figures = json.loads(out)
     assert {key: figures[key] for key in EXPECTED} == EXPECTED
 
-    code, out, err = await world.cli("stats")
+    code, out, err = await world.run("stats")
     assert code == 0, err
     assert "MRR" in out
     assert "8\u00a0400 ₽" in out
@@ -253,7 +264,7 @@ async def test_cli_show_prints_the_tenant(world: World) -> None:
     assert actor is not None
     assert actor.startswith("cli:")
 
-    code, out, err = await world.cli("--json", "show", tenant_id)
+    code, out, err = await world.run("--json", "show", tenant_id)
     assert code == 0, err
     card = json.loads(out)
     assert card["tenant"]["tenant_id"] == tenant_id
@@ -262,13 +273,13 @@ async def test_cli_show_prints_the_tenant(world: World) -> None:
 
 
 async def test_cli_lists_and_finds(world: World) -> None:
-    code, out, err = await world.cli("tenants", "--status", "grace")
+    code, out, err = await world.run("tenants", "--status", "grace")
     assert code == 0, err
     assert world.tenants["grace"] in out
     assert world.tenants["paid"] not in out
     assert "1 tenants (grace), page 1 of 1" in out
 
-    code, out, err = await world.cli("find", "салон", "--json")
+    code, out, err = await world.run("find", "салон", "--json")
     assert code == 0, err
     found = {t["tenant_id"] for t in json.loads(out)}
     assert {world.tenants["paid"], world.tenants["grace"], world.tenants["old"]} <= found
@@ -279,16 +290,18 @@ async def test_cli_exit_codes(world: World) -> None:
     code, _, err = await world.cli("show", "nobody_here_at_all")
     assert code == 1
     assert "not found" in err
-    code, _, _ = await world.cli("tenants", "--status", "sleeping")
-    assert code == 2
-    code, _, err = await world.cli("extend", world.tenants["paid"], "0")
+    with pytest.raises(SystemExit) as usage:
+        await world.run("tenants", "--status", "sleeping")
+    assert usage.value.code == 2
+    code, _, err = await world.run("extend", world.tenants["paid"], "0")
     assert code == 2
     assert "extend_days" in err
-    code, _, err = await world.cli("resume", world.tenants["paid"])
+    code, _, err = await world.run("resume", world.tenants["paid"])
     assert code == 2
     assert "not_allowed" in err
-    code, _, _ = await world.cli("frobnicate")
-    assert code == 2
+    with pytest.raises(SystemExit) as usage:
+        await world.run("frobnicate")
+    assert usage.value.code == 2
 
 
 async def test_cli_extend_records_a_manual_payment(world: World) -> None:
@@ -296,7 +309,7 @@ async def test_cli_extend_records_a_manual_payment(world: World) -> None:
     before = await world.registry.get(tenant_id)
     assert before is not None
 
-    code, out, err = await world.cli("extend", tenant_id, "30", "--amount", "1500.50", "--json")
+    code, out, err = await world.run("extend", tenant_id, "30", "--amount", "1500.50", "--json")
 
     assert code == 0, err
     card = json.loads(out)
@@ -325,7 +338,7 @@ async def test_cli_delete_needs_confirmation_then_exports(world: World, tmp_path
     assert still is not None
     assert still.status == "active"
 
-    code, out, err = await world.cli("delete", tenant_id, "--export", str(export), "--yes")
+    code, out, err = await world.run("delete", tenant_id, "--export", str(export), "--yes")
 
     assert code == 0, err
     assert f"{tenant_id} deleted" in out
@@ -336,19 +349,23 @@ async def test_cli_delete_needs_confirmation_then_exports(world: World, tmp_path
     assert gone.status == "deleted"
     assert await world.pool.fetchval("SELECT to_regnamespace($1)", f"t_{tenant_id}") is None
 
-    code, out, err = await world.cli("delete", tenant_id, "--export", str(export), "--yes")
+    code, out, err = await world.run("delete", tenant_id, "--export", str(export), "--yes")
     assert code == 0, err
     assert "no export" in out
 
 
 async def test_cli_migrate_and_sweep(world: World) -> None:
-    code, out, err = await world.cli("migrate", "--json")
+    code, out, err = await world.run("migrate", "--json")
     assert code == 0, err
     migrated = json.loads(out)
     assert migrated["changed"] == 0
     assert migrated["tenants"] >= 6
 
-    code, out, err = await world.cli("sweep", "--json")
+    code, out, err = await world.run("sweep", "--json")
     assert code == 0, err
     # Only the 7-day trial is near its end (the default thresholds are 7, 3 and 1 days).
-    assert json.loads(out) == {"warned": [[world.tenants["trial"], 7]], "grace": [], "suspended": []}
+    assert json.loads(out) == {
+        "warned": [[world.tenants["trial"], 7]],
+        "grace": [],
+        "suspended": [],
+    }

@@ -26,9 +26,16 @@ from services.notifier.main import create_app
 from shared.bus import MSG_ID_HEADER, clock_bucket, tenants_bucket
 from shared.clock import CLOCK_OFFSET_KEY
 from shared.crypto import Sealer
-from shared.messages import BookingCreated, DeliveryOutcome, TenantConfig, decode, encode
+from shared.messages import (
+    BookingCreated,
+    DeliveryOutcome,
+    TenantConfig,
+    TenantProvisioned,
+    decode,
+    encode,
+)
 from shared.settings import Env, Secret
-from shared.subjects import booking_event, delivery_outcome
+from shared.subjects import booking_event, delivery_outcome, tenant_event
 from shared.tenants import TenantDirectory
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -71,7 +78,7 @@ class Stack:
             return value
 
         async with asyncio.timeout(timeout):
-            while await pending() < count:
+            while await pending() < count:  # noqa: ASYNC110 - no event to wait on in SQL
                 await asyncio.sleep(0.05)
 
     async def tenant(self, prefix: str = "nt") -> tuple[str, SandboxBot]:
@@ -291,5 +298,39 @@ async def test_a_reminder_due_in_24_hours_waits_for_the_clock(stack: Stack) -> N
     (outcome,) = await drain(outcomes, 1, timeout=10)
     assert (outcome.kind, outcome.status) == ("reminder", "sent")
     (message,) = await stack.telegram.wait_for_message(bot, customer, after_message_id=1, timeout=5)
-    assert message.text is not None and "через 1 ч" in message.text
+    assert message.text is not None
+    assert "через 1 ч" in message.text
     assert [b.text for b in message.buttons[0]] == ["Подтвердить", "Перенести", "Отменить"]
+
+
+async def test_provisioned_tenant_hears_from_the_sales_bot(stack: Stack) -> None:
+    tenant_id, bot = await stack.tenant()
+    buyer = 60_001
+    await stack.telegram.send_text(stack.sales_bot, buyer, "/start")
+    event = TenantProvisioned(
+        tenant_id=tenant_id,
+        business_name="Салон «Анна»",
+        bot_username=bot.username,
+        owner_chat_id=buyer,
+        buyer_chat_id=buyer,
+        paid_until=stack.now() + timedelta(days=30),
+        plan_code="month",
+    )
+    for _ in range(2):  # a redelivery says nothing twice
+        await stack.js.publish(
+            tenant_event("provisioned", tenant_id),
+            encode(event),
+            headers={MSG_ID_HEADER: f"tenant:{tenant_id}:provisioned:{uuid.uuid4().hex}"},
+        )
+    (message,) = await stack.telegram.wait_for_message(stack.sales_bot, buyer, timeout=10)
+    assert message.text is not None
+    assert f"Ваш бот @{bot.username} запущен!" in message.text
+    assert message.buttons[0][0].url == f"https://t.me/{bot.username}"
+    assert (
+        await stack.pool.fetchval(
+            "SELECT count(*) FROM notifier.deliveries "
+            "WHERE tenant_id = $1 AND kind = 'provisioned'",
+            tenant_id,
+        )
+        == 1
+    )

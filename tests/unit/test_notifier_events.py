@@ -1,4 +1,4 @@
-"""Events into deliveries: which messages, to whom, when, in which words — with hand-written fakes."""
+"""Events into deliveries: which messages, to whom, when, in which words (hand-written fakes)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from services.notifier.ports import SCHEDULE_KINDS, NewDelivery, TenantProfile, Via
 from services.notifier.use_cases import BookingNotes, TenantNotes, Texts
 from services.notifier.use_cases.texts import LOCALES
-from shared.callbacks import RenewTenant, ReminderAction, ReviewStars
+from shared.callbacks import ReminderAction, RenewTenant, ReviewStars
 from shared.messages import (
     BookingCancelled,
     BookingCreated,
@@ -60,7 +60,7 @@ class FakeStore:
     async def add_schedule(
         self, tenant_id: str, ref: str, rows: Sequence[NewDelivery], *, replace: bool
     ) -> int:
-        mine = [r for r in self._schedule(tenant_id, ref)]
+        mine = list(self._schedule(tenant_id, ref))
         if replace:
             keep = {r.dedup_key for r in rows}
             for row in mine:
@@ -172,7 +172,8 @@ async def test_created_alerts_admins_and_schedules_reminders_and_review(
     assert all(a.due_at == NOW and a.via == "tenant" for a in alerts)
     assert "Новая запись" in alerts[0].text
     assert "Мария &lt;b&gt;" in alerts[0].text  # customer input is escaped for HTML
-    assert "+79990001122" in alerts[0].text and "Стрижка" in alerts[0].text
+    assert "+79990001122" in alerts[0].text
+    assert "Стрижка" in alerts[0].text
 
     reminders = store.of("reminder")
     assert [r.due_at for r in reminders] == [
@@ -185,7 +186,8 @@ async def test_created_alerts_admins_and_schedules_reminders_and_review(
         ("Перенести", ReminderAction(action="move", booking_id=42).pack()),
         ("Отменить", ReminderAction(action="cancel", booking_id=42).pack()),
     ]
-    assert "через 1 дн." in reminders[0].text and "через 2 ч" in reminders[1].text
+    assert "через 1 дн." in reminders[0].text
+    assert "через 2 ч" in reminders[1].text
 
     (review,) = store.of("review")
     assert review.due_at == event.ends_at + timedelta(hours=2)
@@ -243,7 +245,8 @@ async def test_reschedule_replaces_reminders(bookings: BookingNotes, store: Fake
     assert len(store.of("reminder", "cancelled")) == 2
     assert [r.due_at for r in store.of("review")] == [new_start + timedelta(hours=3)]
     (alert,) = store.of("admin_rescheduled")
-    assert "Запись перенесена" in alert.text and alert.chat_id == 9001
+    assert "Запись перенесена" in alert.text
+    assert alert.chat_id == 9001
 
     # A late redelivery of the original `booking.created` must not bring the old times back.
     assert await bookings.on_created(first) == 0
@@ -270,13 +273,16 @@ async def test_cancel_drops_schedule_and_tells_the_customer_when_staff_cancelled
     )
     await bookings.on_cancelled(cancel)
 
-    assert store.of("reminder") == [] and store.of("review") == []
+    assert store.of("reminder") == []
+    assert store.of("review") == []
     assert len(store.of("reminder", "cancelled")) == 2
     (alert,) = store.of("admin_cancelled")
-    assert "Запись отменена" in alert.text and "администратором" in alert.text
+    assert "Запись отменена" in alert.text
+    assert "администратором" in alert.text
     assert "Причина: мастер заболел" in alert.text
     (note,) = store.of("customer_cancelled")
-    assert note.chat_id == 5001 and "отменена" in note.text
+    assert note.chat_id == 5001
+    assert "отменена" in note.text
 
 
 async def test_customer_cancelling_gets_no_note(bookings: BookingNotes, store: FakeStore) -> None:
@@ -314,7 +320,8 @@ async def test_texts_show_local_time_in_the_events_zone_ru_and_en(
 
     ru, en = store.of("admin_created")
     assert "14 марта (пт) в 14:30" in ru.text
-    assert "Fri, 14 March at 14:30" in en.text and "New booking" in en.text
+    assert "Fri, 14 March at 14:30" in en.text
+    assert "New booking" in en.text
     reminder_en = next(r for r in store.of("reminder") if r.ref == "43")
     assert [text for text, _ in buttons(reminder_en)] == ["Confirm", "Reschedule", "Cancel"]
     assert "14:30" in reminder_en.text
@@ -347,7 +354,8 @@ async def test_provisioned_goes_to_buyer_and_owner_once(
     assert {n.chat_id for n in notes} == {600, 700}
     assert all(n.via == "sales" for n in notes)
     assert "Ваш бот @anna_salon_bot запущен!" in notes[0].text
-    assert "https://t.me/anna_salon_bot" in notes[0].text and "/admin" in notes[0].text
+    assert "https://t.me/anna_salon_bot" in notes[0].text
+    assert "/admin" in notes[0].text
     assert "11 апреля 2025" in notes[0].text  # 20:00 UTC is the next morning in Vladivostok
     assert buttons(notes[0]) == [("Открыть бота", "https://t.me/anna_salon_bot")]
 
@@ -386,5 +394,7 @@ async def test_payment_canceled_explains_the_reason(tenants: TenantNotes, store:
         PaymentCanceled(payment_id="pay-1", buyer_chat_id=600, reason="insufficient_funds")
     )
     (note,) = store.of("payment_canceled")
-    assert note.tenant_id == "platform" and note.via == "sales" and note.chat_id == 600
+    assert note.tenant_id == "platform"
+    assert note.via == "sales"
+    assert note.chat_id == 600
     assert "недостаточно средств" in note.text

@@ -7,6 +7,7 @@ from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from redis.asyncio import Redis
 
 from services.booking.bot import (
+    admin,
     booking_flow,
     confirm,
     contact,
@@ -36,6 +37,7 @@ def build_dispatcher(redis: Redis) -> Dispatcher:
     dispatcher.update.outer_middleware(suspended.SuspendedTenant())
     dispatcher.update.outer_middleware(CustomerContext())
     dispatcher.include_router(errors.router())
+    dispatcher.include_router(admin.router())  # staff only; passes customer updates by
     for feature in (start, contact, reviews, booking_flow, confirm, my_bookings, reminders):
         dispatcher.include_router(feature.router())
     dispatcher.include_router(fallback.router())  # last: whatever nobody else took

@@ -1,0 +1,1 @@
+"""What staff see: each function turns an admin use case's result into text and buttons."""

@@ -1,0 +1,29 @@
+"""The admin home: the sections the staff member's role opens."""
+
+from __future__ import annotations
+
+from services.booking.bot.admin.callbacks import Day, Nav
+from services.booking.bot.screens.common import Screen, Words, button, esc
+from services.booking.use_cases.admin.access import manages_all
+from services.booking.use_cases.admin.ports import Staff
+
+
+def home(w: Words, staff: Staff, business_name: str) -> Screen:
+    text = w("admin.home.title", name=esc(business_name), role=w(f"admin.role.{staff.role}"))
+    rows = [[button(w("admin.home.today"), Day(d=0).pack())]]
+    if manages_all(staff):
+        rows.append(
+            [
+                button(w("admin.home.services"), Nav(to="svc").pack()),
+                button(w("admin.home.masters"), Nav(to="mst").pack()),
+            ]
+        )
+    rows.append([button(w("admin.home.schedule"), Nav(to="sch").pack())])
+    last = []
+    if staff.role == "owner":
+        last.append(button(w("admin.home.staff"), Nav(to="stf").pack()))
+    if manages_all(staff):
+        last.append(button(w("admin.home.settings"), Nav(to="set").pack()))
+    if last:
+        rows.append(last)
+    return Screen(text, rows)

@@ -1,0 +1,43 @@
+"""What the admin conversation waits for (aiogram FSM, keys under `t:<tenant>:fsm:`).
+
+Any admin button press leaves these states (the gate clears them), so text typed later is
+never taken for an old question. The FSM data only says what is being edited; the use cases
+re-check it like a button.
+
+| state              | waits for                               | FSM data          |
+|--------------------|-----------------------------------------|-------------------|
+| `cancel_reason`    | why staff cancel a booking              | `b`               |
+| `service_name`     | a new service's name                    | —                 |
+| `service_duration` | its duration                            | `name`            |
+| `service_price`    | its price in roubles                    | `name`, `dur`     |
+| `service_field`    | a new name / duration / price / buffers | `s`, `f`          |
+| `master_name`      | a master's name (new, or a rename)      | `m` (0 = new)     |
+| `week_day`         | weekday hours or breaks                 | `m`, `w`, `f`     |
+| `date_day`         | one date's hours or a blocked range     | `m`, `d`, `f`     |
+| `staff_id`         | a Telegram id, contact or forward       | `role`            |
+| `setting`          | a setting's new value                   | `f`               |
+"""
+
+from __future__ import annotations
+
+from aiogram.fsm.state import State, StatesGroup
+
+
+class AdminInput(StatesGroup):
+    cancel_reason = State()
+    service_name = State()
+    service_duration = State()
+    service_price = State()
+    service_field = State()
+    master_name = State()
+    week_day = State()
+    date_day = State()
+    staff_id = State()
+    setting = State()
+
+
+PREFIX = f"{AdminInput.__name__}:"
+
+
+def is_admin_state(raw_state: str | None) -> bool:
+    return raw_state is not None and raw_state.startswith(PREFIX)
