@@ -1,31 +1,65 @@
 """The running stack for end-to-end tests: the sandbox and all five services as processes,
-on the test run's private NATS/Redis and its own database, with a controllable clock."""
+on a NATS, a Redis and a database of their own (so their durable consumers and dispatchers never
+compete with the integration tests'), with a controllable clock. It lives for this package only."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 import pytest_asyncio
 
 from devstack.demo import Endpoints
-from devstack.infra import LocalInfra
+from devstack.infra import InfraMissing, LocalInfra, database_url
 from devstack.stack import SANDBOX_SHOP_ID, SANDBOX_SHOP_SECRET, Stack, StackConfig
 from sandbox.telegram import TelegramSandboxClient
 from sandbox.yookassa import YooKassaSandboxClient
+from tests.conftest import RUN_ID
 
 OPERATOR_ID = 4242
 
 
-@pytest.fixture(scope="session")
-def stack(infra: LocalInfra, test_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+@pytest.fixture(scope="package")
+def e2e_infra(infra: LocalInfra) -> Iterator[LocalInfra]:
+    own = LocalInfra()
+    own.start_nats()
+    try:
+        own.start_redis()
+    except InfraMissing:
+        own.redis_url = infra.redis_url.rsplit("/", 1)[0] + "/14"
+    yield own
+    own.close()
+
+
+@pytest.fixture(scope="package")
+def e2e_database_url(database_server_url: str) -> Iterator[str]:
+    name = f"bookbots_e2e_{RUN_ID}"
+    asyncio.run(_admin(database_server_url, f'CREATE DATABASE "{name}"'))
+    yield database_url(database_server_url, name)
+    asyncio.run(_admin(database_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _admin(server_url: str, statement: str) -> None:
+    conn = await asyncpg.connect(server_url)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="package")
+def stack(
+    e2e_infra: LocalInfra, e2e_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
     log_dir = Path(tmp_path_factory.mktemp("stack-logs"))
     running = Stack(
         StackConfig(
-            nats_url=infra.nats_url,
-            redis_url=infra.redis_url,
-            database_url=test_database_url,
+            nats_url=e2e_infra.nats_url,
+            redis_url=e2e_infra.redis_url,
+            database_url=e2e_database_url,
             log_dir=log_dir,
             webhooks=True,
             controllable_clock=True,
@@ -51,7 +85,7 @@ def stack(infra: LocalInfra, test_database_url: str, tmp_path_factory: pytest.Te
     running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def endpoints(stack: Stack) -> Endpoints:
     assert stack.bots is not None
     return Endpoints(

@@ -20,7 +20,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 import pytest_asyncio
-from conftest import RUN_ID, unique_tenant_id
+from tests.conftest import RUN_ID, unique_tenant_id
 
 from devstack.infra import LocalInfra, database_url
 from sandbox.telegram import TelegramSandboxClient

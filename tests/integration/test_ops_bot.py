@@ -18,7 +18,7 @@ import httpx
 import msgspec
 import pytest
 import pytest_asyncio
-from conftest import RUN_ID, unique_tenant_id
+from tests.conftest import RUN_ID, unique_tenant_id
 from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 

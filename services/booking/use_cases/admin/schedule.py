@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.booking.use_cases.admin.access import manages_all, require_master
-from services.booking.use_cases.admin.errors import BadInput, NotAllowed, Unknown
+from services.booking.use_cases.admin.errors import BadInput, Unknown
 from services.booking.use_cases.admin.masters import master_row
 from services.booking.use_cases.admin.parsing import is_none, parse_ranges
 from services.booking.use_cases.admin.ports import (
