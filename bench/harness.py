@@ -9,7 +9,7 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -127,7 +127,7 @@ class Latencies:
         }
 
 
-def write_results(name: str, results: dict[str, object]) -> Path:
+def write_results(name: str, results: Mapping[str, object]) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     path = RESULTS / f"{name}-{stamp}.json"
@@ -135,7 +135,7 @@ def write_results(name: str, results: dict[str, object]) -> Path:
     return path
 
 
-def table(rows: list[dict[str, object]], columns: list[str]) -> None:
+def table(rows: Sequence[Mapping[str, object]], columns: Sequence[str]) -> None:
     widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
     say("  ".join(c.ljust(widths[c]) for c in columns))
     for row in rows:

@@ -84,8 +84,10 @@ async def demo(stack: Stack) -> None:
 def main() -> None:
     values = environment(Path(".env"))
     if values.get("SALES_BOT_TOKEN") and not values.get("TELEGRAM_API_BASE"):
-        say("Real Telegram credentials are set: run the services with `docker compose -f "
-            "deploy/compose.yml up` (see README, 'Real credentials'); `make run` is the sandbox.")
+        say(
+            "Real Telegram credentials are set: run the services with `docker compose -f "
+            "deploy/compose.yml up` (see README, 'Real credentials'); `make run` is the sandbox."
+        )
         raise SystemExit(2)
     infra = LocalInfra()
     stack: Stack | None = None

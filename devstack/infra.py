@@ -125,12 +125,25 @@ class LocalInfra:
     def start_redis(self) -> str:
         binary = _binary("redis-server")
         if binary is None:
-            raise InfraMissing("redis-server not found: install Redis 7 (apt-get install redis-server)")
+            raise InfraMissing(
+                "redis-server not found: install Redis 7 (apt-get install redis-server)"
+            )
         port = free_port()
         folder = self._folder("bookbots-redis-")
         process = subprocess.Popen(  # noqa: S603 - system binary, our arguments
-            [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
-             "--dir", str(folder)],
+            [
+                binary,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(folder),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -174,8 +187,17 @@ class LocalInfra:
             user=run_as,
         )
         subprocess.run(  # noqa: S603 - as above
-            [pg_ctl, "-D", str(data), "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1",
-             "-l", str(data / "log"), "-w", "start"],
+            [
+                pg_ctl,
+                "-D",
+                str(data),
+                "-o",
+                f"-p {port} -k {data} -c listen_addresses=127.0.0.1",
+                "-l",
+                str(data / "log"),
+                "-w",
+                "start",
+            ],
             check=True,
             capture_output=True,
             user=run_as,

@@ -21,7 +21,7 @@ from devstack.infra import free_port, wait_for_port
 
 SERVICES = ("gateway", "booking", "billing", "provisioner", "notifier")
 SANDBOX_SHOP_ID = "100500"
-SANDBOX_SHOP_SECRET = "test_sandbox_secret_key_not_real"  # the emulator's own fake shop
+SANDBOX_SHOP_SECRET = "test_sandbox_secret_key_not_real"  # noqa: S105 - the emulator's fake shop
 
 
 @dataclass

@@ -98,7 +98,7 @@ class Publisher:
                 stream=self._stream_of(subject),
                 timeout=self._timeout,
             )
-        except Exception as error:  # noqa: BLE001 - any failure here means "not stored"
+        except Exception as error:
             raise TransientError(f"could not publish to {subject}: {error!r}") from error
         if ack is None:
             raise TransientError(f"no stream acknowledged {subject}")
@@ -186,7 +186,7 @@ class Consumer:
                 log.warning("poison message on %s: %s", raw.subject, error)
                 await self._dead_letter(msg, deliveries, repr(error))
                 outcome = "dead_letter"
-            except Exception as error:  # noqa: BLE001 - the bus edge decides retry or dead-letter
+            except Exception as error:
                 if deliveries >= self._policy.max_deliver:
                     log.exception("giving up on %s after %d deliveries", raw.subject, deliveries)
                     await self._dead_letter(msg, deliveries, repr(error))

@@ -17,7 +17,7 @@ class SealError(AppError):
 
 
 class Sealer:
-    """Encrypts and authenticates small secrets (bot tokens) with a key derived from the platform key."""
+    """Encrypts and authenticates small secrets (bot tokens) with a key from the platform key."""
 
     def __init__(self, platform_key: Secret) -> None:
         digest = hashlib.sha256(b"seal:" + platform_key.reveal().encode()).digest()

@@ -78,7 +78,9 @@ class TextFormatter(logging.Formatter):
         tenant = getattr(record, "tenant", None)
         message_id = getattr(record, "message_id", None)
         where = " ".join(
-            part for part in (f"t={tenant}" if tenant else "", f"m={message_id}" if message_id else "") if part
+            part
+            for part in (f"t={tenant}" if tenant else "", f"m={message_id}" if message_id else "")
+            if part
         )
         text = f"{record.levelname[0]} {getattr(record, 'service', '')} {record.name}"
         text += f" [{where}]" if where else ""

@@ -49,7 +49,8 @@ async def _apply(conn: asyncpg.Connection, schema: str, migrations: tuple[Migrat
     await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     await conn.execute(
         f'CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations ('
-        "version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+        "version int PRIMARY KEY, name text NOT NULL,"
+        " applied_at timestamptz NOT NULL DEFAULT now())"
     )
     applied = {
         row["version"]
@@ -70,9 +71,7 @@ async def _apply(conn: asyncpg.Connection, schema: str, migrations: tuple[Migrat
     return count
 
 
-async def migrate_schema(
-    pool: asyncpg.Pool, schema: str, migrations: tuple[Migration, ...]
-) -> int:
+async def migrate_schema(pool: asyncpg.Pool, schema: str, migrations: tuple[Migration, ...]) -> int:
     """Bring one service schema up to date; safe to run from several replicas at once."""
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"migrate:{schema}")

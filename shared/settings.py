@@ -76,7 +76,9 @@ class Env:
         value = self._values.get(name)
         return value or None
 
-    def int(self, name: builtins.str, default: builtins.int, *, minimum: builtins.int = 0) -> builtins.int:
+    def int(
+        self, name: builtins.str, default: builtins.int, *, minimum: builtins.int = 0
+    ) -> builtins.int:
         raw = self._values.get(name)
         if raw is None or raw == "":
             return default
@@ -108,13 +110,17 @@ class Env:
             return False
         raise SettingsError(f"setting {name} must be true or false, got {raw!r}")
 
-    def list(self, name: builtins.str, default: tuple[builtins.str, ...] = ()) -> tuple[builtins.str, ...]:
+    def list(
+        self, name: builtins.str, default: tuple[builtins.str, ...] = ()
+    ) -> tuple[builtins.str, ...]:
         raw = self._values.get(name)
         if raw is None or raw.strip() == "":
             return default
         return tuple(part.strip() for part in raw.split(",") if part.strip())
 
-    def int_list(self, name: builtins.str, default: tuple[builtins.int, ...] = ()) -> tuple[builtins.int, ...]:
+    def int_list(
+        self, name: builtins.str, default: tuple[builtins.int, ...] = ()
+    ) -> tuple[builtins.int, ...]:
         items = self.list(name)
         if not items:
             return default

@@ -14,7 +14,7 @@ from sandbox.telegram.config import TelegramSandboxConfig
 def _preset(item: str, parser: argparse.ArgumentParser) -> tuple[str, str]:
     username, sep, token = item.partition("=")
     if not sep or not username or not token:
-        parser.error(f"--bot takes USERNAME=TOKEN, got {item.split('=')[0]!r}=...")
+        parser.error(f"--bot takes USERNAME=TOKEN, got {item.split('=', maxsplit=1)[0]!r}=...")
     return username, token
 
 

@@ -133,7 +133,7 @@ class TelegramSandboxClient:
         bot: BotRef,
         chat_id: int,
         after_message_id: int = 0,
-        timeout: float = 10.0,  # noqa: ASYNC109 - the server-side long-poll limit, sent along
+        timeout: float = 10.0,
         *,
         after_version: int | None = None,
     ) -> list[ChatMessage]:

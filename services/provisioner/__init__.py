@@ -1,1 +1,2 @@
-"""provisioner: tenant lifecycle (create, renew, expire, suspend, resume, delete) and the operator console."""
+"""provisioner: the tenant lifecycle (create, renew, expire, suspend, resume, delete)
+and the operator's console."""

@@ -58,7 +58,14 @@ def environment(service: str) -> dict[str, str]:
 def test_every_service_and_the_infrastructure_is_present() -> None:
     names = set(COMPOSE["services"])
     assert set(SETTINGS) <= names
-    assert {"nats", "postgres", "redis", "nats-box", "sandbox-telegram", "sandbox-yookassa"} <= names
+    assert {
+        "nats",
+        "postgres",
+        "redis",
+        "nats-box",
+        "sandbox-telegram",
+        "sandbox-yookassa",
+    } <= names
 
 
 @pytest.mark.parametrize("service", sorted(COMPOSE["services"]))

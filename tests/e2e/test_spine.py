@@ -102,7 +102,9 @@ async def test_a_repeated_notification_changes_nothing(
     )
     await chat.expect(f"@{later_bot}", wait=30)
     history = await telegram.chat(endpoints.sales_bot, buyer)
-    live_notes = [m.text or "" for m in history.messages if m.from_bot and "запущен" in (m.text or "")]
+    live_notes = [
+        m.text or "" for m in history.messages if m.from_bot and "запущен" in (m.text or "")
+    ]
     assert len(live_notes) == 2, live_notes  # one per purchase, none for the repeats
     assert len(await tenant_rows(endpoints.database_url, later_bot)) == 1
     assert len(await tenant_rows(endpoints.database_url, bot)) == 1

@@ -20,7 +20,6 @@ from pathlib import Path
 import asyncpg
 import pytest
 import pytest_asyncio
-from tests.conftest import RUN_ID, unique_tenant_id
 
 from devstack.infra import LocalInfra, database_url
 from sandbox.telegram import TelegramSandboxClient
@@ -38,6 +37,7 @@ from shared.migrate import ensure_extensions, load_migrations, migrate_schema, s
 from shared.runtime import open_runtime
 from shared.settings import Env
 from shared.telegram import Bots, make_session
+from tests.conftest import RUN_ID, unique_tenant_id
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 

@@ -107,7 +107,10 @@ async def stored_updates(nats_url: str, tenant_id: str) -> list[bytes]:
         await connection.close()
 
 
-UPDATE = b'{"update_id": 7001, "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"}, "text": "/start"}}'
+UPDATE = (
+    b'{"update_id": 7001, "message": {"message_id": 1, "date": 0,'
+    b' "chat": {"id": 5, "type": "private"}, "text": "/start"}}'
+)
 
 
 async def test_an_update_is_stored_once_and_answered_200(gateway: Gateway) -> None:

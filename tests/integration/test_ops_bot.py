@@ -18,7 +18,6 @@ import httpx
 import msgspec
 import pytest
 import pytest_asyncio
-from tests.conftest import RUN_ID, unique_tenant_id
 from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
@@ -42,6 +41,7 @@ from shared.runtime import Runtime, open_runtime
 from shared.settings import Env
 from shared.subjects import TG_OPS_UPDATE
 from shared.telegram import Bots, make_session
+from tests.conftest import RUN_ID, unique_tenant_id
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 

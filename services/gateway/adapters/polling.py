@@ -12,10 +12,10 @@ import logging
 import httpx
 import msgspec
 
+from services.gateway.adapters.nats_sink import JetStreamSink
 from services.gateway.ports import BotRoute
 from services.gateway.use_cases import update_id_of
 from shared.errors import TransientError
-from services.gateway.adapters.nats_sink import JetStreamSink
 
 log = logging.getLogger(__name__)
 
@@ -68,15 +68,21 @@ class Poller:
             except (httpx.HTTPError, TransientError, msgspec.DecodeError) as error:
                 failures += 1
                 delay = min(30.0, 0.5 * 2**failures)
-                log.warning("polling %s failed (%s); retrying in %.1fs",
-                            route.bot_key, type(error).__name__, delay)
+                log.warning(
+                    "polling %s failed (%s); retrying in %.1fs",
+                    route.bot_key,
+                    type(error).__name__,
+                    delay,
+                )
                 await asyncio.sleep(delay)
 
     async def _poll_once(self, url: str, route: BotRoute, offset: int) -> int:
         response = await self._client.get(url, params={"offset": offset, "timeout": self._timeout})
         answer = msgspec.json.decode(response.content, type=_GetUpdates)
         if not answer.ok:
-            raise TransientError(f"getUpdates refused ({response.status_code}): {answer.description}")
+            raise TransientError(
+                f"getUpdates refused ({response.status_code}): {answer.description}"
+            )
         for raw in answer.result:
             payload = bytes(raw)
             update_id = update_id_of(payload)

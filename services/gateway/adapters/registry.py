@@ -1,4 +1,4 @@
-"""Which bot a webhook path names: one of the platform's own bots, or a tenant from the directory."""
+"""Which bot a webhook path names: one of the platform's own bots, or a tenant."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ OPS_BOT_KEY = "ops"
 
 
 class DirectoryRegistry:
-    def __init__(self, directory: TenantDirectory, *, sales_token: Secret, ops_token: Secret) -> None:
+    def __init__(
+        self, directory: TenantDirectory, *, sales_token: Secret, ops_token: Secret
+    ) -> None:
         self._directory = directory
         self._platform: dict[str, BotRoute] = {}
         if sales_token:

@@ -8,7 +8,7 @@ from nats.js.kv import KeyValue
 
 from services.gateway.adapters.polling import Poller
 from services.gateway.ports import BotRoute
-from shared.crypto import SealError, Sealer
+from shared.crypto import Sealer, SealError
 from shared.errors import PoisonMessage
 from shared.messages import TenantConfig, decode
 from shared.subjects import tg_update
@@ -35,7 +35,9 @@ async def follow_polled_tenants(kv: KeyValue, poller: Poller, sealer: Sealer) ->
             try:
                 token = sealer.unseal(config.bot_token_sealed)
             except SealError:
-                log.error("the token of tenant %s does not open with this platform key", tenant_id)
+                log.error(  # noqa: TRY400 - the traceback says nothing more
+                    "the token of tenant %s does not open with this platform key", tenant_id
+                )
                 continue
             poller.start(BotRoute(tenant_id, tg_update(tenant_id), token))
         else:
