@@ -240,3 +240,11 @@ class LogSettings:
             level=env.str("LOG_LEVEL", "INFO").upper(),
             json=None if fmt == "auto" else fmt == "json",
         )
+
+
+def controllable_clock(env: Env) -> bool:
+    """`CLOCK=controllable` (tests, the sandbox) or `system` (the default)."""
+    mode = env.str("CLOCK", "system")
+    if mode not in {"system", "controllable"}:
+        raise SettingsError(f"setting CLOCK must be system or controllable, got {mode!r}")
+    return mode == "controllable"

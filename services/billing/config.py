@@ -16,6 +16,7 @@ from shared.settings import (
     RedisSettings,
     Secret,
     TelegramSettings,
+    controllable_clock,
 )
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -130,7 +131,7 @@ class BillingSettings:
             plans=parse_plans(env.str("PLANS", DEFAULT_PLANS)),
             trial_days=env.int("TRIAL_DAYS", 7),
             sales_bot_token=env.optional_secret("SALES_BOT_TOKEN"),
-            controllable_clock=env.str("CLOCK", "system") == "controllable",
+            controllable_clock=controllable_clock(env),
             sales_concurrency=env.int("SALES_BOT_CONCURRENCY", 8, minimum=1),
             sales_state_ttl_seconds=env.int("SALES_STATE_TTL_SECONDS", 7 * 24 * 3600, minimum=60),
         )

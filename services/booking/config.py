@@ -13,6 +13,7 @@ from shared.settings import (
     PostgresSettings,
     RedisSettings,
     TelegramSettings,
+    controllable_clock,
 )
 
 
@@ -38,6 +39,6 @@ class BookingSettings:
             telegram=TelegramSettings.load(env),
             secrets=PlatformSecrets.load(env),
             logs=LogSettings.load(env),
-            controllable_clock=env.str("CLOCK", "system") == "controllable",
+            controllable_clock=controllable_clock(env),
             max_concurrency=env.int("BOOKING_CONCURRENCY", 32, minimum=1),
         )

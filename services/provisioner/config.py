@@ -13,6 +13,7 @@ from shared.settings import (
     PostgresSettings,
     Secret,
     TelegramSettings,
+    controllable_clock,
 )
 
 
@@ -44,6 +45,7 @@ class ProvisionerSettings:
     ops_bot_token: Secret
     operator_ids: tuple[int, ...]
     controllable_clock: bool
+    concurrency: int
 
     @classmethod
     def load(cls, env: Env) -> ProvisionerSettings:
@@ -58,5 +60,6 @@ class ProvisionerSettings:
             gateway_public_url=(env.optional("GATEWAY_PUBLIC_URL") or "").rstrip("/") or None,
             ops_bot_token=env.optional_secret("OPS_BOT_TOKEN"),
             operator_ids=env.int_list("OPERATOR_IDS"),
-            controllable_clock=env.str("CLOCK", "system") == "controllable",
+            controllable_clock=controllable_clock(env),
+            concurrency=env.int("PROVISIONER_CONCURRENCY", 8, minimum=1),
         )

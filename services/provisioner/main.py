@@ -110,7 +110,13 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
             bots = Bots(make_session(settings.telegram))
             use = await compose(settings, runtime, bots, sealer)
             runtime.broker.include_router(
-                provisioning_router(use.provisioning, runtime.publisher, metrics, RetryPolicy())
+                provisioning_router(
+                    use.provisioning,
+                    runtime.publisher,
+                    metrics,
+                    RetryPolicy(),
+                    concurrency=settings.concurrency,
+                )
             )
             if settings.ops_bot_token:
                 if not settings.operator_ids:

@@ -18,8 +18,14 @@ SERVICE = "provisioner"
 
 
 def provisioning_router(
-    provisioning: Provisioning, publisher: Publisher, metrics: Metrics, policy: RetryPolicy
+    provisioning: Provisioning,
+    publisher: Publisher,
+    metrics: Metrics,
+    policy: RetryPolicy,
+    *,
+    concurrency: int,
 ) -> NatsRouter:
+    """Payments are independent, so several are provisioned at once (schema DDL waits on I/O)."""
     router = NatsRouter()
     payments = Consumer(
         service=SERVICE, name="payments", publisher=publisher, metrics=metrics, policy=policy
@@ -29,7 +35,9 @@ def provisioning_router(
     )
 
     @router.subscriber(
-        PROVISIONER_PAYMENTS.subject, **subscriber_options(PROVISIONER_PAYMENTS, policy)
+        PROVISIONER_PAYMENTS.subject,
+        max_workers=concurrency,
+        **subscriber_options(PROVISIONER_PAYMENTS, policy, batch_size=concurrency),
     )
     async def on_payment_succeeded(msg: NatsMessage) -> None:
         async def work() -> None:
@@ -37,7 +45,11 @@ def provisioning_router(
 
         await payments.run(msg, work)
 
-    @router.subscriber(PROVISIONER_TRIALS.subject, **subscriber_options(PROVISIONER_TRIALS, policy))
+    @router.subscriber(
+        PROVISIONER_TRIALS.subject,
+        max_workers=concurrency,
+        **subscriber_options(PROVISIONER_TRIALS, policy, batch_size=concurrency),
+    )
     async def on_trial_started(msg: NatsMessage) -> None:
         async def work() -> None:
             await provisioning.on_trial(decode(TrialStarted, msg.body))
