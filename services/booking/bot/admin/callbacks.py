@@ -123,6 +123,8 @@ def day_of(code: int) -> date:
     """A `yyyymmdd` from a button; a made-up one is refused politely."""
     year, rest = divmod(code, 10_000)
     month, number = divmod(rest, 100)
+    if not 2000 <= year <= 9998:  # the schedule reads a day either side; `date` ends at 9999
+        raise BadInput("bad_button")
     try:
         return date(year, month, number)
     except ValueError as error:
