@@ -18,7 +18,7 @@ import argparse
 import asyncio
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bench.harness import (
@@ -39,7 +39,9 @@ Predicate = Callable[[ChatMessage], bool]
 
 
 def has_button(prefix: str) -> Predicate:
-    return lambda m: any((b.callback_data or "").startswith(prefix) for row in m.buttons for b in row)
+    return lambda m: any(
+        (b.callback_data or "").startswith(prefix) for row in m.buttons for b in row
+    )
 
 
 def says(fragment: str) -> Predicate:
@@ -82,6 +84,7 @@ class Run:
     updates: int = 0
     bookings: int = 0
     failures: int = 0
+    updates_per_second: float = 0.0
 
 
 class Customer:
@@ -92,10 +95,13 @@ class Customer:
         self.seen_id = 0
         self.seen_version = 0
 
-    async def step(self, run: Run, pacer: Pacer, action: Callable[[], object], until: Predicate) -> ChatMessage:
+    async def step(
+        self, run: Run, pacer: Pacer, action: Callable[[], Awaitable[object]], until: Predicate
+    ) -> ChatMessage:
+        """Do one user action and wait until the bot shows what answers it."""
         await pacer.wait()
         started = time.perf_counter()
-        await action()  # type: ignore[misc]
+        await action()
         run.updates += 1
         while True:
             found = await self.telegram.wait_for_message(
@@ -108,22 +114,36 @@ class Customer:
                 run.latencies.add(time.perf_counter() - started)
                 return hits[-1]
 
+    def _press(self, message: ChatMessage, prefix: str) -> Callable[[], Awaitable[object]]:
+        return lambda: self.telegram.press(
+            self.bot, self.id, message.message_id, pick(message, prefix)
+        )
+
     async def book(self, run: Run, pacer: Pacer) -> None:
         tg, bot, me = self.telegram, self.bot, self.id
-        menu = await self.step(run, pacer, lambda: tg.send_text(bot, me, "/start", first_name="Гость"), has_button("menu:book"))
-        services = await self.step(run, pacer, lambda: tg.press(bot, me, menu.message_id, "menu:book"), has_button("bs:"))
-        masters = await self.step(run, pacer, lambda: tg.press(bot, me, services.message_id, pick(services, "bs:")), has_button("bm:"))
-        month = await self.step(run, pacer, lambda: tg.press(bot, me, masters.message_id, pick(masters, "bm:")), has_button("bd:"))
-        times = await self.step(run, pacer, lambda: tg.press(bot, me, month.message_id, pick(month, "bd:")), has_button("bt:"))
-        await self.step(run, pacer, lambda: tg.press(bot, me, times.message_id, pick(times, "bt:")), says("зовут"))
+        menu = await self.step(
+            run, pacer, lambda: tg.send_text(bot, me, "/start"), has_button("menu:book")
+        )
+        services = await self.step(run, pacer, self._press(menu, "menu:book"), has_button("bs:"))
+        masters = await self.step(run, pacer, self._press(services, "bs:"), has_button("bm:"))
+        month = await self.step(run, pacer, self._press(masters, "bm:"), has_button("bd:"))
+        times = await self.step(run, pacer, self._press(month, "bd:"), has_button("bt:"))
+        await self.step(run, pacer, self._press(times, "bt:"), says("зовут"))
         await self.step(run, pacer, lambda: tg.send_text(bot, me, "Гость"), says("телефон"))
-        summary = await self.step(run, pacer, lambda: tg.share_contact(bot, me, f"+7900{me % 10_000_000:07d}"), has_button("bk:"))
-        done = await self.step(run, pacer, lambda: tg.press(bot, me, summary.message_id, pick(summary, "bk:")), lambda m: not has_button("bk:")(m) and m.message_id == summary.message_id or says("вы записаны")(m))
+        phone = f"+7900{me % 10_000_000:07d}"
+        summary = await self.step(
+            run, pacer, lambda: tg.share_contact(bot, me, phone), has_button("bk:")
+        )
+        done = await self.step(
+            run, pacer, self._press(summary, "bk:"), lambda m: not has_button("bk:")(m)
+        )
         if "вы записаны" in (done.text or ""):
             run.bookings += 1
 
 
-async def load(stack: Stack, bots: list[str], *, customers: int, seconds: float, rate: float | None) -> Run:
+async def load(
+    stack: Stack, bots: list[str], *, customers: int, seconds: float, rate: float | None
+) -> Run:
     run = Run(latencies=Latencies())
     pacer = Pacer(rate)
     deadline = time.perf_counter() + seconds
@@ -142,7 +162,7 @@ async def load(stack: Stack, bots: list[str], *, customers: int, seconds: float,
         started = time.perf_counter()
         await asyncio.gather(*(customer_loop() for _ in range(customers)))
         elapsed = time.perf_counter() - started
-    run.updates_per_second = run.updates / elapsed  # type: ignore[attr-defined]
+    run.updates_per_second = run.updates / elapsed
     return run
 
 
@@ -160,16 +180,20 @@ def main() -> None:
         for count in counts:
             say(f"• {count} tenants: creating {count - made} more through provisioning")
             asyncio.run(bulk_tenants(stack, count - made, prefix=f"b{made}t"))
-            bots = [f"b{start}t{i:05d}_bot" for start, n in _batches(counts, count) for i in range(n)]
+            bots = [
+                f"b{start}t{i:05d}_bot" for start, n in _batches(counts, count) for i in range(n)
+            ]
             made = count
             for phase, rate in (("max", None), ("paced", args.rate)):
                 say(f"  {phase}: {args.customers} customers for {args.seconds:.0f}s")
-                run = asyncio.run(load(stack, bots, customers=args.customers, seconds=args.seconds, rate=rate))
+                run = asyncio.run(
+                    load(stack, bots, customers=args.customers, seconds=args.seconds, rate=rate)
+                )
                 rows.append(
                     {
                         "tenants": count,
                         "phase": phase if rate is None else f"{rate:.0f}/s",
-                        "updates_per_s": round(run.updates_per_second, 1),  # type: ignore[attr-defined]
+                        "updates_per_s": round(run.updates_per_second, 1),
                         "bookings": run.bookings,
                         "failures": run.failures,
                         **run.latencies.summary(),
@@ -179,8 +203,24 @@ def main() -> None:
                 say(f"    {rows[-1]}")
         peaks = peak_rss_mib(stack)
     say()
-    table(rows, ["tenants", "phase", "updates_per_s", "p50_ms", "p95_ms", "p99_ms", "bookings", "failures",
-                 "rss_gateway", "rss_booking", "rss_billing", "rss_provisioner", "rss_notifier"])
+    table(
+        rows,
+        [
+            "tenants",
+            "phase",
+            "updates_per_s",
+            "p50_ms",
+            "p95_ms",
+            "p99_ms",
+            "bookings",
+            "failures",
+            "rss_gateway",
+            "rss_booking",
+            "rss_billing",
+            "rss_provisioner",
+            "rss_notifier",
+        ],
+    )
     say(f"peak RSS MiB: {peaks}")
     say(f"written to {write_results('booking', {'runs': rows, 'peak_rss_mib': peaks})}")
 

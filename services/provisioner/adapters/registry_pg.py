@@ -61,8 +61,10 @@ class PgTenantRegistry:
             row = await conn.fetchrow(
                 "INSERT INTO platform.tenants (tenant_id, signup_id, business_name, timezone,"
                 " owner_chat_id, buyer_chat_id, bot_id, bot_username, bot_token_sealed, delivery,"
-                " status, plan_code, trial, paid_until)"
-                " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'active',$11,$12,$13)"
+                " status, plan_code, trial, paid_until, warned_days)"
+                " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'active',$11,$12,$13,"
+                # a warning "N days left" makes no sense for a period of N days or less
+                " ARRAY(SELECT generate_series($14::int, 366)))"
                 f" RETURNING {_COLUMNS}",
                 tenant_id,
                 signup.signup_id,
@@ -77,6 +79,7 @@ class PgTenantRegistry:
                 payment.plan_code,
                 payment.kind == "trial",
                 now + timedelta(days=payment.period_days),
+                payment.period_days,
             )
             await create_tenant_schema(conn, tenant_id, self._migrations)
             schema = tenant_schema(tenant_id)
