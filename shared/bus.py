@@ -139,13 +139,19 @@ class RetryPolicy:
 
 
 def subscriber_options(
-    spec: ConsumerSpec, policy: RetryPolicy, *, batch_size: int = 16, max_ack_pending: int = 1000
+    spec: ConsumerSpec, policy: RetryPolicy, *, max_ack_pending: int = 1000
 ) -> dict[str, Any]:
-    """Keyword arguments for `router.subscriber(spec.subject, **...)`: a durable pull consumer."""
+    """Keyword arguments for `router.subscriber(spec.subject, **...)`: a durable pull consumer.
+
+    Each pull asks for one message: nats-py's `fetch(n)` returns only when `n` messages have
+    arrived or its timeout ran out after the first, which would hold an interactive update
+    back until others queue up behind it. Concurrency comes from the subscriber's
+    `max_workers`, and replicas share the durable consumer.
+    """
     return {
         "stream": JStream(spec.stream.name, declare=False),
         "durable": spec.durable,
-        "pull_sub": PullSub(batch_size=batch_size, timeout=5.0),
+        "pull_sub": PullSub(batch_size=1, timeout=5.0),
         "ack_policy": AckPolicy.MANUAL,
         "config": ConsumerConfig(
             durable_name=spec.durable,

@@ -58,7 +58,7 @@ def sales_router(
         policy=policy,
         erase_secrets=True,  # buyers paste BotFather tokens here
     )
-    options = subscriber_options(BILLING_SALES_UPDATES, policy, batch_size=max_workers)
+    options = subscriber_options(BILLING_SALES_UPDATES, policy)
 
     @router.subscriber(BILLING_SALES_UPDATES.subject, max_workers=max_workers, **options)
     async def on_sales_update(msg: NatsMessage) -> None:

@@ -42,7 +42,7 @@ def updates_router(
     consumer = Consumer(
         service=SERVICE, name="updates", publisher=publisher, metrics=metrics, policy=policy
     )
-    options = subscriber_options(BOOKING_UPDATES, policy, batch_size=max_workers)
+    options = subscriber_options(BOOKING_UPDATES, policy)
 
     @router.subscriber(BOOKING_UPDATES.subject, max_workers=max_workers, **options)
     async def on_tenant_update(msg: NatsMessage) -> None:

@@ -37,7 +37,7 @@ def provisioning_router(
     @router.subscriber(
         PROVISIONER_PAYMENTS.subject,
         max_workers=concurrency,
-        **subscriber_options(PROVISIONER_PAYMENTS, policy, batch_size=concurrency),
+        **subscriber_options(PROVISIONER_PAYMENTS, policy),
     )
     async def on_payment_succeeded(msg: NatsMessage) -> None:
         async def work() -> None:
@@ -48,7 +48,7 @@ def provisioning_router(
     @router.subscriber(
         PROVISIONER_TRIALS.subject,
         max_workers=concurrency,
-        **subscriber_options(PROVISIONER_TRIALS, policy, batch_size=concurrency),
+        **subscriber_options(PROVISIONER_TRIALS, policy),
     )
     async def on_trial_started(msg: NatsMessage) -> None:
         async def work() -> None:
