@@ -81,7 +81,9 @@ async def _drop_database(server: str, url: str) -> None:
     conn = await asyncpg.connect(server)
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        roles = await conn.fetch("SELECT rolname FROM pg_roles WHERE rolname LIKE 't\\_bench%'")
+        roles = await conn.fetch(  # the tenant roles of the bots benchmarks make
+            "SELECT rolname FROM pg_roles WHERE rolname ~ '^t_(bench|b[0-9]+t[0-9]+_bot|live[0-9])'"
+        )
         for role in roles:
             await conn.execute(f'DROP ROLE IF EXISTS "{role["rolname"]}"')
     finally:
