@@ -74,8 +74,14 @@ async def demo(stack: Stack) -> None:
     )
     say(f"  paid {purchase.payment_id}; billing answered {purchase.notification_status}")
     async with TelegramSandboxClient(cfg.url("telegram")) as telegram:
-        live = await telegram.wait_for_message(stack.bots.sales_username, DEMO_BUYER, 1, 30)
-        say(f"• The buyer was told: {live[-1].text!r}")
+        seen = 0
+        while True:  # the sales bot's greeting comes first, then "your bot is live"
+            found = await telegram.wait_for_message(stack.bots.sales_username, DEMO_BUYER, seen, 30)
+            seen = max(m.message_id for m in found)
+            live = [m for m in found if f"@{DEMO_BOT}" in (m.text or "")]
+            if live:
+                break
+        say(f"• The buyer was told: {(live[-1].text or '').splitlines()[0]!r}")
         await telegram.send_text(DEMO_BOT, DEMO_CUSTOMER, "/start", first_name="Мария")
         reply = await telegram.wait_for_message(DEMO_BOT, DEMO_CUSTOMER, 0, 30)
         say(f"• The demo bot answers /start: {reply[-1].text!r}")

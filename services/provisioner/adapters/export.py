@@ -50,7 +50,9 @@ class PgTenantExporter:
             tables = await conn.fetch(
                 "SELECT c.relname FROM pg_class AS c"
                 " JOIN pg_namespace AS n ON n.oid = c.relnamespace"
-                " WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname",
+                " WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')"
+                " AND c.relname <> 'schema_migrations'"  # the platform's record, not the tenant's
+                " ORDER BY c.relname",
                 schema,
             )
             await conn.execute(
