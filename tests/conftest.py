@@ -52,18 +52,31 @@ def database_server_url(infra: LocalInfra) -> str:
     return infra.postgres_url
 
 
+async def _admin(server_url: str, statement: str) -> None:
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(statement)
+    finally:
+        await admin.close()
+
+
+async def create_database(server_url: str, name: str) -> str:
+    """A fresh database on the test server; returns its URL."""
+    await _admin(server_url, f'CREATE DATABASE "{name}"')
+    return database_url(server_url, name)
+
+
+async def drop_database(server_url: str, name: str) -> None:
+    await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def test_database_url(database_server_url: str) -> AsyncIterator[str]:
     name = f"bookbots_test_{RUN_ID}"
+    yield await create_database(database_server_url, name)
+    await drop_database(database_server_url, name)
     admin = await asyncpg.connect(database_server_url)
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield database_url(database_server_url, name)
-    admin = await asyncpg.connect(database_server_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         roles = await admin.fetch(
             "SELECT rolname FROM pg_roles WHERE rolname LIKE $1", f"t_%{RUN_ID}%"
         )

@@ -156,9 +156,17 @@ class TelegramSandboxClient:
         return await self._call("GET", f"/bots/{_name(bot)}/sent", list[SentItem], params=params)
 
     async def callback_answers(
-        self, bot: BotRef, chat_id: int | None = None
+        self,
+        bot: BotRef,
+        chat_id: int | None = None,
+        *,
+        more_than: int = -1,
+        timeout: float = 0.0,
     ) -> list[CallbackAnswerItem]:
-        params = {"chat_id": chat_id} if chat_id is not None else None
+        """The bot's callback answers; waits up to `timeout` s for more than `more_than`."""
+        params: dict[str, Any] = {"more_than": more_than, "timeout": timeout}
+        if chat_id is not None:
+            params["chat_id"] = chat_id
         path = f"/bots/{_name(bot)}/callback_answers"
         return await self._call("GET", path, list[CallbackAnswerItem], params=params)
 

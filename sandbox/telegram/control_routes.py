@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 from urllib.parse import quote
 
@@ -184,8 +185,19 @@ class ControlController(Controller):
         username: FromPath[str],
         services: NamedDependency[Services],
         chat_id: FromQuery[int | None] = None,
+        more_than: FromQuery[int] = -1,
+        timeout: FromQuery[float] = 0.0,
     ) -> list[CallbackAnswerItem]:
-        return views.callback_answers(services.state.bot_by_username(username), chat_id)
+        """The bot's callback answers; with `more_than` and `timeout`, long-polls until there
+        are more than `more_than` of them (or the timeout passes: whatever there is)."""
+        bot = services.state.bot_by_username(username)
+        deadline = time.monotonic() + min(timeout, 60.0)
+        found = views.callback_answers(bot, chat_id)
+        while len(found) <= more_than and await bot.answers_signal.wait(
+            deadline - time.monotonic()
+        ):
+            found = views.callback_answers(bot, chat_id)
+        return found
 
     @get("/files/{file_id:str}")
     async def file(

@@ -177,6 +177,7 @@ async def answer_callback_query(ctx: MethodContext, raw: dict[str, Any]) -> bool
         )
     )
     del ctx.bot.callback_answers[: -ctx.services.config.max_log_per_bot]
+    ctx.bot.answers_signal.notify()
     return True
 
 

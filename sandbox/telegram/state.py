@@ -155,6 +155,7 @@ class Bot:
     open_callbacks: dict[str, tuple[int, int]] = field(default_factory=dict)
     callback_answers: list[CallbackAnswer] = field(default_factory=list)
     updates_signal: Signal = field(default_factory=Signal)
+    answers_signal: Signal = field(default_factory=Signal)
     poll_generation: int = 0
     delivery_lock: asyncio.Lock | None = None
     retry_task: asyncio.Task[None] | None = None

@@ -8,16 +8,15 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 import pytest_asyncio
 
 from devstack.demo import Endpoints
-from devstack.infra import InfraMissing, LocalInfra, database_url
+from devstack.infra import InfraMissing, LocalInfra
 from devstack.stack import SANDBOX_SHOP_ID, SANDBOX_SHOP_SECRET, Stack, StackConfig
 from sandbox.telegram import TelegramSandboxClient
 from sandbox.yookassa import YooKassaSandboxClient
-from tests.conftest import RUN_ID
+from tests.conftest import RUN_ID, create_database, drop_database
 
 OPERATOR_ID = 4242
 
@@ -37,17 +36,8 @@ def e2e_infra(infra: LocalInfra) -> Iterator[LocalInfra]:
 @pytest.fixture(scope="package")
 def e2e_database_url(database_server_url: str) -> Iterator[str]:
     name = f"bookbots_e2e_{RUN_ID}"
-    asyncio.run(_admin(database_server_url, f'CREATE DATABASE "{name}"'))
-    yield database_url(database_server_url, name)
-    asyncio.run(_admin(database_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _admin(server_url: str, statement: str) -> None:
-    conn = await asyncpg.connect(server_url)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
+    yield asyncio.run(create_database(database_server_url, name))
+    asyncio.run(drop_database(database_server_url, name))
 
 
 @pytest.fixture(scope="package")

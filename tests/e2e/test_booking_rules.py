@@ -5,7 +5,6 @@ garbage) refused politely with nothing changed. The seed's rules as in `test_boo
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
@@ -48,23 +47,18 @@ async def answers_on(customer: ChatUser, message: ChatMessage) -> list[CallbackA
 
 
 async def alert_after_press(customer: ChatUser, message: ChatMessage, button: str) -> str:
-    """Press a button whose only answer is an alert over it (no message changes).
-
-    The emulator records callback answers but offers no long poll for them, so its record
-    is read until the answer is there (bounded by WAIT), never a fixed sleep.
-    """
-    before = len(await answers_on(customer, message))
+    """Press a button whose only answer is an alert over it (no message changes), and wait
+    for that answer with the emulator's long poll."""
+    before = len(await customer.telegram.callback_answers(customer.bot, chat_id=customer.id))
     await customer.press(message, button)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + WAIT
-    while True:
-        answers = await answers_on(customer, message)
-        if len(answers) > before:
-            assert answers[-1].show_alert
-            return answers[-1].text or ""
-        if loop.time() > deadline:
-            raise TimeoutError(f"no answer to {button!r}")
-        await asyncio.sleep(0.1)
+    answers = await customer.telegram.callback_answers(
+        customer.bot, chat_id=customer.id, more_than=before, timeout=WAIT
+    )
+    if len(answers) <= before:
+        raise TimeoutError(f"no answer to {button!r}")
+    assert answers[-1].message_id == message.message_id
+    assert answers[-1].show_alert
+    return answers[-1].text or ""
 
 
 async def test_a_booking_moves_inside_the_cutoff_and_stays_outside_it(

@@ -112,6 +112,7 @@ class Talk:
     user: int
     events: list[Msg] = field(default_factory=list)
     offset: int = 0
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def tenant_id(self) -> str:
@@ -169,15 +170,25 @@ class Talk:
         return (await self.shared.client.chat(self.sandbox_bot, self.user)).keyboard
 
     async def event(self, kind: str, timeout: float = 5.0) -> Msg:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while loop.time() < deadline:
-            for msg in self.events:
-                if msg.subject == f"booking.{kind}.{self.tenant_id}":
-                    self.events.remove(msg)
-                    return msg
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"no booking.{kind} event for {self.tenant_id}")
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    for msg in self.events:
+                        if msg.subject == f"booking.{kind}.{self.tenant_id}":
+                            self.events.remove(msg)
+                            return msg
+                    self.arrived.clear()
+                    await self.arrived.wait()
+        except TimeoutError:
+            raise AssertionError(f"no booking.{kind} event for {self.tenant_id}") from None
+
+    async def stored(self, kind: str) -> int:
+        """How many `booking.<kind>` events of this tenant the stream holds: publishing waits
+        for the stream, so this is final once the bot has answered."""
+        info = await self.shared.nc.jetstream().stream_info(
+            "BOOKING", subjects_filter=f"booking.{kind}.{self.tenant_id}"
+        )
+        return sum((info.state.subjects or {}).values())
 
     async def notify(self, text: str, markup: InlineKeyboardMarkup) -> ChatMessage:
         """A message as notifier would send it (a reminder, a review request)."""
@@ -239,6 +250,7 @@ async def talk(shared_infra: Shared, pg_pool, tenant_factory) -> AsyncIterator[T
 
     async def collect(msg: Msg) -> None:
         talk.events.append(msg)
+        talk.arrived.set()
 
     subscription = await shared_infra.nc.subscribe(f"booking.*.{tenant_id}", cb=collect)
     try:
@@ -518,6 +530,7 @@ async def test_a_confirm_that_loses_the_race_gets_fresh_times(talk: Talk) -> Non
     summary = await book_through_buttons(talk, day=3, time="10:00")
     await existing_booking(talk, moscow(3, 10), telegram_id=43, name="Быстрее")
     talk.events.clear()
+    created_before = await talk.stored("created")
 
     screen = only(await talk.tap(summary, "Подтвердить"))
     assert await talk.last_answer() == "Это время только что заняли. Выберите, пожалуйста, другое."
@@ -530,8 +543,7 @@ async def test_a_confirm_that_loses_the_race_gets_fresh_times(talk: Talk) -> Non
         talk.user,
     )
     assert rows[0]["n"] == 1
-    await asyncio.sleep(0.2)  # a created event would already be here
-    assert talk.events == []
+    assert await talk.stored("created") == created_before
 
 
 async def test_reminder_buttons_confirm_and_cancel(talk: Talk) -> None:

@@ -25,7 +25,8 @@ from shared.subjects import STREAM_TENANT, ConsumerSpec, dead_letter
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 FAST = RetryPolicy(max_deliver=3, backoff_seconds=(0.05, 0.1), ack_wait_seconds=5)
-TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
+# Shaped like a BotFather token (digits, a colon, 35 characters), made up at run time.
+TOKEN = f"{uuid.uuid4().int % 10**9 + 10**9}:{uuid.uuid4().hex}{uuid.uuid4().hex[:3]}"
 
 
 class Harness:

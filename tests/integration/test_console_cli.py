@@ -21,7 +21,7 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
-from devstack.infra import LocalInfra, database_url
+from devstack.infra import LocalInfra
 from sandbox.telegram import TelegramSandboxClient
 from sandbox.telegram.testing import running_sandbox
 from services.provisioner.adapters.registry_pg import PgTenantRegistry
@@ -37,7 +37,7 @@ from shared.migrate import ensure_extensions, load_migrations, migrate_schema, s
 from shared.runtime import open_runtime
 from shared.settings import Env
 from shared.telegram import Bots, make_session
-from tests.conftest import RUN_ID, unique_tenant_id
+from tests.conftest import RUN_ID, create_database, drop_database, unique_tenant_id
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -125,17 +125,8 @@ class World:
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def console_database(database_server_url: str) -> AsyncIterator[str]:
     name = f"bookbots_test_{RUN_ID}_console"
-    admin = await asyncpg.connect(database_server_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield database_url(database_server_url, name)
-    admin = await asyncpg.connect(database_server_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    yield await create_database(database_server_url, name)
+    await drop_database(database_server_url, name)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

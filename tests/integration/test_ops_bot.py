@@ -21,7 +21,7 @@ import pytest_asyncio
 from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
-from devstack.infra import LocalInfra, database_url
+from devstack.infra import LocalInfra
 from sandbox.telegram import TelegramSandboxClient
 from sandbox.telegram.models import BotInfo, ChatMessage, ChatView, SandboxBot
 from sandbox.telegram.testing import running_sandbox
@@ -41,7 +41,7 @@ from shared.runtime import Runtime, open_runtime
 from shared.settings import Env
 from shared.subjects import TG_OPS_UPDATE
 from shared.telegram import Bots, make_session
-from tests.conftest import RUN_ID, unique_tenant_id
+from tests.conftest import RUN_ID, create_database, drop_database, unique_tenant_id
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -57,17 +57,8 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 async def ops_database(database_server_url: str) -> AsyncIterator[str]:
     """A database of this module's own, so counts and the sweeper touch nobody else's rows."""
     name = f"bookbots_test_{RUN_ID}_opsbot"
-    admin = await asyncpg.connect(database_server_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield database_url(database_server_url, name)
-    admin = await asyncpg.connect(database_server_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    yield await create_database(database_server_url, name)
+    await drop_database(database_server_url, name)
 
 
 @dataclass
