@@ -93,19 +93,43 @@ KV_CLOCK = "clock"  # sandbox only: a shared offset for the controllable clock
 
 @dataclass(frozen=True, slots=True)
 class ConsumerSpec:
-    """A durable pull consumer: its name, stream and filter subject."""
+    """A durable pull consumer: its name, stream, filter subject and the service that reads it.
+
+    The owning service is what the bus permissions are derived from: a service may read only
+    its own durables.
+    """
 
     durable: str
     stream: StreamSpec
     subject: str
+    service: str
 
 
-BOOKING_UPDATES = ConsumerSpec("booking-updates", STREAM_TG, TG_UPDATE_ANY_TENANT)
-BILLING_SALES_UPDATES = ConsumerSpec("billing-sales", STREAM_TG, TG_SALES_UPDATE)
-PROVISIONER_OPS_UPDATES = ConsumerSpec("provisioner-ops", STREAM_TG, TG_OPS_UPDATE)
-PROVISIONER_PAYMENTS = ConsumerSpec("provisioner-payments", STREAM_BILLING, PAYMENT_SUCCEEDED)
-PROVISIONER_TRIALS = ConsumerSpec("provisioner-trials", STREAM_BILLING, TRIAL_STARTED)
-NOTIFIER_TENANTS = ConsumerSpec("notifier-tenants", STREAM_TENANT, TENANT_ANY)
-NOTIFIER_BOOKINGS = ConsumerSpec("notifier-bookings", STREAM_BOOKING, BOOKING_ANY)
-NOTIFIER_PAYMENT_CANCELED = ConsumerSpec("notifier-canceled", STREAM_BILLING, PAYMENT_CANCELED)
-BILLING_TENANTS = ConsumerSpec("billing-tenants", STREAM_TENANT, TENANT_ANY)
+BOOKING_UPDATES = ConsumerSpec("booking-updates", STREAM_TG, TG_UPDATE_ANY_TENANT, "booking")
+BILLING_SALES_UPDATES = ConsumerSpec("billing-sales", STREAM_TG, TG_SALES_UPDATE, "billing")
+PROVISIONER_OPS_UPDATES = ConsumerSpec("provisioner-ops", STREAM_TG, TG_OPS_UPDATE, "provisioner")
+PROVISIONER_PAYMENTS = ConsumerSpec(
+    "provisioner-payments", STREAM_BILLING, PAYMENT_SUCCEEDED, "provisioner"
+)
+PROVISIONER_TRIALS = ConsumerSpec(
+    "provisioner-trials", STREAM_BILLING, TRIAL_STARTED, "provisioner"
+)
+NOTIFIER_TENANTS = ConsumerSpec("notifier-tenants", STREAM_TENANT, TENANT_ANY, "notifier")
+NOTIFIER_BOOKINGS = ConsumerSpec("notifier-bookings", STREAM_BOOKING, BOOKING_ANY, "notifier")
+NOTIFIER_PAYMENT_CANCELED = ConsumerSpec(
+    "notifier-canceled", STREAM_BILLING, PAYMENT_CANCELED, "notifier"
+)
+BILLING_TENANTS = ConsumerSpec("billing-tenants", STREAM_TENANT, TENANT_ANY, "billing")
+
+# Every durable consumer; the bus permissions and the admin set-up read this list.
+CONSUMERS: tuple[ConsumerSpec, ...] = (
+    BOOKING_UPDATES,
+    BILLING_SALES_UPDATES,
+    PROVISIONER_OPS_UPDATES,
+    PROVISIONER_PAYMENTS,
+    PROVISIONER_TRIALS,
+    NOTIFIER_TENANTS,
+    NOTIFIER_BOOKINGS,
+    NOTIFIER_PAYMENT_CANCELED,
+    BILLING_TENANTS,
+)

@@ -49,7 +49,7 @@ class Harness:
             policy=FAST,
             erase_secrets=erase,
         )
-        spec = ConsumerSpec(f"bus-{self.service}", STREAM_TENANT, self.subject)
+        spec = ConsumerSpec(f"bus-{self.service}", STREAM_TENANT, self.subject, self.service)
 
         @router.subscriber(spec.subject, **subscriber_options(spec, FAST))
         async def handle(msg: NatsMessage) -> None:
