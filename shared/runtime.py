@@ -99,7 +99,10 @@ async def open_runtime(
         if postgres is not None:
             runtime.pool = await create_pool(postgres)
         if redis is not None:
-            runtime.redis = Redis.from_url(redis.url.reveal())
+            # Timeouts below every consumer's ack_wait: a hung Redis fails the call, not the ack.
+            runtime.redis = Redis.from_url(
+                redis.url.reveal(), socket_timeout=5.0, socket_connect_timeout=5.0
+            )
         yield runtime
     finally:
         await broker.stop()

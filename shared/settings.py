@@ -248,3 +248,17 @@ def controllable_clock(env: Env) -> bool:
     if mode not in {"system", "controllable"}:
         raise SettingsError(f"setting CLOCK must be system or controllable, got {mode!r}")
     return mode == "controllable"
+
+
+@dataclass(frozen=True, slots=True)
+class RetrySettings:
+    """How long a person's update is retried before they are asked to try again."""
+
+    interactive_max_age_seconds: float
+
+    @classmethod
+    def load(cls, env: Env) -> RetrySettings:
+        seconds = env.float("INTERACTIVE_RETRY_SECONDS", 600.0)
+        if seconds <= 0:
+            raise SettingsError("setting INTERACTIVE_RETRY_SECONDS must be positive")
+        return cls(interactive_max_age_seconds=seconds)

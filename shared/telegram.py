@@ -1,9 +1,16 @@
-"""aiogram Bot objects for many bots over one shared HTTP session (real Bot API or the sandbox)."""
+"""aiogram Bot objects for many bots over one shared HTTP session (real Bot API or the sandbox).
+
+Every Bot API call has a timeout (`REQUEST_TIMEOUT_SECONDS`) well below a consumer's
+`ack_wait`, so a hung call fails and is retried instead of outliving its message. Answering a
+callback query that was already answered (a redelivered update doing its work again) counts
+as done: Telegram's 400 "query is too old ... or query ID is invalid" is not an error there.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from typing import cast
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -14,11 +21,14 @@ from aiogram.client.session.middlewares.base import (
 )
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramRetryAfter
-from aiogram.methods import Response, TelegramMethod
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
+from aiogram.methods import AnswerCallbackQuery, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
 from shared.settings import Secret, TelegramSettings
+
+REQUEST_TIMEOUT_SECONDS = 20.0
+_STALE_QUERY = ("query is too old", "query id is invalid")
 
 
 class WaitOnFloodControl(BaseRequestMiddleware):
@@ -49,15 +59,44 @@ class WaitOnFloodControl(BaseRequestMiddleware):
         raise AssertionError("unreachable")  # pragma: no cover
 
 
+class TolerateAnsweredCallback(BaseRequestMiddleware):
+    """`answerCallbackQuery` for a query already answered (or expired) is done, not an error.
+
+    A handler that committed its change and answered, then failed later (or was redelivered
+    after a crash), answers the same query again on the next delivery; retrying that into the
+    dead letters would be wrong, the person already saw the answer or the button's result.
+    """
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        try:
+            return await make_request(bot, method)
+        except TelegramBadRequest as error:
+            if isinstance(method, AnswerCallbackQuery) and any(
+                phrase in error.message.lower() for phrase in _STALE_QUERY
+            ):
+                return cast("Response[TelegramType]", Response[bool](ok=True, result=True))
+            raise
+
+
 def make_session(
     settings: TelegramSettings, *, limit: int = 200, interactive: bool = True
 ) -> AiohttpSession:
     """One HTTP session for all bots. `interactive` sessions wait out short flood limits;
     the notifier's (bulk) session does not: it has its own limiter and schedules retries."""
     if settings.is_sandbox:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base), limit=limit)
+        session = AiohttpSession(
+            api=TelegramAPIServer.from_base(settings.api_base),
+            limit=limit,
+            timeout=REQUEST_TIMEOUT_SECONDS,
+        )
     else:
-        session = AiohttpSession(limit=limit)
+        session = AiohttpSession(limit=limit, timeout=REQUEST_TIMEOUT_SECONDS)
+    session.middleware(TolerateAnsweredCallback())
     if interactive:
         session.middleware(WaitOnFloodControl())
     return session

@@ -14,6 +14,7 @@ from shared.settings import (
     PlatformSecrets,
     PostgresSettings,
     RedisSettings,
+    RetrySettings,
     Secret,
     TelegramSettings,
     controllable_clock,
@@ -100,6 +101,7 @@ class YooKassaSettings:
 @dataclass(frozen=True, slots=True)
 class BillingSettings:
     nats: NatsSettings
+    retry: RetrySettings
     http: HttpSettings
     postgres: PostgresSettings
     redis: RedisSettings
@@ -121,6 +123,7 @@ class BillingSettings:
     def load(cls, env: Env) -> BillingSettings:
         return cls(
             nats=NatsSettings.load(env),
+            retry=RetrySettings.load(env),
             http=HttpSettings.load(env, default_port=8090),
             postgres=PostgresSettings.load(env),
             redis=RedisSettings.load(env),

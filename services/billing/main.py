@@ -30,6 +30,7 @@ from services.billing.use_cases import (
     StartTrial,
     TrackTenants,
 )
+from shared.advisories import count_max_deliveries
 from shared.bus import RetryPolicy
 from shared.crypto import Sealer
 from shared.http import ops_router
@@ -91,7 +92,7 @@ def create_app(settings: BillingSettings) -> Litestar:
             session = make_session(settings.telegram)
             bots = Bots(session)
             flow = SignupFlow(signups=signups, tokens=TelegramBotTokens(session), sealer=sealer)
-            policy = RetryPolicy(max_deliver=4, backoff_seconds=(0.5, 2.0, 5.0))
+            policy = RetryPolicy.interactive(settings.retry.interactive_max_age_seconds)
             runtime.broker.include_router(
                 tenants_router(
                     track=TrackTenants(tenants=tenants),
@@ -104,7 +105,7 @@ def create_app(settings: BillingSettings) -> Litestar:
                     ),
                     publisher=runtime.publisher,
                     metrics=metrics,
-                    policy=RetryPolicy(),
+                    policy=RetryPolicy.lasting(),
                 )
             )
             if settings.sales_bot_token:
@@ -148,6 +149,7 @@ def create_app(settings: BillingSettings) -> Litestar:
                 log.warning("SALES_BOT_TOKEN is empty: the sales bot is off (no sales consumer)")
             app.state.checkout = checkout
             app.register(yookassa_router(record, metrics))
+            await count_max_deliveries(runtime.broker, SERVICE, metrics)
             app.register(ops_router(metrics=metrics, checks=runtime.readiness()))
             await runtime.broker.start()
             try:

@@ -10,6 +10,7 @@ from faststream.nats import NatsMessage, NatsRouter
 
 from services.billing.bot import SalesDeps
 from services.billing.use_cases import AutoRenew, TrackTenants
+from shared.apology import Apology
 from shared.bus import Consumer, Publisher, RetryPolicy, subscriber_options
 from shared.errors import PoisonMessage
 from shared.messages import (
@@ -59,6 +60,7 @@ def sales_router(
         erase_secrets=True,  # buyers paste BotFather tokens here
     )
     options = subscriber_options(BILLING_SALES_UPDATES, policy)
+    apology = Apology(deps.texts)
 
     @router.subscriber(BILLING_SALES_UPDATES.subject, max_workers=max_workers, **options)
     async def on_sales_update(msg: NatsMessage) -> None:
@@ -70,7 +72,10 @@ def sales_router(
                 raise PoisonMessage(f"not a Telegram update: {error}") from None
             await dispatcher.feed_raw_update(bot, update, sales=deps)
 
-        await consumer.run(msg, work)
+        async def give_up() -> None:
+            await apology.send(bot, msg.body)
+
+        await consumer.run(msg, work, give_up=give_up)
 
     return router
 

@@ -12,6 +12,7 @@ from shared.settings import (
     PlatformSecrets,
     PostgresSettings,
     RedisSettings,
+    RetrySettings,
     TelegramSettings,
     controllable_clock,
 )
@@ -20,6 +21,7 @@ from shared.settings import (
 @dataclass(frozen=True, slots=True)
 class BookingSettings:
     nats: NatsSettings
+    retry: RetrySettings
     http: HttpSettings
     postgres: PostgresSettings
     redis: RedisSettings
@@ -33,6 +35,7 @@ class BookingSettings:
     def load(cls, env: Env) -> BookingSettings:
         return cls(
             nats=NatsSettings.load(env),
+            retry=RetrySettings.load(env),
             http=HttpSettings.load(env, default_port=8091),
             postgres=PostgresSettings.load(env),
             redis=RedisSettings.load(env),

@@ -12,6 +12,7 @@ from services.booking.bot import build_dispatcher
 from services.booking.config import BookingSettings
 from services.booking.context import BookingDeps
 from services.booking.subscribers import SERVICE, updates_router
+from shared.advisories import count_max_deliveries
 from shared.bus import RetryPolicy, tenants_bucket
 from shared.crypto import Sealer
 from shared.http import ops_router
@@ -54,10 +55,11 @@ def create_app(settings: BookingSettings) -> Litestar:
                     sealer=sealer,
                     publisher=runtime.publisher,
                     metrics=metrics,
-                    policy=RetryPolicy(max_deliver=4, backoff_seconds=(0.5, 2.0, 5.0)),
+                    policy=RetryPolicy.interactive(settings.retry.interactive_max_age_seconds),
                     max_workers=settings.max_concurrency,
                 )
             )
+            await count_max_deliveries(runtime.broker, SERVICE, metrics)
             app.register(ops_router(metrics=metrics, checks=runtime.readiness()))
             await runtime.broker.start()
             try:

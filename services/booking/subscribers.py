@@ -9,6 +9,7 @@ from aiogram import Dispatcher
 from faststream.nats import NatsMessage, NatsRouter
 
 from services.booking.context import BookingDeps, TenantContext
+from shared.apology import Apology
 from shared.bus import Consumer, Publisher, RetryPolicy, subscriber_options
 from shared.crypto import Sealer
 from shared.errors import PoisonMessage
@@ -43,6 +44,7 @@ def updates_router(
         service=SERVICE, name="updates", publisher=publisher, metrics=metrics, policy=policy
     )
     options = subscriber_options(BOOKING_UPDATES, policy)
+    apology = Apology(deps.texts)
 
     @router.subscriber(BOOKING_UPDATES.subject, max_workers=max_workers, **options)
     async def on_tenant_update(msg: NatsMessage) -> None:
@@ -69,6 +71,11 @@ def updates_router(
             finally:
                 current_tenant.reset(token)
 
-        await consumer.run(msg, work, tenant=tenant_id)
+        async def give_up() -> None:
+            config = await directory.get(tenant_id)
+            if config is not None and config.status != "deleted":
+                await apology.send(bots.get(sealer.unseal(config.bot_token_sealed)), msg.body)
+
+        await consumer.run(msg, work, tenant=tenant_id, give_up=give_up)
 
     return router

@@ -22,6 +22,7 @@ from services.notifier.use_cases import (
     Texts,
 )
 from services.notifier.use_cases.texts import LOCALES
+from shared.advisories import count_max_deliveries
 from shared.bus import RetryPolicy, tenants_bucket
 from shared.crypto import Sealer
 from shared.http import ops_router
@@ -102,9 +103,10 @@ def create_app(settings: NotifierSettings) -> Litestar:
             )
             runtime.broker.include_router(
                 notifier_router(
-                    tenant_notes, booking_notes, runtime.publisher, metrics, RetryPolicy()
+                    tenant_notes, booking_notes, runtime.publisher, metrics, RetryPolicy.lasting()
                 )
             )
+            await count_max_deliveries(runtime.broker, SERVICE, metrics)
             app.register(ops_router(metrics=metrics, checks=runtime.readiness()))
             await runtime.broker.start()
             runtime.background(dispatcher.run(), "dispatcher")

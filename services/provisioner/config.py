@@ -11,6 +11,7 @@ from shared.settings import (
     NatsSettings,
     PlatformSecrets,
     PostgresSettings,
+    RetrySettings,
     Secret,
     TelegramSettings,
     controllable_clock,
@@ -35,6 +36,7 @@ class LifecycleSettings:
 @dataclass(frozen=True, slots=True)
 class ProvisionerSettings:
     nats: NatsSettings
+    retry: RetrySettings
     http: HttpSettings
     postgres: PostgresSettings
     telegram: TelegramSettings
@@ -51,6 +53,7 @@ class ProvisionerSettings:
     def load(cls, env: Env) -> ProvisionerSettings:
         return cls(
             nats=NatsSettings.load(env),
+            retry=RetrySettings.load(env),
             http=HttpSettings.load(env, default_port=8092),
             postgres=PostgresSettings.load(env),
             telegram=TelegramSettings.load(env),

@@ -19,6 +19,7 @@ from services.provisioner.bot import OpsDeps, TelegramTenantBots, build_ops_disp
 from services.provisioner.config import ProvisionerSettings
 from services.provisioner.subscribers import SERVICE, ops_router, provisioning_router
 from services.provisioner.use_cases import Console, Lifecycle, Provisioning
+from shared.advisories import count_max_deliveries
 from shared.bus import RetryPolicy, tenants_bucket
 from shared.crypto import Sealer
 from shared.http import ops_router as health_router
@@ -114,7 +115,7 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
                     use.provisioning,
                     runtime.publisher,
                     metrics,
-                    RetryPolicy(),
+                    RetryPolicy.lasting(),
                     concurrency=settings.concurrency,
                 )
             )
@@ -132,11 +133,12 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
                         ),
                         publisher=runtime.publisher,
                         metrics=metrics,
-                        policy=RetryPolicy(max_deliver=4, backoff_seconds=(0.5, 2.0, 5.0)),
+                        policy=RetryPolicy.interactive(settings.retry.interactive_max_age_seconds),
                     )
                 )
             else:
                 log.info("OPS_BOT_TOKEN is empty: the operator's bot is off")
+            await count_max_deliveries(runtime.broker, SERVICE, metrics)
             app.register(health_router(metrics=metrics, checks=runtime.readiness()))
             await runtime.broker.start()
             runtime.background(

@@ -8,6 +8,7 @@ from faststream.nats import NatsMessage, NatsRouter
 
 from services.provisioner.bot import OpsDeps
 from services.provisioner.use_cases import Provisioning
+from shared.apology import Apology
 from shared.bus import Consumer, Publisher, RetryPolicy, subscriber_options
 from shared.errors import PoisonMessage
 from shared.messages import PaymentSucceeded, TrialStarted, decode
@@ -73,6 +74,7 @@ def ops_router(
     consumer = Consumer(
         service=SERVICE, name="ops-updates", publisher=publisher, metrics=metrics, policy=policy
     )
+    apology = Apology(deps.texts)
 
     @router.subscriber(
         PROVISIONER_OPS_UPDATES.subject, **subscriber_options(PROVISIONER_OPS_UPDATES, policy)
@@ -87,6 +89,9 @@ def ops_router(
                 raise PoisonMessage("update has no update_id")
             await dispatcher.feed_raw_update(bot, update, ops=deps)
 
-        await consumer.run(msg, work)
+        async def give_up() -> None:
+            await apology.send(bot, msg.body)
+
+        await consumer.run(msg, work, give_up=give_up)
 
     return router
