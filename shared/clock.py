@@ -7,7 +7,11 @@ started with `CLOCK=controllable` reads it, so "two days later" is one call, not
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # the domain imports this module: no NATS at run time here
+    from nats.aio.client import Client
+    from nats.js.kv import KeyValue
 
 
 class Clock(Protocol):
@@ -29,19 +33,20 @@ class OffsetClock:
         return datetime.now(UTC) + self.offset
 
 
-async def follow_clock_offset(kv: object, clock: OffsetClock) -> None:
+async def follow_clock_offset(kv: KeyValue, clock: OffsetClock, connection: Client) -> None:
     """Keep `clock.offset` equal to the `offset_seconds` key of the `clock` KV bucket.
 
     Runs until cancelled; only started when a service is configured with `CLOCK=controllable`.
+    The watch is re-opened within a fraction of a second of NATS coming back.
     """
-    from nats.js.kv import KeyValue
 
-    assert isinstance(kv, KeyValue)
-    watcher = await kv.watch(CLOCK_OFFSET_KEY)
-    async for entry in watcher:
-        if entry is None or not entry.value:
-            continue
-        clock.offset = timedelta(seconds=float(entry.value.decode()))
+    from shared.kv_watch import follow
+
+    async def apply(entry: KeyValue.Entry) -> None:
+        if entry.value:
+            clock.offset = timedelta(seconds=float(entry.value.decode()))
+
+    await follow(connection, lambda: kv.watch(CLOCK_OFFSET_KEY), apply, name="clock")
 
 
 CLOCK_OFFSET_KEY = "offset_seconds"

@@ -94,7 +94,9 @@ async def open_runtime(
     if controllable_clock:
         offset_clock = OffsetClock()
         runtime.clock = offset_clock
-        runtime.background(follow_clock_offset(await clock_bucket(js), offset_clock), "clock")
+        runtime.background(
+            follow_clock_offset(await clock_bucket(js), offset_clock, broker.connection), "clock"
+        )
     try:
         if postgres is not None:
             runtime.pool = await create_pool(postgres)

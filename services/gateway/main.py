@@ -62,7 +62,9 @@ def create_app(settings: GatewaySettings) -> Litestar:
                 public_url=settings.public_url,
                 sealer=sealer,
             )
-        watch = asyncio.create_task(follow_polled_tenants(kv, poller, sealer), name="tenant-watch")
+        watch = asyncio.create_task(
+            follow_polled_tenants(kv, poller, sealer, broker.connection), name="tenant-watch"
+        )
         await broker.start()
         try:
             yield

@@ -2,6 +2,9 @@
 
 One task per polled bot. The offset advances only after the stream stored an update, so a
 crash or a NATS outage loses nothing: the next `getUpdates` returns the same updates again.
+The loop is supervised: an update that is not a Telegram update is logged and skipped (the
+bot keeps being polled), a NATS outage is retried every 2 s at most, a Bot API failure with a
+backoff capped at 30 s, and anything unexpected is logged and the loop goes on.
 """
 
 from __future__ import annotations
@@ -14,10 +17,13 @@ import msgspec
 
 from services.gateway.adapters.nats_sink import JetStreamSink
 from services.gateway.ports import BotRoute
-from services.gateway.use_cases import update_id_of
+from services.gateway.use_cases import BadUpdate, update_id_of
 from shared.errors import TransientError
 
 log = logging.getLogger(__name__)
+
+SINK_RETRY_MAX_SECONDS = 2.0
+API_RETRY_MAX_SECONDS = 30.0
 
 
 class _GetUpdates(msgspec.Struct):
@@ -63,18 +69,27 @@ class Poller:
             try:
                 offset = await self._poll_once(url, route, offset)
                 failures = 0
+                continue
             except asyncio.CancelledError:
                 raise
-            except (httpx.HTTPError, TransientError, msgspec.DecodeError) as error:
+            except TransientError as error:  # NATS away: come back quickly once it is up
                 failures += 1
-                delay = min(30.0, 0.5 * 2**failures)
+                delay = min(SINK_RETRY_MAX_SECONDS, 0.25 * 2**failures)
+                log.warning("polling %s: %s; retrying in %.1fs", route.bot_key, error, delay)
+            except (httpx.HTTPError, msgspec.DecodeError) as error:
+                failures += 1
+                delay = min(API_RETRY_MAX_SECONDS, 0.5 * 2**failures)
                 log.warning(
                     "polling %s failed (%s); retrying in %.1fs",
                     route.bot_key,
                     type(error).__name__,
                     delay,
                 )
-                await asyncio.sleep(delay)
+            except Exception:
+                failures += 1
+                delay = min(API_RETRY_MAX_SECONDS, 0.5 * 2**failures)
+                log.exception("polling %s broke; going on in %.1fs", route.bot_key, delay)
+            await asyncio.sleep(delay)
 
     async def _poll_once(self, url: str, route: BotRoute, offset: int) -> int:
         response = await self._client.get(url, params={"offset": offset, "timeout": self._timeout})
@@ -85,7 +100,12 @@ class Poller:
             )
         for raw in answer.result:
             payload = bytes(raw)
-            update_id = update_id_of(payload)
+            try:
+                update_id = update_id_of(payload)
+            except BadUpdate as error:
+                # Confirmed with the next offset (Telegram confirms every id below it).
+                log.warning("skipping a malformed update of %s: %s", route.bot_key, error)
+                continue
             await self._sink.publish(route, update_id, payload)
-            offset = update_id + 1
+            offset = max(offset, update_id + 1)
         return offset
