@@ -68,6 +68,12 @@ class RefundSucceeded(Event, frozen=True, kw_only=True):
     tenant_id: str | None = None
 
 
+class DecorateBot(msgspec.Struct, frozen=True, kw_only=True):
+    """Command: set a live tenant bot's menu and description (retried until it succeeds)."""
+
+    tenant_id: str
+
+
 class TenantProvisioned(Event, frozen=True, kw_only=True):
     tenant_id: str
     business_name: str

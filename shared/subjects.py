@@ -62,6 +62,14 @@ def delivery_outcome(tenant_id: str) -> str:
     return f"notify.outcome.{tenant_id}"
 
 
+# --- Optional set-up steps the provisioner retries on its own (a live bot's menu)
+SETUP_BOT_ANY = "setup.bot.*"
+
+
+def setup_bot(tenant_id: str) -> str:
+    return f"setup.bot.{tenant_id}"
+
+
 # --- Dead letters: one subject per consuming service
 def dead_letter(service: str) -> str:
     return f"dlq.{service}"
@@ -81,8 +89,10 @@ STREAMS: tuple[StreamSpec, ...] = (
     StreamSpec("BOOKING", ("booking.>",), max_age_seconds=30 * 86400),
     StreamSpec("NOTIFY", ("notify.>",), max_age_seconds=7 * 86400),
     StreamSpec("DLQ", ("dlq.>",), max_age_seconds=30 * 86400),
+    StreamSpec("SETUP", ("setup.>",), max_age_seconds=30 * 86400),
 )
-STREAM_TG, STREAM_BILLING, STREAM_TENANT, STREAM_BOOKING, STREAM_NOTIFY, STREAM_DLQ = STREAMS
+STREAM_TG, STREAM_BILLING, STREAM_TENANT, STREAM_BOOKING, STREAM_NOTIFY, STREAM_DLQ = STREAMS[:6]
+STREAM_SETUP = STREAMS[6]
 
 DUPLICATE_WINDOW_SECONDS = 120
 
@@ -120,6 +130,7 @@ NOTIFIER_PAYMENT_CANCELED = ConsumerSpec(
     "notifier-canceled", STREAM_BILLING, PAYMENT_CANCELED, "notifier"
 )
 BILLING_TENANTS = ConsumerSpec("billing-tenants", STREAM_TENANT, TENANT_ANY, "billing")
+PROVISIONER_SETUP = ConsumerSpec("provisioner-setup", STREAM_SETUP, SETUP_BOT_ANY, "provisioner")
 
 # Every durable consumer; the bus permissions and the admin set-up read this list.
 CONSUMERS: tuple[ConsumerSpec, ...] = (
@@ -132,4 +143,5 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     NOTIFIER_BOOKINGS,
     NOTIFIER_PAYMENT_CANCELED,
     BILLING_TENANTS,
+    PROVISIONER_SETUP,
 )

@@ -90,7 +90,11 @@ class TenantRegistry(Protocol):
 
 
 class BotSetup(Protocol):
-    async def configure(self, tenant: TenantRecord, token: Secret) -> None: ...
+    async def configure(self, tenant: TenantRecord, token: Secret) -> None:
+        """The webhook (or polling): the bot serves customers once this returned."""
+
+    async def decorate(self, tenant: TenantRecord, token: Secret) -> None:
+        """The command menu and the description: optional, retried on its own."""
 
 
 class Directory(Protocol):

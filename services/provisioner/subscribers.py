@@ -11,9 +11,14 @@ from services.provisioner.use_cases import Provisioning
 from shared.apology import Apology
 from shared.bus import Consumer, Publisher, RetryPolicy, subscriber_options
 from shared.errors import PoisonMessage
-from shared.messages import PaymentSucceeded, TrialStarted, decode
+from shared.messages import DecorateBot, PaymentSucceeded, TrialStarted, decode
 from shared.metrics import Metrics
-from shared.subjects import PROVISIONER_OPS_UPDATES, PROVISIONER_PAYMENTS, PROVISIONER_TRIALS
+from shared.subjects import (
+    PROVISIONER_OPS_UPDATES,
+    PROVISIONER_PAYMENTS,
+    PROVISIONER_SETUP,
+    PROVISIONER_TRIALS,
+)
 
 SERVICE = "provisioner"
 
@@ -56,6 +61,17 @@ def provisioning_router(
             await provisioning.on_trial(decode(TrialStarted, msg.body))
 
         await trials.run(msg, work)
+
+    setup = Consumer(
+        service=SERVICE, name="setup", publisher=publisher, metrics=metrics, policy=policy
+    )
+
+    @router.subscriber(PROVISIONER_SETUP.subject, **subscriber_options(PROVISIONER_SETUP, policy))
+    async def on_decorate_bot(msg: NatsMessage) -> None:
+        async def work() -> None:
+            await provisioning.decorate(decode(DecorateBot, msg.body))
+
+        await setup.run(msg, work)
 
     return router
 

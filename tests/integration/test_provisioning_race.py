@@ -47,6 +47,9 @@ class RecordingBots:
     async def configure(self, tenant: TenantRecord, token: Secret) -> None:
         self.calls.append((tenant.tenant_id, token.reveal()))
 
+    async def decorate(self, tenant: TenantRecord, token: Secret) -> None:
+        pass
+
 
 @dataclass
 class Provisioners:

@@ -234,6 +234,9 @@ class NoBotSetup:
     async def configure(self, tenant, token):
         raise AssertionError("a renewal never configures the bot")
 
+    async def decorate(self, tenant, token):
+        raise AssertionError("a renewal never decorates the bot")
+
 
 @dataclasses.dataclass
 class World:

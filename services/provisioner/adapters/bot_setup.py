@@ -1,15 +1,31 @@
-"""Bringing a tenant's bot to life through the Bot API: webhook (or polling), menu, description."""
+"""Bringing a tenant's bot to life through the Bot API: webhook (or polling), menu, description.
+
+`configure` (the webhook, or its removal for polling) is what makes the bot serve customers;
+`decorate` (the command menu and the description) is optional and may fail on its own: a Bot
+API outage is a `TransientError` (retried later), a refusal other than a revoked token is a
+`PoisonMessage` (retrying cannot help; it goes to the dead letters for an operator).
+"""
 
 from __future__ import annotations
 
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramRetryAfter
+import logging
+
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 from aiogram.types import BotCommand
 
 from services.provisioner.ports import TenantRecord
 from shared.crypto import Sealer
-from shared.errors import TransientError
+from shared.errors import PoisonMessage, TransientError
 from shared.settings import Secret
 from shared.telegram import Bots
+
+log = logging.getLogger(__name__)
 
 CUSTOMER_COMMANDS = (
     BotCommand(command="start", description="Главное меню"),
@@ -37,12 +53,22 @@ class TelegramBotSetup:
                 )
             else:
                 await bot.delete_webhook(drop_pending_updates=False)
-            await bot.set_my_commands(list(CUSTOMER_COMMANDS))
-            await bot.set_my_description(
-                f"{tenant.business_name}: онлайн-запись. Нажмите «Старт», чтобы записаться."
-            )
         except (TelegramNetworkError, TelegramRetryAfter) as error:
             raise TransientError(f"Bot API unavailable: {type(error).__name__}") from None
         except TelegramAPIError as error:
             # A revoked token or similar: retried, then dead-lettered for the operator.
             raise TransientError(f"Bot API refused setup: {error.message}") from None
+
+    async def decorate(self, tenant: TenantRecord, token: Secret) -> None:
+        bot = self._bots.get(token)
+        try:
+            await bot.set_my_commands(list(CUSTOMER_COMMANDS))
+            await bot.set_my_description(
+                f"{tenant.business_name}: онлайн-запись. Нажмите «Старт», чтобы записаться."
+            )
+        except TelegramUnauthorizedError:
+            log.info("bot of %s is revoked; its menu is no longer ours to set", tenant.tenant_id)
+        except (TelegramNetworkError, TelegramRetryAfter, TelegramServerError) as error:
+            raise TransientError(f"Bot API unavailable: {type(error).__name__}") from None
+        except TelegramAPIError as error:
+            raise PoisonMessage(f"Bot API refused the menu: {error.message}") from None

@@ -2,8 +2,12 @@
 
 The registry transaction (schema, role, seed, registry row, the applied payment) is the point
 of no return and is idempotent by the payment id. Everything after it (directory entry, bot
-webhook and menu, the event) is repeated on every redelivery, and each step is idempotent, so a
+webhook, the event) is repeated on every redelivery, and each step is idempotent, so a
 provisioner killed half-way finishes the job on the next delivery.
+
+The bot's menu and description are optional: when setting them fails the tenant still goes
+live and the buyer is still told (`tenant.provisioned`); a `DecorateBot` command on
+`setup.bot.<t>` then retries them on its own (`decorate`) until they are set.
 """
 
 from __future__ import annotations
@@ -22,8 +26,16 @@ from services.provisioner.ports import (
 )
 from shared.clock import Clock
 from shared.crypto import Sealer
-from shared.messages import PaymentSucceeded, TenantProvisioned, TenantRenewed, TrialStarted
-from shared.subjects import tenant_event
+from shared.errors import AppError
+from shared.messages import (
+    DecorateBot,
+    PaymentSucceeded,
+    TenantProvisioned,
+    TenantRenewed,
+    TrialStarted,
+)
+from shared.settings import Secret
+from shared.subjects import setup_bot, tenant_event
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +117,7 @@ class Provisioning:
         token = self._sealer.unseal(tenant.bot_token_sealed)
         await self._directory.put(tenant.config())
         await self._bots.configure(tenant, token)
+        decorated = await self._try_decorate(tenant, token)
         await self._events.publish(
             tenant_event("provisioned", tenant.tenant_id),
             TenantProvisioned(
@@ -121,3 +134,26 @@ class Provisioning:
             msg_id=f"tenant:{tenant.tenant_id}:provisioned",
         )
         log.info("tenant %s is live as @%s", tenant.tenant_id, tenant.bot_username)
+        if not decorated:
+            await self._events.publish(
+                setup_bot(tenant.tenant_id),
+                DecorateBot(tenant_id=tenant.tenant_id),
+                msg_id=f"tenant:{tenant.tenant_id}:decorate",
+            )
+
+    async def decorate(self, command: DecorateBot) -> None:
+        """Set a live bot's menu and description; raises `TransientError` to be retried."""
+        tenant = await self._registry.get(command.tenant_id)
+        if tenant is None or tenant.status == "deleted":
+            log.info("no menu to set for %s: the tenant is gone", command.tenant_id)
+            return
+        await self._bots.decorate(tenant, self._sealer.unseal(tenant.bot_token_sealed))
+        log.info("menu of @%s is set", tenant.bot_username)
+
+    async def _try_decorate(self, tenant: TenantRecord, token: Secret) -> bool:
+        try:
+            await self._bots.decorate(tenant, token)
+        except AppError as error:
+            log.warning("menu of %s not set yet (%s); retrying on its own", tenant.tenant_id, error)
+            return False
+        return True
