@@ -6,26 +6,59 @@ again and refuses an action its current status does not allow.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 
 from services.provisioner.bot.callbacks import OpsPage, OpsTenant
 from services.provisioner.bot.context import OpsDeps
 from services.provisioner.bot.views import Views
+from shared.errors import RuleViolation
+
+log = logging.getLogger(__name__)
 
 
 class ChatExportSink:
-    """Sends a tenant's export to the operator's chat as a JSON document."""
+    """Sends a tenant's export to the operator's chat as a JSON document.
 
-    def __init__(self, bot: Bot, chat_id: int, caption: str) -> None:
+    The same bytes are sent again a few times when the Bot API fails (the export is not built
+    again); if they still cannot be sent, the delete is refused with a `RuleViolation` the
+    operator is told about, and nothing has been destroyed.
+    """
+
+    def __init__(
+        self,
+        bot: Bot,
+        chat_id: int,
+        caption: str,
+        *,
+        delays: tuple[float, ...] = (1.0, 3.0),
+    ) -> None:
         self._bot = bot
         self._chat_id = chat_id
         self._caption = caption
+        self._delays = delays
 
     async def keep(self, tenant_id: str, document: bytes) -> None:
         upload = BufferedInputFile(document, filename=f"{tenant_id}-export.json")
-        await self._bot.send_document(self._chat_id, upload, caption=self._caption)
+        for delay in (*self._delays, None):
+            try:
+                await self._bot.send_document(self._chat_id, upload, caption=self._caption)
+            except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as error:
+                if delay is None:
+                    log.warning("the export of %s could not be sent: %r", tenant_id, error)
+                    raise RuleViolation("export_not_sent", tenant_id=tenant_id) from None
+                await asyncio.sleep(delay)
+            else:
+                return
 
 
 async def _show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:

@@ -69,6 +69,7 @@ RULE_KEYS = frozenset(
         "rule.unknown_status",
         "rule.search_empty",
         "rule.extend_days",
+        "rule.export_not_sent",
     }
 )
 
