@@ -104,6 +104,9 @@ async def bot_api(
     handler = METHODS.get(method.lower())
     if handler is None:
         return error_response(BotApiError(404, "Not Found"))
+    fault = _injected_fault(bot, method.lower())
+    if fault is not None:
+        return error_response(fault)
     try:
         params, uploads = await read_params(request)
         result = await handler(MethodContext(services, bot, uploads), params)
@@ -115,6 +118,21 @@ async def bot_api(
     if method.lower() in RECORDED:
         _record(services, bot, method, params, result)
     return _answer(200, {"ok": True, "result": result})
+
+
+def _injected_fault(bot: Bot, method: str) -> BotApiError | None:
+    """A failure a test asked for (`POST /sandbox/bots/{username}/faults`), counted down."""
+    fault = bot.faults.get(method)
+    if fault is None:
+        return None
+    status, left = fault
+    if left > 0:
+        if left == 1:
+            del bot.faults[method]
+        else:
+            bot.faults[method] = (status, left - 1)
+    description = "Bad Request: injected failure" if status == 400 else "Bad Gateway"
+    return BotApiError(status, description)
 
 
 def _record(

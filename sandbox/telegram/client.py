@@ -86,6 +86,20 @@ class TelegramSandboxClient:
     async def revoke(self, bot: BotRef) -> None:
         await self._call("POST", f"/bots/{_name(bot)}/revoke", dict)
 
+    async def inject_fault(
+        self, bot: BotRef, method: str, *, status: int = 502, times: int = -1
+    ) -> None:
+        """The bot's next `times` calls of `method` fail with `status` (-1: until cleared)."""
+        body = {"method": method, "status": status, "times": times}
+        await self._call("POST", f"/bots/{_name(bot)}/faults", dict, json=body)
+
+    async def clear_fault(self, bot: BotRef, method: str) -> None:
+        await self.inject_fault(bot, method, times=0)
+
+    async def malformed_update(self, bot: BotRef) -> DeliveryResult:
+        """Queue an update with a negative `update_id` and nothing in it."""
+        return await self._call("POST", f"/bots/{_name(bot)}/malformed", DeliveryResult)
+
     async def send_text(
         self,
         bot: BotRef,

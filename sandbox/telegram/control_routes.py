@@ -20,6 +20,7 @@ from sandbox.telegram.models import (
     ChatView,
     CreateBot,
     DeliveryResult,
+    InjectFault,
     SandboxBot,
     SandboxStats,
     SentItem,
@@ -27,6 +28,7 @@ from sandbox.telegram.models import (
     UserContact,
     UserMessage,
 )
+from sandbox.telegram.objects import Update
 from sandbox.telegram.state import Stats
 from sandbox.telegram.user_actions import UserActions, UserProfileIn
 
@@ -69,6 +71,33 @@ class ControlController(Controller):
         bot.revoked = True
         bot.updates_signal.notify()
         return views.bot_info(bot)
+
+    @post("/bots/{username:str}/faults", status_code=_OK)
+    async def inject_fault(
+        self,
+        username: FromPath[str],
+        data: JSONBody[InjectFault],
+        services: NamedDependency[Services],
+    ) -> dict[str, int]:
+        """The next `times` calls of `method` fail with `status` (a Bot API outage)."""
+        bot = services.state.bot_by_username(username)
+        method = data.method.lower()
+        if data.times == 0:
+            bot.faults.pop(method, None)
+        else:
+            bot.faults[method] = (data.status, data.times)
+        return {name: left for name, (_, left) in bot.faults.items()}
+
+    @post("/bots/{username:str}/malformed", status_code=_OK)
+    async def malformed(
+        self, username: FromPath[str], services: NamedDependency[Services]
+    ) -> DeliveryResult:
+        """Queue an update no client can accept (a negative `update_id`, nothing in it)."""
+        bot = services.state.bot_by_username(username)
+        update = Update(update_id=-bot.next_update_id)
+        bot.pending.append(update)
+        bot.updates_signal.notify()
+        return DeliveryResult(update_id=update.update_id, delivery="queued")
 
     @post("/bots/{username:str}/users/{user_id:int}/message", status_code=_OK)
     async def user_message(

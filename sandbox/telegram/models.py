@@ -134,6 +134,14 @@ class UserContact(Model, frozen=True, kw_only=True):
     first_name: str | None = None
 
 
+class InjectFault(Model, frozen=True, kw_only=True):
+    """Make a Bot API method of one bot fail: `times` calls (-1: until cleared, 0: clear)."""
+
+    method: str
+    status: int = 502
+    times: int = -1
+
+
 class UserCallback(Model, frozen=True, kw_only=True):
     message_id: int
     data: str

@@ -161,6 +161,8 @@ class Bot:
     retry_task: asyncio.Task[None] | None = None
     backing_off: bool = False
     attempt_waiters: dict[int, asyncio.Future[int | None]] = field(default_factory=dict)
+    # Injected failures: lower-cased method -> (HTTP status, calls left to fail; -1 = all).
+    faults: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def as_user(self) -> BotUser:
         return BotUser(
