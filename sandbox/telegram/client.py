@@ -93,6 +93,10 @@ class TelegramSandboxClient:
         body = {"method": method, "status": status, "times": times}
         await self._call("POST", f"/bots/{_name(bot)}/faults", dict, json=body)
 
+    async def faults(self, bot: BotRef) -> dict[str, int]:
+        """Injected failures still to come, by lower-cased method (-1: until cleared)."""
+        return await self._call("GET", f"/bots/{_name(bot)}/faults", dict[str, int])
+
     async def clear_fault(self, bot: BotRef, method: str) -> None:
         await self.inject_fault(bot, method, times=0)
 

@@ -88,6 +88,13 @@ class ControlController(Controller):
             bot.faults[method] = (data.status, data.times)
         return {name: left for name, (_, left) in bot.faults.items()}
 
+    @get("/bots/{username:str}/faults")
+    async def faults(
+        self, username: FromPath[str], services: NamedDependency[Services]
+    ) -> dict[str, int]:
+        bot = services.state.bot_by_username(username)
+        return {name: left for name, (_, left) in bot.faults.items()}
+
     @post("/bots/{username:str}/malformed", status_code=_OK)
     async def malformed(
         self, username: FromPath[str], services: NamedDependency[Services]
