@@ -33,16 +33,19 @@ async def follow(
     check_seconds: float = 0.2,
 ) -> None:
     """Run until cancelled: every entry of the watch goes to `on_entry`, across restarts."""
+    retiring: set[asyncio.Task[None]] = set()
     while True:
         if not connection.is_connected:
             await asyncio.sleep(check_seconds)
             continue
         reconnects = connection.stats["reconnects"]
         try:
-            watcher = await open_watch()
+            watcher = await _open(connection, open_watch, reconnects, check_seconds)
         except Exception as error:  # noqa: BLE001 - NATS went away again: wait and retry
             log.warning("could not open the %s watch: %r", name, error)
             await asyncio.sleep(check_seconds)
+            continue
+        if watcher is None:  # NATS restarted while the watch was being opened
             continue
         pump = asyncio.create_task(_pump(watcher, on_entry, name), name=f"watch:{name}")
         try:
@@ -55,8 +58,27 @@ async def follow(
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await pump
-            with contextlib.suppress(Exception):
-                await watcher.stop()  # type: ignore[no-untyped-call]
+            # Stopping the old watch may wait on the server; the new one must not wait for it.
+            stopping = asyncio.create_task(_stop(watcher), name=f"unwatch:{name}")
+            retiring.add(stopping)
+            stopping.add_done_callback(retiring.discard)
+
+
+async def _open(
+    connection: Client, open_watch: OpenWatch, reconnects: int, check_seconds: float
+) -> KeyValue.KeyWatcher | None:
+    """Open the watch, or give up (None) as soon as the connection is re-established under
+    it: a request sent before a restart would otherwise wait out its whole timeout."""
+    opening = asyncio.ensure_future(open_watch())
+    while True:
+        done, _ = await asyncio.wait({opening}, timeout=check_seconds)
+        if done:
+            return opening.result()
+        if connection.stats["reconnects"] != reconnects:
+            opening.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await opening
+            return None
 
 
 async def _pump(watcher: KeyValue.KeyWatcher, on_entry: OnEntry, name: str) -> None:
@@ -67,3 +89,8 @@ async def _pump(watcher: KeyValue.KeyWatcher, on_entry: OnEntry, name: str) -> N
             await on_entry(entry)
         except Exception:
             log.exception("the %s watch could not apply key %s", name, entry.key)
+
+
+async def _stop(watcher: KeyValue.KeyWatcher) -> None:
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(watcher.stop(), 5.0)  # type: ignore[no-untyped-call]

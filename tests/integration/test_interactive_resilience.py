@@ -43,6 +43,7 @@ from shared.settings import Env, Secret, TelegramSettings
 from shared.subjects import BOOKING_UPDATES, STREAM_DLQ, STREAM_TG, dead_letter, tg_update
 from shared.telegram import Bots, make_session
 from tests.conftest import TenantFactory
+from tests.support.waiting import until
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -50,18 +51,6 @@ PLATFORM_SECRET = "interactive-resilience-secret-0123456789"
 SEALER = Sealer(Secret(PLATFORM_SECRET))
 MAX_AGE_SECONDS = 3
 TRY_AGAIN = "Не получилось выполнить действие. Пожалуйста, попробуйте ещё раз."
-
-
-async def until(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
-    """Wait for a condition only observable by asking (a consumer's ack floor)."""
-    try:
-        async with asyncio.timeout(timeout):
-            while True:
-                if await check():
-                    return
-                await asyncio.sleep(0.05)
-    except TimeoutError:
-        raise AssertionError(f"timed out waiting for {what}") from None
 
 
 @dataclass

@@ -46,6 +46,7 @@ from shared.subjects import (
 from shared.telegram import Bots, make_session
 from shared.tenants import TenantDirectory
 from tests.conftest import RUN_ID
+from tests.support.waiting import until
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -57,18 +58,6 @@ OLD_MAX_DELIVER = 6  # the provisioner's budget before: RetryPolicy() gave up af
 QUICK = dataclasses.replace(
     RetryPolicy.lasting(), backoff_seconds=(0.05, 0.1, 0.2), ack_wait_seconds=3.0
 )
-
-
-async def until(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
-    """Wait for a condition only observable by asking (the emulator's call log)."""
-    try:
-        async with asyncio.timeout(timeout):
-            while True:
-                if await check():
-                    return
-                await asyncio.sleep(0.05)
-    except TimeoutError:
-        raise AssertionError(f"timed out waiting for {what}") from None
 
 
 @dataclass
