@@ -9,6 +9,7 @@ and logged; a rising counter means messages are being dropped without a dead let
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 import msgspec
 from faststream.nats import NatsBroker
@@ -32,7 +33,12 @@ class _Advisory(msgspec.Struct):
     deliveries: int = 0
 
 
-async def count_max_deliveries(broker: NatsBroker, service: str, metrics: Metrics) -> Counter:
+async def count_max_deliveries(
+    broker: NatsBroker,
+    service: str,
+    metrics: Metrics,
+    consumers: Iterable[ConsumerSpec] = CONSUMERS,
+) -> Counter:
     """Subscribe (core NATS; it survives reconnects) for every durable `service` reads."""
     counter = Counter(
         "bus_max_deliveries_total",
@@ -57,7 +63,7 @@ async def count_max_deliveries(broker: NatsBroker, service: str, metrics: Metric
             advisory.deliveries,
         )
 
-    for spec in CONSUMERS:
+    for spec in consumers:
         if spec.service == service:
             counter.labels(spec.durable)
             await connection.subscribe(max_deliveries_subject(spec), cb=on_advisory)

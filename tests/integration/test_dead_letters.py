@@ -15,9 +15,11 @@ import nats
 import pytest
 import pytest_asyncio
 from faststream.nats import NatsMessage, NatsRouter
+from nats.js.api import AckPolicy, ConsumerConfig
 
 from devstack.infra import LocalInfra
 from shared import dlq
+from shared.advisories import count_max_deliveries
 from shared.bus import (
     Consumer,
     Publisher,
@@ -170,3 +172,40 @@ async def test_the_clock_watch_is_back_within_two_seconds_of_a_nats_restart() ->
     finally:
         await broker.stop()
         own.close()
+
+
+async def test_a_message_dropped_after_max_deliver_is_counted(infra: LocalInfra) -> None:
+    """JetStream's MAX_DELIVERIES advisory (a message whose last delivery timed out) shows in
+    the service's metrics."""
+    service = f"adv{uuid.uuid4().hex[:6]}"
+    spec = ConsumerSpec(f"adv-{service}", STREAM_TENANT, f"tenant.adv.{service}", service)
+    broker = make_broker(infra.nats_url, service)
+    metrics = Metrics(service)
+    try:
+        js = await open_bus(broker)
+        await count_max_deliveries(broker, service, metrics, consumers=[spec])
+        await js.add_consumer(
+            STREAM_TENANT.name,
+            ConsumerConfig(
+                durable_name=spec.durable,
+                filter_subject=spec.subject,
+                ack_policy=AckPolicy.EXPLICIT,
+                ack_wait=0.3,
+                max_deliver=1,
+            ),
+        )
+        await Publisher(broker).publish_raw(spec.subject, b"{}", msg_id=uuid.uuid4().hex)
+        pull = await js.pull_subscribe_bind(spec.durable, STREAM_TENANT.name)
+        (taken,) = await pull.fetch(1, timeout=5)  # taken and never acknowledged
+        assert taken.data == b"{}"
+
+        async def counted() -> bool:
+            sample = metrics.registry.get_sample_value(
+                "bus_max_deliveries_total", {"consumer": spec.durable}
+            )
+            return sample == 1.0
+
+        await until(counted, 10, "the MAX_DELIVERIES advisory")
+        assert b'bus_max_deliveries_total{consumer="' + spec.durable.encode() in metrics.render()
+    finally:
+        await broker.stop()

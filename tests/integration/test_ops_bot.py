@@ -492,6 +492,51 @@ async def test_operator_deletes_after_confirming_and_gets_the_export(stack: Stac
     assert answers[-1].show_alert
 
 
+async def test_a_delete_whose_export_cannot_be_sent_answers_and_destroys_nothing(
+    stack: Stack,
+) -> None:
+    tenant_id = await stack.make_tenant("Студия «Без связи»")
+    card = await stack.ask(OPERATOR, f"/tenant {tenant_id}")
+    confirm = await stack.tap(OPERATOR, card, "Удалить")
+    data = confirm.button("Да, удалить навсегда").callback_data
+    assert data is not None
+    answered = len(await stack.client.callback_answers(stack.ops_bot, OPERATOR))
+    await stack.client.inject_fault(stack.ops_bot, "sendDocument")  # Telegram failing
+    try:
+        await stack.press(OPERATOR, confirm.message_id, data)
+        answers = await stack.client.callback_answers(
+            stack.ops_bot, OPERATOR, more_than=answered, timeout=WAIT
+        )
+    finally:
+        await stack.client.clear_fault(stack.ops_bot, "sendDocument")
+    assert answers[-1].text == (
+        f"Не удалось отправить выгрузку данных {tenant_id}, поэтому арендатор не удалён."
+        " Попробуйте ещё раз чуть позже."
+    )
+    assert answers[-1].show_alert
+    tenant = await stack.registry.get(tenant_id)
+    assert tenant is not None
+    assert tenant.status == "active"
+    assert await stack.pool.fetchval("SELECT to_regnamespace($1)", f"t_{tenant_id}") is not None
+    assert await stack.directory_entry(tenant_id) is not None
+
+    # Pressed again once Telegram is back: deleted, with exactly one export document.
+    await stack.press(OPERATOR, confirm.message_id, data)
+    await stack.wait_chat(
+        OPERATOR,
+        lambda view: "удалён" in (_message(view, confirm.message_id).text or ""),
+        message_id=confirm.message_id,
+    )
+    view = await stack.client.chat(stack.ops_bot, OPERATOR)
+    documents = [
+        m for m in view.messages if m.document is not None and tenant_id in m.document.file_name
+    ]
+    assert len(documents) == 1
+    tenant = await stack.registry.get(tenant_id)
+    assert tenant is not None
+    assert tenant.status == "deleted"
+
+
 async def test_stats_in_the_bot_match_the_registry(stack: Stack) -> None:
     await stack.make_tenant("Салон Статистика", amount_kopecks=450_000)
     counts = await stack.pool.fetchrow(
