@@ -21,7 +21,13 @@ from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 from nats.js.kv import KeyValue
 
-from shared.consuming import MSG_ID_HEADER, Consumer, RetryPolicy, subscriber_options
+from shared.consuming import (
+    MSG_ID_HEADER,
+    Consumer,
+    RetryPolicy,
+    ensure_consumers,
+    subscriber_options,
+)
 from shared.errors import TransientError
 from shared.messages import encode
 from shared.subjects import (
@@ -124,6 +130,7 @@ __all__ = [
     "Publisher",
     "RetryPolicy",
     "clock_bucket",
+    "ensure_consumers",
     "ensure_streams",
     "subscriber_options",
     "tenants_bucket",

@@ -15,12 +15,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from faststream.middlewares import AckPolicy
 from faststream.nats import ConsumerConfig, JStream, NatsMessage, PullSub
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy as NatsAckPolicy
 from nats.js.api import DeliverPolicy
 
 from shared.errors import PoisonMessage
@@ -108,6 +110,34 @@ def subscriber_options(
             deliver_policy=DeliverPolicy.ALL,
         ),
     }
+
+
+async def ensure_consumers(
+    js: JetStreamContext,
+    consumers: Iterable[tuple[ConsumerSpec, RetryPolicy]],
+    *,
+    max_ack_pending: int = 1000,
+) -> None:
+    """Create or update each durable with its policy's `max_deliver` and `ack_wait`.
+
+    FastStream binds to a durable that already exists without changing it, so a durable made
+    under an older policy would keep its old budget (the server would stop redelivering after
+    it, with only a MAX_DELIVERIES advisory). Call this before the broker starts.
+    """
+    for spec, policy in consumers:
+        await js.add_consumer(
+            spec.stream.name,
+            ConsumerConfig(
+                name=spec.durable,
+                durable_name=spec.durable,
+                filter_subject=spec.subject,
+                ack_policy=NatsAckPolicy.EXPLICIT,
+                deliver_policy=DeliverPolicy.ALL,
+                max_deliver=policy.max_deliver,
+                ack_wait=policy.ack_wait_seconds,
+                max_ack_pending=max_ack_pending,
+            ),
+        )
 
 
 GiveUp = Callable[[], Awaitable[None]]

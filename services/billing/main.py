@@ -31,13 +31,14 @@ from services.billing.use_cases import (
     TrackTenants,
 )
 from shared.advisories import count_max_deliveries
-from shared.bus import RetryPolicy
+from shared.bus import RetryPolicy, ensure_consumers
 from shared.crypto import Sealer
 from shared.http import ops_router
 from shared.i18n import Catalog
 from shared.metrics import Metrics
 from shared.migrate import load_migrations, migrate_schema
 from shared.runtime import open_runtime
+from shared.subjects import BILLING_SALES_UPDATES, BILLING_TENANTS
 from shared.telegram import Bots, make_session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -93,6 +94,8 @@ def create_app(settings: BillingSettings) -> Litestar:
             bots = Bots(session)
             flow = SignupFlow(signups=signups, tokens=TelegramBotTokens(session), sealer=sealer)
             policy = RetryPolicy.interactive(settings.retry.interactive_max_age_seconds)
+            lasting = RetryPolicy.lasting()
+            consumers = [(BILLING_TENANTS, lasting)]
             runtime.broker.include_router(
                 tenants_router(
                     track=TrackTenants(tenants=tenants),
@@ -105,7 +108,7 @@ def create_app(settings: BillingSettings) -> Litestar:
                     ),
                     publisher=runtime.publisher,
                     metrics=metrics,
-                    policy=RetryPolicy.lasting(),
+                    policy=lasting,
                 )
             )
             if settings.sales_bot_token:
@@ -130,6 +133,7 @@ def create_app(settings: BillingSettings) -> Litestar:
                     ),
                     check=CheckPayment(api=api, ledger=ledger, recorder=recorder),
                 )
+                consumers.append((BILLING_SALES_UPDATES, policy))
                 runtime.broker.include_router(
                     sales_router(
                         dispatcher=build_sales_dispatcher(
@@ -151,6 +155,7 @@ def create_app(settings: BillingSettings) -> Litestar:
             app.register(yookassa_router(record, metrics))
             await count_max_deliveries(runtime.broker, SERVICE, metrics)
             app.register(ops_router(metrics=metrics, checks=runtime.readiness()))
+            await ensure_consumers(runtime.js, consumers)
             await runtime.broker.start()
             try:
                 yield

@@ -13,12 +13,13 @@ from services.booking.config import BookingSettings
 from services.booking.context import BookingDeps
 from services.booking.subscribers import SERVICE, updates_router
 from shared.advisories import count_max_deliveries
-from shared.bus import RetryPolicy, tenants_bucket
+from shared.bus import RetryPolicy, ensure_consumers, tenants_bucket
 from shared.crypto import Sealer
 from shared.http import ops_router
 from shared.i18n import Catalog
 from shared.metrics import Metrics
 from shared.runtime import open_runtime
+from shared.subjects import BOOKING_UPDATES
 from shared.telegram import Bots, make_session
 from shared.tenants import TenantDirectory
 
@@ -46,6 +47,7 @@ def create_app(settings: BookingSettings) -> Litestar:
                 texts=texts,
             )
             bots = Bots(make_session(settings.telegram))
+            policy = RetryPolicy.interactive(settings.retry.interactive_max_age_seconds)
             runtime.broker.include_router(
                 updates_router(
                     dispatcher=build_dispatcher(runtime.require_redis()),
@@ -55,12 +57,13 @@ def create_app(settings: BookingSettings) -> Litestar:
                     sealer=sealer,
                     publisher=runtime.publisher,
                     metrics=metrics,
-                    policy=RetryPolicy.interactive(settings.retry.interactive_max_age_seconds),
+                    policy=policy,
                     max_workers=settings.max_concurrency,
                 )
             )
             await count_max_deliveries(runtime.broker, SERVICE, metrics)
             app.register(ops_router(metrics=metrics, checks=runtime.readiness()))
+            await ensure_consumers(runtime.js, [(BOOKING_UPDATES, policy)])
             await runtime.broker.start()
             try:
                 yield

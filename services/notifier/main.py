@@ -23,12 +23,13 @@ from services.notifier.use_cases import (
 )
 from services.notifier.use_cases.texts import LOCALES
 from shared.advisories import count_max_deliveries
-from shared.bus import RetryPolicy, tenants_bucket
+from shared.bus import RetryPolicy, ensure_consumers, tenants_bucket
 from shared.crypto import Sealer
 from shared.http import ops_router
 from shared.metrics import Metrics
 from shared.migrate import load_migrations, migrate_schema
 from shared.runtime import open_runtime
+from shared.subjects import NOTIFIER_BOOKINGS, NOTIFIER_PAYMENT_CANCELED, NOTIFIER_TENANTS
 from shared.telegram import Bots, make_session
 from shared.tenants import TenantDirectory
 
@@ -101,13 +102,20 @@ def create_app(settings: NotifierSettings) -> Litestar:
                 review_delay=timedelta(minutes=settings.review_delay_minutes),
                 wake=dispatcher.wake,
             )
+            lasting = RetryPolicy.lasting()
             runtime.broker.include_router(
-                notifier_router(
-                    tenant_notes, booking_notes, runtime.publisher, metrics, RetryPolicy.lasting()
-                )
+                notifier_router(tenant_notes, booking_notes, runtime.publisher, metrics, lasting)
             )
             await count_max_deliveries(runtime.broker, SERVICE, metrics)
             app.register(ops_router(metrics=metrics, checks=runtime.readiness()))
+            await ensure_consumers(
+                runtime.js,
+                [
+                    (NOTIFIER_TENANTS, lasting),
+                    (NOTIFIER_BOOKINGS, lasting),
+                    (NOTIFIER_PAYMENT_CANCELED, lasting),
+                ],
+            )
             await runtime.broker.start()
             runtime.background(dispatcher.run(), "dispatcher")
             try:

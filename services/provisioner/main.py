@@ -20,13 +20,19 @@ from services.provisioner.config import ProvisionerSettings
 from services.provisioner.subscribers import SERVICE, ops_router, provisioning_router
 from services.provisioner.use_cases import Console, Lifecycle, Provisioning
 from shared.advisories import count_max_deliveries
-from shared.bus import RetryPolicy, tenants_bucket
+from shared.bus import RetryPolicy, ensure_consumers, tenants_bucket
 from shared.crypto import Sealer
 from shared.http import ops_router as health_router
 from shared.i18n import Catalog
 from shared.metrics import Metrics
 from shared.migrate import ensure_extensions, load_migrations, migrate_schema, shared_migrations
 from shared.runtime import Runtime, open_runtime
+from shared.subjects import (
+    PROVISIONER_OPS_UPDATES,
+    PROVISIONER_PAYMENTS,
+    PROVISIONER_SETUP,
+    PROVISIONER_TRIALS,
+)
 from shared.telegram import Bots, make_session
 from shared.tenants import TenantDirectory
 
@@ -110,18 +116,26 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
             await migrate_schema(pool, "platform", load_migrations(MIGRATIONS))
             bots = Bots(make_session(settings.telegram))
             use = await compose(settings, runtime, bots, sealer)
+            lasting = RetryPolicy.lasting()
+            interactive = RetryPolicy.interactive(settings.retry.interactive_max_age_seconds)
+            consumers = [
+                (PROVISIONER_PAYMENTS, lasting),
+                (PROVISIONER_TRIALS, lasting),
+                (PROVISIONER_SETUP, lasting),
+            ]
             runtime.broker.include_router(
                 provisioning_router(
                     use.provisioning,
                     runtime.publisher,
                     metrics,
-                    RetryPolicy.lasting(),
+                    lasting,
                     concurrency=settings.concurrency,
                 )
             )
             if settings.ops_bot_token:
                 if not settings.operator_ids:
                     log.warning("OPERATOR_IDS is empty: the operator's bot will refuse everyone")
+                consumers.append((PROVISIONER_OPS_UPDATES, interactive))
                 runtime.broker.include_router(
                     ops_router(
                         dispatcher=build_ops_dispatcher(),
@@ -133,13 +147,14 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
                         ),
                         publisher=runtime.publisher,
                         metrics=metrics,
-                        policy=RetryPolicy.interactive(settings.retry.interactive_max_age_seconds),
+                        policy=interactive,
                     )
                 )
             else:
                 log.info("OPS_BOT_TOKEN is empty: the operator's bot is off")
             await count_max_deliveries(runtime.broker, SERVICE, metrics)
             app.register(health_router(metrics=metrics, checks=runtime.readiness()))
+            await ensure_consumers(runtime.js, consumers)
             await runtime.broker.start()
             runtime.background(
                 run_sweeper(use.lifecycle, settings.lifecycle.sweep_seconds), "lifecycle"

@@ -16,7 +16,15 @@ from nats.js.api import DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from devstack.infra import LocalInfra
-from shared.bus import Consumer, Publisher, RetryPolicy, make_broker, open_bus, subscriber_options
+from shared.bus import (
+    Consumer,
+    Publisher,
+    RetryPolicy,
+    ensure_consumers,
+    make_broker,
+    open_bus,
+    subscriber_options,
+)
 from shared.errors import PoisonMessage
 from shared.messages import DeadLetter
 from shared.metrics import Metrics
@@ -150,3 +158,19 @@ async def test_a_handled_message_with_a_token_is_erased_from_the_stream(harness:
     finally:
         await connection.close()
     assert kept == [b'{"plain": 1}']
+
+
+async def test_a_durable_made_under_an_older_budget_gets_the_new_one(harness: Harness) -> None:
+    """FastStream binds to an existing durable as it is: `ensure_consumers` brings its
+    max_deliver and ack_wait up to the policy, or the server would still give up after 4."""
+    await open_bus(harness.broker)
+    js = harness.broker.connection.jetstream()
+    spec = ConsumerSpec(f"old-{harness.service}", STREAM_TENANT, harness.subject, harness.service)
+    old = RetryPolicy(max_deliver=4, backoff_seconds=(0.5, 2.0, 5.0))
+    await ensure_consumers(js, [(spec, old)])
+    assert (await js.consumer_info(STREAM_TENANT.name, spec.durable)).config.max_deliver == 4
+
+    await ensure_consumers(js, [(spec, RetryPolicy.lasting())])
+    config = (await js.consumer_info(STREAM_TENANT.name, spec.durable)).config
+    assert (config.max_deliver, config.ack_wait) == (10_000, 60.0)
+    assert config.filter_subject == harness.subject
