@@ -29,8 +29,8 @@ from tests.support.clock import set_clock_offset
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
 RETRIES_WITHIN = 45.0  # the emulator retries after 1, 2, 4, 8, 16 s (then gives up)
-# A KV watch (each service's clock follower) is re-created by nats-py after two missed idle
-# heartbeats of 5 s, so it can take up to ~20 s after NATS is back.
+# Each service's clock follower re-opens its KV watch as soon as its client reconnects
+# (shared.kv_watch); the margin is for the lifecycle sweep and the notifier after it.
 WATCHES_BACK_WITHIN = 45.0
 HOUR = timedelta(hours=1)
 
