@@ -81,9 +81,14 @@ class Stack:
         return tenant_id, bot
 
     async def say(self, bot: SandboxBot, user: int, text: str) -> list[ChatMessage]:
-        before = (await self.telegram.chat(bot, user)).version
+        before = await self.last_id(bot, user)
         await self.telegram.send_text(bot, user, text, first_name="Ольга", language_code="ru")
-        return await self.telegram.wait_for_message(bot, user, after_version=before, timeout=15)
+        return await self.telegram.wait_for_message(bot, user, after_message_id=before, timeout=15)
+
+    async def last_id(self, bot: SandboxBot, user: int) -> int:
+        """The id of the chat's newest message (0 for an empty chat)."""
+        view = await self.telegram.chat(bot, user)
+        return max((m.message_id for m in view.messages), default=0)
 
     async def stored(self, stream: str, subject: str) -> int:
         info = await self.nc.jetstream().stream_info(stream, subjects_filter=subject)
@@ -234,9 +239,15 @@ async def test_a_malformed_update_does_not_stop_the_bot_being_polled(
     assert any("Стойкость" in (m.text or "") for m in replies)
 
 
-async def test_the_polled_tenants_watch_is_back_within_two_seconds_of_nats(
+async def test_polling_outlives_a_nats_outage_and_its_watch_is_back_within_two_seconds(
     stack: Stack, tenant_factory: TenantFactory
 ) -> None:
+    _, polled = await stack.business(tenant_factory)
+    customer = 10**9 + uuid.uuid4().int % 10**8
+    await stack.say(polled, customer, "/start")
+    answered = await stack.last_id(polled, customer)
+    stack.nats.stop_nats()
+    await stack.telegram.send_text(polled, customer, "/start", first_name="Ольга")
     stack.nats.restart_nats()
     back = time.monotonic()
     nc = await nats.connect(stack.nats.nats_url)
@@ -263,3 +274,8 @@ async def test_the_polled_tenants_watch_is_back_within_two_seconds_of_nats(
         assert time.monotonic() - back < 2.0
     finally:
         await nc.close()
+    # What the customer wrote while NATS was down is answered once it is back.
+    replies = await stack.telegram.wait_for_message(
+        polled, customer, after_message_id=answered, timeout=30
+    )
+    assert any("Стойкость" in (m.text or "") for m in replies)
