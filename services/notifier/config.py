@@ -29,7 +29,9 @@ class DispatchSettings:
     max_attempts: int
     batch_size: int
     concurrency: int
-    lease_seconds: float
+    lease_seconds: float  # a row is held this long from the moment its send begins
+    send_timeout_seconds: float  # a Bot API call gives up after this; shorter than the lease
+    late_after_minutes: int  # a reminder later than this is reworded ("today at 15:00")
     backoff_base_seconds: float
     backoff_max_seconds: float
 
@@ -45,6 +47,13 @@ class DispatchSettings:
             raise SettingsError("setting NOTIFIER_RATE_MARGIN must be between 0 and 1")
         if poll <= 0:
             raise SettingsError("setting NOTIFIER_POLL_SECONDS must be > 0")
+        lease = env.float("NOTIFIER_LEASE_SECONDS", 60.0)
+        send_timeout = env.float("NOTIFIER_SEND_TIMEOUT_SECONDS", 15.0)
+        if send_timeout <= 0 or lease < send_timeout + 5:
+            raise SettingsError(
+                "setting NOTIFIER_LEASE_SECONDS must be at least NOTIFIER_SEND_TIMEOUT_SECONDS"
+                " + 5 (a row stays leased while it is being sent), and the timeout > 0"
+            )
         return cls(
             per_bot_rate=per_bot,
             per_chat_rate=per_chat,
@@ -53,9 +62,31 @@ class DispatchSettings:
             max_attempts=env.int("NOTIFIER_MAX_ATTEMPTS", 8, minimum=1),
             batch_size=env.int("NOTIFIER_BATCH_SIZE", 200, minimum=1),
             concurrency=env.int("NOTIFIER_CONCURRENCY", 32, minimum=1),
-            lease_seconds=env.float("NOTIFIER_LEASE_SECONDS", 60.0),
+            lease_seconds=lease,
+            send_timeout_seconds=send_timeout,
+            late_after_minutes=env.int("NOTIFIER_LATE_AFTER_MINUTES", 15),
             backoff_base_seconds=env.float("NOTIFIER_BACKOFF_BASE_SECONDS", 2.0),
             backoff_max_seconds=env.float("NOTIFIER_BACKOFF_MAX_SECONDS", 600.0),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionSettings:
+    """How long the delivery log (customers' names and phones in texts) is kept."""
+
+    days: int
+    interval_seconds: float
+    batch: int
+
+    @classmethod
+    def load(cls, env: Env) -> RetentionSettings:
+        interval = env.float("NOTIFIER_PURGE_INTERVAL_SECONDS", 3600.0)
+        if interval <= 0:
+            raise SettingsError("setting NOTIFIER_PURGE_INTERVAL_SECONDS must be > 0")
+        return cls(
+            days=env.int("NOTIFIER_RETENTION_DAYS", 90, minimum=1),
+            interval_seconds=interval,
+            batch=env.int("NOTIFIER_PURGE_BATCH", 1000, minimum=1),
         )
 
 
@@ -69,6 +100,7 @@ class NotifierSettings:
     secrets: PlatformSecrets
     logs: LogSettings
     dispatch: DispatchSettings
+    retention: RetentionSettings
     sales_bot_token: Secret
     review_delay_minutes: int
     controllable_clock: bool
@@ -87,6 +119,7 @@ class NotifierSettings:
             secrets=PlatformSecrets.load(env),
             logs=LogSettings.load(env),
             dispatch=DispatchSettings.load(env),
+            retention=RetentionSettings.load(env),
             sales_bot_token=env.optional_secret("SALES_BOT_TOKEN"),
             review_delay_minutes=env.int("REVIEW_DELAY_MINUTES", 120),
             controllable_clock=clock == "controllable",

@@ -10,6 +10,7 @@ from pathlib import Path
 from litestar import Litestar
 
 from services.notifier.adapters.deliveries_pg import PgDeliveries
+from services.notifier.adapters.delivery_log_pg import PgDeliveryLog
 from services.notifier.adapters.rate_limit_redis import RedisRateLimiter
 from services.notifier.adapters.telegram_sender import DirectoryProfiles, TelegramSender
 from services.notifier.config import NotifierSettings
@@ -18,6 +19,8 @@ from services.notifier.use_cases import (
     BookingNotes,
     Dispatcher,
     DispatchPolicy,
+    LateReminders,
+    Retention,
     TenantNotes,
     Texts,
 )
@@ -46,6 +49,7 @@ def dispatch_policy(settings: NotifierSettings) -> DispatchPolicy:
         batch_size=d.batch_size,
         concurrency=d.concurrency,
         lease_seconds=d.lease_seconds,
+        send_timeout_seconds=d.send_timeout_seconds,
         backoff_base_seconds=d.backoff_base_seconds,
         backoff_max_seconds=d.backoff_max_seconds,
     )
@@ -83,10 +87,19 @@ def create_app(settings: NotifierSettings) -> Litestar:
                     directory=directory,
                     sealer=sealer,
                     sales_token=settings.sales_bot_token,
+                    request_timeout=settings.dispatch.send_timeout_seconds,
                 ),
                 events=runtime.publisher,
                 clock=runtime.clock,
                 policy=dispatch_policy(settings),
+                late=LateReminders(texts, timedelta(minutes=settings.dispatch.late_after_minutes)),
+            )
+            retention = Retention(
+                log_store=PgDeliveryLog(pool),
+                clock=runtime.clock,
+                keep=timedelta(days=settings.retention.days),
+                batch=settings.retention.batch,
+                interval_seconds=settings.retention.interval_seconds,
             )
             tenant_notes = TenantNotes(
                 store=deliveries,
@@ -104,7 +117,14 @@ def create_app(settings: NotifierSettings) -> Litestar:
             )
             lasting = RetryPolicy.lasting()
             runtime.broker.include_router(
-                notifier_router(tenant_notes, booking_notes, runtime.publisher, metrics, lasting)
+                notifier_router(
+                    tenant_notes,
+                    booking_notes,
+                    retention,
+                    runtime.publisher,
+                    metrics,
+                    lasting,
+                )
             )
             await count_max_deliveries(runtime.broker, SERVICE, metrics)
             app.register(ops_router(metrics=metrics, checks=runtime.readiness()))
@@ -118,6 +138,7 @@ def create_app(settings: NotifierSettings) -> Litestar:
             )
             await runtime.broker.start()
             runtime.background(dispatcher.run(), "dispatcher")
+            runtime.background(retention.run(), "retention")
             try:
                 yield
             finally:

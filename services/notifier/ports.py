@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 import msgspec
@@ -18,6 +18,22 @@ PLATFORM = "platform"  # `tenant_id` of a note that belongs to no tenant (a fail
 SCHEDULE_KINDS = ("reminder", "review")  # a booking's rows that move and die with it
 
 Markup = dict[str, Any]  # a Bot API `InlineKeyboardMarkup` as JSON
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """What a reminder needs to reword itself when it goes out late: the visit and its texts."""
+
+    starts_at: datetime
+    offset_min: int  # the reminder was meant for `offset_min` minutes before the visit
+    locale: str
+    timezone: str
+    service: str
+    master: str
+
+    @property
+    def reminder_at(self) -> datetime:
+        return self.starts_at - timedelta(minutes=self.offset_min)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +49,7 @@ class NewDelivery:
     due_at: datetime
     reply_markup: Markup | None = None
     ref: str | None = None
+    visit: Visit | None = None  # reminders only
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +63,10 @@ class Claimed:
     kind: str
     text: str
     reply_markup: Markup | None
-    attempts: int  # send attempts before this one
+    attempts: int  # send attempts begun before this one (a killed sender's included)
     lease_token: str
     chat_blocked: bool = False  # the chat blocked this bot earlier: do not even try
+    visit: Visit | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +97,22 @@ class DeliveryStore(Protocol):
 
 
 class DeliveryQueue(Protocol):
-    """The dispatcher side: claim due rows under a lease, record each outcome once."""
+    """The dispatcher side: claim due rows under a lease, record each outcome once.
 
-    async def release_expired(self) -> int: ...
+    Holding a row's lease means holding its `lease_token`: every write below changes the row
+    only while it is still `sending` under that token, and taking a row over (a claim of a row
+    whose lease ran out) writes a new token, so at most one replica holds a row at a time.
+    """
 
-    async def claim(self, now: datetime, limit: int, lease_seconds: float) -> list[Claimed]: ...
+    async def claim(self, now: datetime, limit: int, lease_seconds: float) -> list[Claimed]:
+        """Due `pending` rows and `sending` rows whose lease ran out (their sender died), under
+        a new lease and token; `FOR UPDATE SKIP LOCKED`, so replicas never take the same row."""
+        ...
+
+    async def begin(self, row: Claimed, lease_seconds: float) -> bool:
+        """Right before a send: still ours? Then extend the lease from now and count the
+        attempt, in one statement. False: another replica has taken the row; do not send."""
+        ...
 
     async def next_due(self) -> datetime | None: ...
 
@@ -98,6 +127,19 @@ class DeliveryQueue(Protocol):
     async def mark_failed(self, row: Claimed, error: str) -> None: ...
 
     async def mark_cancelled(self, row: Claimed, reason: str) -> None: ...
+
+
+class DeliveryLog(Protocol):
+    """Retention of the delivery log, whose texts carry customers' names and phones."""
+
+    async def forget_tenant(self, tenant_id: str, limit: int) -> int:
+        """Delete up to `limit` of the tenant's rows (and its blocked chats); how many went."""
+        ...
+
+    async def purge_finished(self, before: datetime, limit: int) -> int:
+        """Delete up to `limit` finished rows (sent, blocked, failed, cancelled) due before
+        `before`; how many went."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """The notifier's bus edge: tenant, booking and payment events in; each calls one use case.
 
 `tenant.>` and `booking.>` carry several kinds of event: the subject's second token names it.
-A kind the notifier does not know (or has nothing to say about) is acknowledged and skipped.
+A kind the notifier does not know (or has nothing to say about) is acknowledged and skipped;
+`tenant.deleted` deletes everything the notifier kept about the tenant.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from collections.abc import Awaitable, Callable
 
 from faststream.nats import NatsMessage, NatsRouter
 
-from services.notifier.use_cases import BookingNotes, TenantNotes
+from services.notifier.use_cases import BookingNotes, Retention, TenantNotes
 from shared.bus import MSG_ID_HEADER, Consumer, Publisher, RetryPolicy, subscriber_options
 from shared.messages import (
     BookingCancelled,
     BookingCreated,
     BookingRescheduled,
     PaymentCanceled,
+    TenantDeleted,
     TenantExpiring,
     TenantProvisioned,
     TenantRenewed,
@@ -52,7 +54,7 @@ def _event_id(msg: NatsMessage) -> str:
     return f"seq{raw.metadata.sequence.stream}" if raw.metadata else raw.subject
 
 
-def _tenant_work(notes: TenantNotes, msg: NatsMessage) -> Work | None:
+def _tenant_work(notes: TenantNotes, retention: Retention, msg: NatsMessage) -> Work | None:
     body, kind = msg.body, _kind(msg.raw_message.subject)
     works: dict[str, Work] = {
         "provisioned": lambda: notes.on_provisioned(decode(TenantProvisioned, body)),
@@ -60,6 +62,7 @@ def _tenant_work(notes: TenantNotes, msg: NatsMessage) -> Work | None:
         "expiring": lambda: notes.on_expiring(decode(TenantExpiring, body)),
         "suspended": lambda: notes.on_suspended(decode(TenantSuspended, body), _event_id(msg)),
         "resumed": lambda: notes.on_resumed(decode(TenantResumed, body), _event_id(msg)),
+        "deleted": lambda: retention.on_tenant_deleted(decode(TenantDeleted, body)),
     }
     return works.get(kind)
 
@@ -77,6 +80,7 @@ def _booking_work(notes: BookingNotes, msg: NatsMessage) -> Work | None:
 def notifier_router(
     tenant_notes: TenantNotes,
     booking_notes: BookingNotes,
+    retention: Retention,
     publisher: Publisher,
     metrics: Metrics,
     policy: RetryPolicy,
@@ -99,7 +103,7 @@ def notifier_router(
 
     @router.subscriber(NOTIFIER_TENANTS.subject, **subscriber_options(NOTIFIER_TENANTS, policy))
     async def on_tenant_event(msg: NatsMessage) -> None:
-        await run(tenants, msg, _tenant_work(tenant_notes, msg))
+        await run(tenants, msg, _tenant_work(tenant_notes, retention, msg))
 
     @router.subscriber(NOTIFIER_BOOKINGS.subject, **subscriber_options(NOTIFIER_BOOKINGS, policy))
     async def on_booking_event(msg: NatsMessage) -> None:

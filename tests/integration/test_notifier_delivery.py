@@ -1,6 +1,7 @@
 """The notifier end to end over real NATS, Postgres and Redis, sending to the Telegram emulator
 with its flood limits on: bursts arrive whole with no 429, nothing twice, blocked chats are left
-alone, and a reminder waits for its moment on the controllable clock."""
+alone, a reminder waits for its moment on the controllable clock, and a deleted tenant's
+delivery log is gone."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from shared.messages import (
     BookingCreated,
     DeliveryOutcome,
     TenantConfig,
+    TenantDeleted,
     TenantProvisioned,
     decode,
     encode,
@@ -334,3 +336,42 @@ async def test_provisioned_tenant_hears_from_the_sales_bot(stack: Stack) -> None
         )
         == 1
     )
+
+
+async def test_a_deleted_tenant_leaves_nothing_in_the_delivery_log(stack: Stack) -> None:
+    gone, kept = (await stack.tenant("gone"))[0], (await stack.tenant("kept"))[0]
+    later = stack.now() + timedelta(days=5)
+    for tenant_id in (gone, kept):
+        for status in ("sent", "pending", "failed"):
+            await stack.pool.execute(
+                "INSERT INTO notifier.deliveries (dedup_key, tenant_id, via, chat_id, kind, "
+                "text, due_at, status) VALUES ($1, $2, 'tenant', 80001, 'admin_created', "
+                "'Клиент Анна, +79990000000', $3, $4)",
+                f"{tenant_id}:{status}",
+                tenant_id,
+                later,
+                status,
+            )
+        await stack.pool.execute(
+            "INSERT INTO notifier.blocked_chats (tenant_id, via, chat_id) VALUES ($1, 'tenant', 9)",
+            tenant_id,
+        )
+
+    await stack.js.publish(
+        tenant_event("deleted", gone),
+        encode(TenantDeleted(tenant_id=gone)),
+        headers={MSG_ID_HEADER: f"tenant:{gone}:deleted"},
+    )
+
+    async def left(tenant_id: str) -> int:
+        value: int = await stack.pool.fetchval(
+            "SELECT (SELECT count(*) FROM notifier.deliveries WHERE tenant_id = $1) + "
+            "(SELECT count(*) FROM notifier.blocked_chats WHERE tenant_id = $1)",
+            tenant_id,
+        )
+        return value
+
+    async with asyncio.timeout(15):
+        while await left(gone):  # noqa: ASYNC110 - no event to wait on in SQL
+            await asyncio.sleep(0.05)
+    assert await left(kept) == 4

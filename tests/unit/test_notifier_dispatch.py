@@ -41,12 +41,18 @@ class FakeQueue:
     due: list[Claimed] = field(default_factory=list)
     states: dict[int, tuple[str, object]] = field(default_factory=dict)
 
-    async def release_expired(self) -> int:
-        return 0
+    taken_over: set[int] = field(default_factory=set)  # rows another replica took meanwhile
+    begun: list[int] = field(default_factory=list)
 
     async def claim(self, now: datetime, limit: int, lease_seconds: float) -> list[Claimed]:
         rows, self.due = self.due[:limit], self.due[limit:]
         return rows
+
+    async def begin(self, row: Claimed, lease_seconds: float) -> bool:
+        if row.id in self.taken_over:
+            return False
+        self.begun.append(row.id)
+        return True
 
     async def next_due(self) -> datetime | None:
         return None
@@ -192,3 +198,57 @@ async def test_a_chat_that_blocked_the_bot_is_not_tried_again() -> None:
     assert limiter.used == {}
     assert queue.states[1][0] == "blocked"
     assert bus.outcomes() == [(10, "blocked")]
+
+
+@dataclass
+class ExplodingSender:
+    """A sender that raises what it does not map (a bad token, a bug): no `SendResult` at all."""
+
+    calls: list[int] = field(default_factory=list)
+
+    async def send(self, row: Claimed) -> SendResult:
+        self.calls.append(row.id)
+        raise RuntimeError("something the sender does not map")
+
+
+async def test_an_unmapped_error_is_retried_then_fails_with_a_dead_letter() -> None:
+    queue = FakeQueue(due=[row(1, 10, attempts=0), row(2, 20, attempts=2)])
+    sender, limiter, bus = ExplodingSender(), FakeLimiter(), Bus()
+    policy = DispatchPolicy(max_attempts=3, backoff_base_seconds=2.0)
+    loop = Dispatcher(
+        queue=queue, limiter=limiter, sender=sender, events=bus, clock=FixedClock(), policy=policy
+    )
+    await loop.run_once()
+
+    assert queue.states[1] == ("retry", NOW + timedelta(seconds=2))
+    state, error = queue.states[2]
+    assert state == "failed"
+    assert "gave up after 3 attempts" in str(error)
+    assert "RuntimeError" in str(error)
+    assert [subject for subject, e in bus.published if isinstance(e, DeadLetter)] == [
+        "dlq.notifier"
+    ]
+    assert bus.outcomes() == [(20, "failed")]
+
+
+async def test_a_row_taken_over_by_another_replica_is_not_sent() -> None:
+    queue = FakeQueue(due=[row(1, 10), row(2, 20)], taken_over={2})
+    sender, limiter, bus = ScriptedSender({}), FakeLimiter(), Bus()
+    await dispatcher(queue, limiter, sender, bus).run_once()
+    assert sender.calls == [1]
+    assert 2 not in queue.states  # nothing written: the other replica owns it
+    assert bus.outcomes() == [(10, "sent")]
+
+
+async def test_a_row_whose_senders_kept_dying_fails_without_another_send() -> None:
+    queue = FakeQueue(due=[row(1, 10, attempts=3)])  # three begun sends, none finished
+    sender, limiter, bus = ScriptedSender({}), FakeLimiter(), Bus()
+    await dispatcher(queue, limiter, sender, bus).run_once()
+    assert sender.calls == []
+    assert queue.states[1][0] == "failed"
+    assert bus.outcomes() == [(10, "failed")]
+
+
+async def test_a_send_timeout_must_be_shorter_than_the_lease() -> None:
+    with pytest.raises(ValueError, match="shorter than the lease"):
+        DispatchPolicy(lease_seconds=10, send_timeout_seconds=10)

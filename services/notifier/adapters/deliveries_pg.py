@@ -1,5 +1,10 @@
 """The `notifier.deliveries` table: idempotent inserts on the event side, leased claims on the
-dispatcher side. Leases use database time (`clock_timestamp()`); `due_at` uses the service clock."""
+dispatcher side. Leases use database time (`clock_timestamp()`); `due_at` uses the service clock.
+
+A row is held by whoever holds its `lease_token`. A claim writes a fresh token (to due rows and
+to rows whose lease ran out); `begin` re-checks the token and extends the lease right before
+each send; every outcome is written only under the same token. Details in `ports.DeliveryQueue`.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +16,14 @@ from typing import Any
 
 import asyncpg
 
-from services.notifier.ports import PLATFORM, SCHEDULE_KINDS, Claimed, NewDelivery, Via
+from services.notifier.ports import PLATFORM, SCHEDULE_KINDS, Claimed, NewDelivery, Via, Visit
 from shared.db import service_tx
 
 _INSERT = """
 INSERT INTO notifier.deliveries
-    (dedup_key, tenant_id, via, chat_id, kind, text, reply_markup, due_at, ref)
+    (dedup_key, tenant_id, via, chat_id, kind, text, reply_markup, due_at, ref, starts_at, late)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[],
-                     $7::jsonb[], $8::timestamptz[], $9::text[])
+                     $7::jsonb[], $8::timestamptz[], $9::text[], $10::timestamptz[], $11::jsonb[])
 ON CONFLICT (dedup_key) DO NOTHING
 """
 
@@ -36,14 +41,21 @@ WITH due AS (
     ORDER BY due_at, id
     LIMIT $2
     FOR UPDATE SKIP LOCKED
+), stale AS (
+    SELECT id FROM notifier.deliveries
+    WHERE status = 'sending' AND lease_until < clock_timestamp()
+    ORDER BY lease_until
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
 )
 UPDATE notifier.deliveries AS d
 SET status = 'sending',
     lease_until = clock_timestamp() + make_interval(secs => $3),
     lease_token = $4
-FROM due
-WHERE d.id = due.id
+FROM (SELECT id FROM due UNION SELECT id FROM stale) AS picked
+WHERE d.id = picked.id
 RETURNING d.id, d.tenant_id, d.via, d.chat_id, d.kind, d.text, d.reply_markup, d.attempts,
+    d.starts_at, d.late,
     EXISTS (
         SELECT 1 FROM notifier.blocked_chats AS b
         WHERE b.tenant_id = CASE WHEN d.via = 'sales' THEN $5 ELSE d.tenant_id END
@@ -130,22 +142,27 @@ class PgDeliveries:
             [json.dumps(r.reply_markup) if r.reply_markup else None for r in rows],
             [r.due_at for r in rows],
             [r.ref for r in rows],
+            [r.visit.starts_at if r.visit else None for r in rows],
+            [_visit_json(r.visit) if r.visit else None for r in rows],
         )
         return int(result.split()[-1])
 
     # --- the dispatcher side
 
-    async def release_expired(self) -> int:
-        result = await self._pool.execute(
-            "UPDATE notifier.deliveries SET status = 'pending', lease_until = NULL, "
-            "lease_token = NULL WHERE status = 'sending' AND lease_until < clock_timestamp()"
-        )
-        return int(result.split()[-1])
-
     async def claim(self, now: datetime, limit: int, lease_seconds: float) -> list[Claimed]:
         token = uuid.uuid4()
         records = await self._pool.fetch(_CLAIM, now, limit, lease_seconds, token, PLATFORM)
         return [_claimed(record, str(token)) for record in records]
+
+    async def begin(self, row: Claimed, lease_seconds: float) -> bool:
+        result = await self._pool.execute(
+            "UPDATE notifier.deliveries SET attempts = attempts + 1, "
+            f"lease_until = clock_timestamp() + make_interval(secs => $3) {_HELD}",
+            row.id,
+            uuid.UUID(row.lease_token),
+            lease_seconds,
+        )
+        return bool(result == "UPDATE 1")
 
     async def next_due(self) -> datetime | None:
         value: datetime | None = await self._pool.fetchval(
@@ -165,7 +182,7 @@ class PgDeliveries:
     async def mark_sent(self, row: Claimed, message_id: int, at: datetime) -> None:
         await self._pool.execute(
             "UPDATE notifier.deliveries SET status = 'sent', sent_at = $3, message_id = $4, "
-            f"attempts = attempts + 1, lease_until = NULL, last_error = NULL {_HELD}",
+            f"lease_until = NULL, last_error = NULL {_HELD}",
             row.id,
             uuid.UUID(row.lease_token),
             at,
@@ -176,12 +193,10 @@ class PgDeliveries:
         async with service_tx(self._pool) as conn:
             await conn.execute(
                 "UPDATE notifier.deliveries SET status = 'blocked', last_error = $3, "
-                "attempts = attempts + CASE WHEN $4 THEN 0 ELSE 1 END, lease_until = NULL "
-                f"{_HELD}",
+                f"lease_until = NULL {_HELD}",
                 row.id,
                 uuid.UUID(row.lease_token),
                 detail[:1000],
-                row.chat_blocked,
             )
             await conn.execute(
                 "INSERT INTO notifier.blocked_chats (tenant_id, via, chat_id, detail) "
@@ -195,7 +210,7 @@ class PgDeliveries:
     async def retry_later(self, row: Claimed, due_at: datetime, error: str) -> None:
         await self._pool.execute(
             "UPDATE notifier.deliveries SET status = 'pending', due_at = $3, last_error = $4, "
-            f"attempts = attempts + 1, lease_until = NULL, lease_token = NULL {_HELD}",
+            f"lease_until = NULL, lease_token = NULL {_HELD}",
             row.id,
             uuid.UUID(row.lease_token),
             due_at,
@@ -203,21 +218,46 @@ class PgDeliveries:
         )
 
     async def mark_failed(self, row: Claimed, error: str) -> None:
-        await self._finish(row, "failed", error, count_attempt=True)
+        await self._finish(row, "failed", error)
 
     async def mark_cancelled(self, row: Claimed, reason: str) -> None:
-        await self._finish(row, "cancelled", reason, count_attempt=False)
+        await self._finish(row, "cancelled", reason)
 
-    async def _finish(self, row: Claimed, status: str, error: str, *, count_attempt: bool) -> None:
+    async def _finish(self, row: Claimed, status: str, error: str) -> None:
         await self._pool.execute(
-            "UPDATE notifier.deliveries SET status = $3, last_error = $4, lease_until = NULL, "
-            f"attempts = attempts + $5 {_HELD}",
+            "UPDATE notifier.deliveries SET status = $3, last_error = $4, lease_until = NULL "
+            f"{_HELD}",
             row.id,
             uuid.UUID(row.lease_token),
             status,
             error[:1000],
-            1 if count_attempt else 0,
         )
+
+
+def _visit_json(visit: Visit) -> str:
+    return json.dumps(
+        {
+            "offset_min": visit.offset_min,
+            "locale": visit.locale,
+            "timezone": visit.timezone,
+            "service": visit.service,
+            "master": visit.master,
+        }
+    )
+
+
+def _visit(starts_at: datetime | None, late: str | None) -> Visit | None:
+    if starts_at is None or not late:
+        return None
+    fields = json.loads(late)
+    return Visit(
+        starts_at=starts_at,
+        offset_min=int(fields["offset_min"]),
+        locale=str(fields["locale"]),
+        timezone=str(fields["timezone"]),
+        service=str(fields["service"]),
+        master=str(fields["master"]),
+    )
 
 
 def _claimed(record: asyncpg.Record, token: str) -> Claimed:
@@ -233,4 +273,5 @@ def _claimed(record: asyncpg.Record, token: str) -> Claimed:
         attempts=record["attempts"],
         lease_token=token,
         chat_blocked=record["chat_blocked"],
+        visit=_visit(record["starts_at"], record["late"]),
     )

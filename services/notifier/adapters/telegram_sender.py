@@ -1,12 +1,15 @@
 """Sending one delivery with aiogram: the right bot's token; Telegram's answer as a `SendResult`.
 
 A tenant's token comes from the tenant directory (NATS KV), unsealed with the platform key; the
-sales bot's from settings. Tokens are never logged.
+sales bot's from settings. Tokens are never logged. Every Bot API call carries an explicit
+`request_timeout` (the dispatcher keeps it below the row's lease); a call that times out is a
+`Transient` answer.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 
 from aiogram.exceptions import (
     TelegramBadRequest,
@@ -41,8 +44,15 @@ _SENDS_TO = frozenset({"active", "grace"})
 
 class TelegramSender:
     def __init__(
-        self, *, bots: Bots, directory: TenantDirectory, sealer: Sealer, sales_token: Secret
+        self,
+        *,
+        bots: Bots,
+        directory: TenantDirectory,
+        sealer: Sealer,
+        sales_token: Secret,
+        request_timeout: float = 15.0,
     ) -> None:
+        self._timeout = max(1, math.floor(request_timeout))
         self._bots = bots
         self._directory = directory
         self._sealer = sealer
@@ -59,6 +69,7 @@ class TelegramSender:
                 chat_id=row.chat_id,
                 text=row.text,
                 reply_markup=markup,
+                request_timeout=self._timeout,
             )
         except TelegramRetryAfter as error:
             return RetryAfter(float(error.retry_after))

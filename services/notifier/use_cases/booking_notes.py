@@ -2,7 +2,8 @@
 
 A booking's reminders and review request are its *schedule* (`ref` = the booking id): a
 reschedule replaces it, a cancellation cancels what is still pending. Reminders whose moment
-has already passed when the event is handled are skipped, not sent late.
+has already passed when the event is handled are skipped, not sent late; a reminder row carries
+its `Visit`, so one that goes out late (an outage) is reworded or dropped (`late.py`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from services.notifier.ports import DeliveryStore, NewDelivery
+from services.notifier.ports import DeliveryStore, NewDelivery, Visit
 from services.notifier.use_cases import keys, markup
 from services.notifier.use_cases.texts import Catalog, Safe, Texts
 from shared.clock import Clock
@@ -164,6 +165,14 @@ class BookingNotes:
                     due_at=due,
                     reply_markup=markup.reminder(texts, event.booking_id),
                     ref=ref,
+                    visit=Visit(
+                        starts_at=event.starts_at,
+                        offset_min=offset,
+                        locale=texts.code,
+                        timezone=event.timezone,
+                        service=event.service_name,
+                        master=event.master_name,
+                    ),
                 )
             )
         review_at = event.ends_at + self._review_delay
@@ -217,6 +226,7 @@ class BookingNotes:
         due_at: datetime | None = None,
         reply_markup: dict[str, object] | None = None,
         ref: str | None = None,
+        visit: Visit | None = None,
     ) -> NewDelivery:
         return NewDelivery(
             dedup_key=key,
@@ -228,6 +238,7 @@ class BookingNotes:
             due_at=due_at or self._clock.now(),
             reply_markup=reply_markup,
             ref=ref,
+            visit=visit,
         )
 
     def _woke(self, added: int) -> int:

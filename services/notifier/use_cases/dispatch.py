@@ -1,27 +1,37 @@
 """The dispatcher: claims due deliveries, keeps every bot under Telegram's flood limits, sends once.
 
-Several replicas run it against one table: a claim takes due rows with `FOR UPDATE SKIP
-LOCKED` and a lease (in database time, so a controllable service clock cannot expire it), and a
-replica killed mid-batch leaves rows whose lease runs out and which another replica retries.
+Several replicas run it against one table. A claim takes due rows with `FOR UPDATE SKIP LOCKED`
+under a lease and a fresh token (database time, so a controllable service clock cannot expire
+it); it also takes rows left `sending` by a sender that died, once their lease ran out.
 
-Flood safety is a shared Redis limiter, asked before each send: a row whose bot or chat is over
-its rate is *postponed* (its `due_at` moved) instead of sent, so Telegram sees no burst. A 429
-that slips through anyway pauses the whole bot for `retry_after`.
+"Sent once", against other replicas: the lease is checked again right before each send.
+`begin` keeps the row only if its token is still ours, extends the lease to a full
+`lease_seconds` from now and counts the attempt, in one statement; the send itself is cut off
+after `send_timeout_seconds`, which is shorter than the lease. So no other replica can take the
+row while it is being sent, and a replica whose row was taken over (its batch was slow) skips
+it. Every outcome is written only under the same token. Events are turned into rows
+idempotently (unique `dedup_key`), so redelivered events send nothing twice either.
 
-"Sent once": a row is marked `sent` in the step right after Telegram's answer, and events are
-turned into rows idempotently (unique `dedup_key`), so redelivered events send nothing twice.
-The one remaining at-least-once window: a replica killed (or stalled past its lease) after
-Telegram accepted a message but before `mark_sent` committed leaves the row `sending`; when
-its lease expires the row is sent again. It is as short as one UPDATE, and the Bot API offers
-no idempotency key that would close it.
+The one at-least-once window left: a sender killed after Telegram accepted a message and
+before `mark_sent` committed (or stalled longer than the lease) leaves the row `sending`, sent
+again once the lease runs out; the Bot API has no idempotency key to close it. Writing `sent`
+is retried, so a short Postgres blip does not open it.
+
+Failures: 429 pauses the bot; a Transient answer, a timeout or any error the sender does not
+map counts an attempt and is retried with backoff; after `max_attempts` begun attempts (a
+killed sender's included) the row ends `failed` with a dead letter on `dlq.notifier`.
+
+Flood safety: a shared Redis limiter is asked before each send; a row over its bot's or chat's
+rate is *postponed* (its `due_at` moved), so Telegram sees no burst. Late reminders are
+reworded, or dropped once the visit has started (`late.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
-import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,11 +49,14 @@ from services.notifier.ports import (
     Rejected,
     RetryAfter,
     Sender,
+    SendResult,
     Sent,
     Transient,
 )
+from services.notifier.use_cases.late import ON_TIME, LateReminders
 from shared.clock import Clock
 from shared.errors import TransientError
+from shared.logs import redact
 from shared.messages import DeadLetter, DeliveryOutcome
 from shared.subjects import dead_letter, delivery_outcome
 
@@ -61,8 +74,14 @@ class DispatchPolicy:
     batch_size: int = 200
     concurrency: int = 32
     lease_seconds: float = 60.0
+    send_timeout_seconds: float = 15.0
     backoff_base_seconds: float = 2.0
     backoff_max_seconds: float = 600.0
+    mark_retries: int = 4  # tries to record `sent` before leaving it to the lease
+
+    def __post_init__(self) -> None:
+        if self.send_timeout_seconds <= 0 or self.lease_seconds <= self.send_timeout_seconds:
+            raise ValueError("a send's timeout must be positive and shorter than the lease")
 
     def backoff(self, attempts: int) -> float:
         """Seconds before the next try after `attempts` failed tries: 2, 4, 8, ... capped."""
@@ -101,6 +120,7 @@ class Dispatcher:
         events: Events,
         clock: Clock,
         policy: DispatchPolicy,
+        late: LateReminders | None = None,
     ) -> None:
         self._queue = queue
         self._limiter = limiter
@@ -108,8 +128,8 @@ class Dispatcher:
         self._events = events
         self._clock = clock
         self._policy = policy
+        self._late = late
         self._wakeup = asyncio.Event()
-        self._released_at = 0.0
 
     def wake(self) -> None:
         """New rows were added: look now instead of at the next poll."""
@@ -133,10 +153,6 @@ class Dispatcher:
 
     async def run_once(self) -> int:
         """Claim one batch of due rows and try each; returns how many were claimed."""
-        if time.monotonic() - self._released_at > min(5.0, self._policy.lease_seconds / 4):
-            self._released_at = time.monotonic()
-            if released := await self._queue.release_expired():
-                log.warning("took back %d deliveries whose lease expired", released)
         rows = await self._queue.claim(
             self._clock.now(), self._policy.batch_size, self._policy.lease_seconds
         )
@@ -149,30 +165,56 @@ class Dispatcher:
             async with gate:
                 try:
                     await self.deliver(row, spread)
-                except Exception:  # one row's surprise must not stop the batch
-                    log.exception("delivery %d failed unexpectedly; its lease will expire", row.id)
+                except (
+                    Exception
+                ):  # one row's surprise (Postgres, Redis away) must not stop the batch
+                    log.exception("delivery %d failed unexpectedly; its lease will run out", row.id)
 
         await asyncio.gather(*(one(row) for row in rows))
         return len(rows)
 
     async def deliver(self, row: Claimed, spread: _Spread | None = None) -> None:
-        if row.chat_blocked:
-            await self._queue.mark_blocked(row, "the chat blocked this bot earlier")
-            await self._outcome(row, "blocked", "chat blocked earlier")
+        ready = await self._ready(row)
+        if ready is None:
             return
+        row = ready
         grant = await self._limiter.acquire(row.tenant_id, row.via, row.chat_id)
         if grant.wait > 0:
             delay = spread.delay(row) if spread else 0.0
             await self._queue.postpone(row, self._later(grant.wait + delay))
             return
         try:
-            result = await self._sender.send(row)
+            if not await self._queue.begin(row, self._policy.lease_seconds):
+                log.info("delivery %d was taken over by another replica; not sending", row.id)
+                return
+            result = await self._send(row)
         finally:
             # The answer is in: Telegram counted this message no later than now.
             await self._limiter.settle(row.tenant_id, row.via, row.chat_id, grant.ticket)
+        await self._record(row, result)
+
+    async def _ready(self, row: Claimed) -> Claimed | None:
+        """The row as it should go out now, or None when it is settled without a send."""
+        if row.chat_blocked:
+            await self._queue.mark_blocked(row, "the chat blocked this bot earlier")
+            await self._outcome(row, "blocked", "chat blocked earlier")
+            return None
+        if row.attempts >= self._policy.max_attempts:  # its last sender died mid-send
+            await self._fail(row, f"gave up after {row.attempts} attempts; the last one stopped")
+            return None
+        late, visit = self._late, row.visit
+        verdict = late.review(visit, self._clock.now()) if late and visit else ON_TIME
+        if verdict.skip:
+            await self._queue.mark_cancelled(row, "the visit had started before it could go")
+            return None
+        if verdict.text is not None:
+            return dataclasses.replace(row, text=verdict.text)
+        return row
+
+    async def _record(self, row: Claimed, result: SendResult) -> None:
         match result:
             case Sent(message_id=message_id):
-                await self._queue.mark_sent(row, message_id, self._clock.now())
+                await self._mark_sent(row, message_id)
                 await self._outcome(row, "sent")
             case RetryAfter(seconds=seconds):
                 log.warning("429 for delivery %d: the bot pauses %.1fs", row.id, seconds)
@@ -182,16 +224,42 @@ class Dispatcher:
                 await self._queue.mark_blocked(row, detail)
                 await self._outcome(row, "blocked", detail)
             case Transient(detail=detail):
-                if row.attempts + 1 >= self._policy.max_attempts:
-                    await self._fail(row, f"gave up after {row.attempts + 1} attempts: {detail}")
+                attempts = row.attempts + 1  # this one included
+                if attempts >= self._policy.max_attempts:
+                    await self._fail(row, f"gave up after {attempts} attempts: {detail}")
                 else:
-                    delay = self._policy.backoff(row.attempts + 1)
+                    delay = self._policy.backoff(attempts)
                     await self._queue.retry_later(row, self._later(delay), detail)
             case Rejected(detail=detail):
                 await self._fail(row, detail)
             case Inactive(detail=detail):
                 await self._queue.mark_cancelled(row, detail)
                 await self._outcome(row, "failed", detail)
+
+    async def _send(self, row: Claimed) -> SendResult:
+        """The sender's answer within the send timeout; a timeout or an error it does not map
+        is a `Transient` answer (retried, then failed), never a row left `sending`."""
+        try:
+            async with asyncio.timeout(self._policy.send_timeout_seconds):
+                return await self._sender.send(row)
+        except TimeoutError:
+            return Transient(f"no answer within {self._policy.send_timeout_seconds:g}s")
+        except Exception as error:  # any surprise is one failed attempt
+            log.warning("delivery %d: unexpected send error", row.id, exc_info=True)
+            return Transient(redact(f"unexpected {type(error).__name__}: {error}"))
+
+    async def _mark_sent(self, row: Claimed, message_id: int) -> None:
+        """Record `sent`, retrying a failed write: until it lands, the row can be sent again."""
+        for attempt in range(self._policy.mark_retries):
+            try:
+                await self._queue.mark_sent(row, message_id, self._clock.now())
+            except Exception:
+                if attempt + 1 == self._policy.mark_retries:
+                    raise
+                log.warning("could not record delivery %d as sent; retrying", row.id)
+                await asyncio.sleep(0.25 * 2**attempt)
+            else:
+                return
 
     async def _idle_seconds(self) -> float:
         next_due = await self._queue.next_due()
