@@ -27,6 +27,7 @@ from services.billing.use_cases import (
     PaymentRecorder,
     Purchase,
     RecordNotification,
+    RecordRefund,
     SignupFlow,
     StartTrial,
     TrackTenants,
@@ -84,6 +85,9 @@ def create_app(settings: BillingSettings) -> Litestar:
                     trusted_proxies=settings.yookassa.trusted_proxies,
                 ),
                 recorder=recorder,
+                refunds=RecordRefund(
+                    api=api, ledger=ledger, events=runtime.publisher, clock=runtime.clock
+                ),
             )
             checkout = Checkout(
                 api=api,

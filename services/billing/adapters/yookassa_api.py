@@ -199,9 +199,7 @@ class YooKassaApi:
 
     async def _call(self, func: Callable[..., T], *args: object) -> T:
         try:
-            return await asyncio.wait_for(
-                asyncio.to_thread(func, *args), self._timeouts.worst_case
-            )
+            return await asyncio.wait_for(asyncio.to_thread(func, *args), self._timeouts.worst_case)
         except ApiError as exc:
             raise _translate(exc) from exc
         except AttributeError as exc:

@@ -44,7 +44,7 @@ class _TimedSession(requests.Session):
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         kwargs["timeout"] = self._timeouts
-        return super().request(method, url, *args, **kwargs)
+        return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
 
 
 def sdk_resources(timeouts: Timeouts) -> tuple[Any, Any]:
