@@ -16,6 +16,7 @@ from shared.messages import (
     TenantDeleted,
     TenantExpiring,
     TenantProvisioned,
+    TenantRefunded,
     TenantRenewed,
     TenantResumed,
     TenantSuspended,
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 _STATUS_EVENTS: dict[str, type[msgspec.Struct]] = {
     "renewed": TenantRenewed,
+    "refunded": TenantRefunded,
     "resumed": TenantResumed,
     "suspended": TenantSuspended,
     "deleted": TenantDeleted,

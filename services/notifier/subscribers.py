@@ -19,6 +19,7 @@ from shared.messages import (
     PaymentCanceled,
     TenantExpiring,
     TenantProvisioned,
+    TenantRefunded,
     TenantRenewed,
     TenantResumed,
     TenantSuspended,
@@ -60,6 +61,7 @@ def _tenant_work(notes: TenantNotes, msg: NatsMessage) -> Work | None:
         "expiring": lambda: notes.on_expiring(decode(TenantExpiring, body)),
         "suspended": lambda: notes.on_suspended(decode(TenantSuspended, body), _event_id(msg)),
         "resumed": lambda: notes.on_resumed(decode(TenantResumed, body), _event_id(msg)),
+        "refunded": lambda: notes.on_refunded(decode(TenantRefunded, body)),
     }
     return works.get(kind)
 

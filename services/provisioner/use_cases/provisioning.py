@@ -1,7 +1,9 @@
 """Creating a tenant from a payment or a trial, exactly once; renewing an existing one.
 
 The registry transaction (schema, role, seed, registry row, the applied payment) is the point
-of no return and is idempotent by the payment id. Everything after it (directory entry, bot
+of no return and is idempotent by the payment id. A second payment on a signup that already
+has its tenant (a trial, or two plan links paid) renews that tenant; a purchase for a bot whose
+tenant was deleted creates a fresh tenant. Everything after it (directory entry, bot
 webhook and menu, the event) is repeated on every redelivery, and each step is idempotent, so a
 provisioner killed half-way finishes the job on the next delivery.
 """
@@ -9,6 +11,7 @@ provisioner killed half-way finishes the job on the next delivery.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Literal
 
 from services.provisioner.ports import (
@@ -62,11 +65,19 @@ class Provisioning:
         if event.signup is None:
             raise ValueError("a payment for a new tenant must carry its signup")
         existing = await self._registry.find_by_bot(event.signup.bot_id)
-        if existing is not None and existing.signup_id != event.signup.signup_id:
-            return await self.renew(existing.tenant_id, payment)
+        live = existing is not None and existing.status != "deleted"
+        if existing is not None and live and existing.signup_id != event.signup.signup_id:
+            return await self.renew(existing.tenant_id, replace(payment, kind="renewal"))
         applied = await self._registry.create_tenant(
             signup=event.signup, payment=payment, delivery=self._delivery, now=self._clock.now()
         )
+        if not applied.created and await self._registry.payment_kind(payment.payment_id) in {
+            None,
+            "renewal",
+        }:
+            # The signup has its tenant already (a trial, or another plan link paid): this
+            # payment renews it. A redelivery of the payment that created it goes live again.
+            return await self.renew(applied.tenant.tenant_id, replace(payment, kind="renewal"))
         await self._go_live(applied.tenant)
         return applied
 
