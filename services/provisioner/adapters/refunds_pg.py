@@ -54,13 +54,14 @@ class PgRefunds:
                     suspended=earlier["suspended"],
                 )
             before = await conn.fetchval(
-                "SELECT coalesce(sum(amount_kopecks), 0) FROM platform.applied_refunds"
+                "SELECT coalesce(sum(amount_kopecks), 0)::bigint FROM platform.applied_refunds"
                 " WHERE payment_id = $1",
                 payment_id,
             )
             paid = payment["amount_kopecks"]
             amount = max(0, min(amount_kopecks, paid - before))  # never more than was paid
-            removed = removed_share(payment["period_days"], paid, amount)
+            days = payment["period_days"]  # cumulative, so the parts of a full refund add up
+            removed = removed_share(days, paid, before + amount) - removed_share(days, paid, before)
             tenant = tenant_record(row)
             paid_until = max(now, tenant.paid_until - removed)
             full = paid > 0 and before + amount >= paid
