@@ -1,11 +1,12 @@
 """Creating a tenant from a payment or a trial, exactly once; renewing an existing one.
 
 The registry transaction (schema, role, seed, registry row, the applied payment) is the point
-of no return and is idempotent by the payment id. A second payment on a signup that already
-has its tenant (a trial, or two plan links paid) renews that tenant; a purchase for a bot whose
-tenant was deleted creates a fresh tenant. Everything after it (directory entry, bot
+of no return and is idempotent by the payment id. Everything after it (directory entry, bot
 webhook and menu, the event) is repeated on every redelivery, and each step is idempotent, so a
 provisioner killed half-way finishes the job on the next delivery.
+
+A second payment on a signup that already has its tenant (a trial, or two plan links paid)
+renews that tenant; a purchase for a bot whose tenant was deleted creates a fresh tenant.
 """
 
 from __future__ import annotations
