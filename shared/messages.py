@@ -62,10 +62,21 @@ class PaymentCanceled(Event, frozen=True, kw_only=True):
 
 
 class RefundSucceeded(Event, frozen=True, kw_only=True):
+    """A refund billing fetched back from YooKassa and recorded: `amount_kopecks` is this
+    refund, `refunded_kopecks` all refunds of the payment so far (never above `paid_kopecks`),
+    `period_days` the period the payment bought. The tenant is the one the payment went to:
+    `tenant_id` for a renewal, the tenant `signup_id` created for a new one."""
+
     refund_id: str
     payment_id: str
     amount_kopecks: int
     tenant_id: str | None = None
+    signup_id: str | None = None
+    paid_kopecks: int = 0
+    refunded_kopecks: int = 0
+    period_days: int = 0
+    currency: str = "RUB"
+    refunded_at: datetime | None = None
 
 
 class DecorateBot(msgspec.Struct, frozen=True, kw_only=True):
@@ -92,6 +103,22 @@ class TenantRenewed(Event, frozen=True, kw_only=True):
     owner_chat_id: int
     paid_until: datetime
     reactivated: bool = False
+
+
+class TenantRefunded(Event, frozen=True, kw_only=True):
+    """A refund shortened the tenant's paid period (`days_removed`, maybe fractional) or, when
+    it returned the payment for the current period in full, suspended it (`suspended`, and a
+    `tenant.suspended` event with reason `refunded` follows)."""
+
+    tenant_id: str
+    bot_username: str
+    owner_chat_id: int
+    paid_until: datetime
+    refund_id: str
+    payment_id: str
+    refunded_kopecks: int
+    days_removed: float
+    suspended: bool = False
 
 
 class TenantExpiring(Event, frozen=True, kw_only=True):

@@ -42,5 +42,6 @@ def serve(
         access_log=False,
         timeout_graceful_shutdown=15,
         server_header=False,
+        proxy_headers=False,  # client addresses are the app's to judge (billing's TRUSTED_PROXIES)
     )
     uvicorn.Server(config).run()

@@ -124,6 +124,9 @@ PROVISIONER_PAYMENTS = ConsumerSpec(
 PROVISIONER_TRIALS = ConsumerSpec(
     "provisioner-trials", STREAM_BILLING, TRIAL_STARTED, "provisioner"
 )
+PROVISIONER_REFUNDS = ConsumerSpec(
+    "provisioner-refunds", STREAM_BILLING, REFUND_SUCCEEDED, "provisioner"
+)
 NOTIFIER_TENANTS = ConsumerSpec("notifier-tenants", STREAM_TENANT, TENANT_ANY, "notifier")
 NOTIFIER_BOOKINGS = ConsumerSpec("notifier-bookings", STREAM_BOOKING, BOOKING_ANY, "notifier")
 NOTIFIER_PAYMENT_CANCELED = ConsumerSpec(
@@ -139,6 +142,7 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     PROVISIONER_OPS_UPDATES,
     PROVISIONER_PAYMENTS,
     PROVISIONER_TRIALS,
+    PROVISIONER_REFUNDS,
     NOTIFIER_TENANTS,
     NOTIFIER_BOOKINGS,
     NOTIFIER_PAYMENT_CANCELED,

@@ -78,6 +78,8 @@ class YooKassaSettings:
     receipts: bool
     vat_code: int
     autopayments: bool
+    connect_timeout: float = 5.0
+    read_timeout: float = 20.0
 
     @property
     def is_sandbox(self) -> bool:
@@ -95,6 +97,8 @@ class YooKassaSettings:
             receipts=env.bool("YOOKASSA_RECEIPTS", False),
             vat_code=env.int("YOOKASSA_VAT_CODE", 1, minimum=1),
             autopayments=env.bool("YOOKASSA_AUTOPAYMENTS", False),
+            connect_timeout=env.float("YOOKASSA_CONNECT_TIMEOUT", 5.0),
+            read_timeout=env.float("YOOKASSA_READ_TIMEOUT", 20.0),
         )
 
 

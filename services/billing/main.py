@@ -14,6 +14,7 @@ from services.billing.adapters.ledger_pg import PgLedger
 from services.billing.adapters.signups_pg import PgSignups
 from services.billing.adapters.tenants_pg import PgTenants
 from services.billing.adapters.yookassa_api import YooKassaApi
+from services.billing.adapters.yookassa_sdk import Timeouts
 from services.billing.bot import SalesDeps, build_sales_dispatcher
 from services.billing.config import BillingSettings
 from services.billing.routes import yookassa_router
@@ -26,6 +27,7 @@ from services.billing.use_cases import (
     PaymentRecorder,
     Purchase,
     RecordNotification,
+    RecordRefund,
     SignupFlow,
     StartTrial,
     TrackTenants,
@@ -71,6 +73,10 @@ def create_app(settings: BillingSettings) -> Litestar:
                 account_id=settings.yookassa.shop_id,
                 secret_key=settings.yookassa.secret_key.reveal(),
                 api_url=settings.yookassa.api_url,
+                timeouts=Timeouts(
+                    connect=settings.yookassa.connect_timeout,
+                    read=settings.yookassa.read_timeout,
+                ),
             )
             recorder = PaymentRecorder(
                 api=api, ledger=ledger, events=runtime.publisher, clock=runtime.clock
@@ -81,6 +87,9 @@ def create_app(settings: BillingSettings) -> Litestar:
                     trusted_proxies=settings.yookassa.trusted_proxies,
                 ),
                 recorder=recorder,
+                refunds=RecordRefund(
+                    api=api, ledger=ledger, events=runtime.publisher, clock=runtime.clock
+                ),
             )
             checkout = Checkout(
                 api=api,

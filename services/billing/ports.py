@@ -8,7 +8,7 @@ from typing import Literal, Protocol
 
 import msgspec
 
-from services.billing.adapters.yookassa_api import YooPayment
+from services.billing.adapters.yookassa_api import YooPayment, YooRefund
 
 Purpose = Literal["new", "renewal"]
 
@@ -62,6 +62,20 @@ class PaymentsApi(Protocol):
 
     async def get_payment(self, payment_id: str) -> YooPayment | None: ...
 
+    async def get_refund(self, refund_id: str) -> YooRefund | None: ...
+
+
+RefundVerdict = Literal["recorded", "duplicate", "exceeds_payment", "not_paid", "conflicts"]
+
+
+@dataclass(frozen=True, slots=True)
+class RefundTotals:
+    """What recording a refund did, and the payment's totals after it."""
+
+    verdict: RefundVerdict
+    paid_kopecks: int
+    refunded_kopecks: int
+
 
 class Ledger(Protocol):
     async def get_payment(self, payment_id: str) -> PaymentRecord | None: ...
@@ -87,6 +101,14 @@ class Ledger(Protocol):
         new_status: str,
         payment_method_id: str | None,
     ) -> bool: ...
+
+    async def record_refund(
+        self, *, refund_id: str, payment_id: str, amount_kopecks: int, currency: str
+    ) -> RefundTotals:
+        """In one transaction, once per refund id: the ledger row and the payment's refunded
+        total, unless the payment did not succeed, the total would exceed what was paid, or
+        this refund was recorded before with another payment or amount."""
+        ...
 
     async def get_signup(self, signup_id: str) -> SignupRecord | None: ...
 

@@ -1,4 +1,7 @@
-"""`POST /webhooks/yookassa`: 200 only once recorded; 403 for a forgery; 503 to be retried."""
+"""`POST /webhooks/yookassa`: 200 only once recorded; 403 for a forgery; 503 to be retried.
+
+The client address is the TCP peer (uvicorn's own proxy-header handling is off, see
+`shared.runner`) and every `X-Forwarded-For` line, judged by `NotificationSource`."""
 
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ def yookassa_router(record: RecordNotification, metrics: Metrics) -> Router:
         peer = request.client.host if request.client else ""
         try:
             outcome = await record(
-                peer=peer, forwarded_for=request.headers.get("x-forwarded-for"), body=body
+                peer=peer, forwarded_for=request.headers.getall("x-forwarded-for", []), body=body
             )
         except ForgedNotification as error:
             log.warning("%s (payment %s)", error, error.payment_id or "-")

@@ -17,6 +17,7 @@ from shared.messages import (
     TenantDeleted,
     TenantExpiring,
     TenantProvisioned,
+    TenantRefunded,
     TenantRenewed,
     TenantResumed,
     TenantSuspended,
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 _STATUS_EVENTS: dict[str, type[msgspec.Struct]] = {
     "renewed": TenantRenewed,
+    "refunded": TenantRefunded,
     "resumed": TenantResumed,
     "suspended": TenantSuspended,
     "deleted": TenantDeleted,

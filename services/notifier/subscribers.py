@@ -21,6 +21,7 @@ from shared.messages import (
     TenantDeleted,
     TenantExpiring,
     TenantProvisioned,
+    TenantRefunded,
     TenantRenewed,
     TenantResumed,
     TenantSuspended,
@@ -63,6 +64,7 @@ def _tenant_work(notes: TenantNotes, retention: Retention, msg: NatsMessage) -> 
         "suspended": lambda: notes.on_suspended(decode(TenantSuspended, body), _event_id(msg)),
         "resumed": lambda: notes.on_resumed(decode(TenantResumed, body), _event_id(msg)),
         "deleted": lambda: retention.on_tenant_deleted(decode(TenantDeleted, body)),
+        "refunded": lambda: notes.on_refunded(decode(TenantRefunded, body)),
     }
     return works.get(kind)
 

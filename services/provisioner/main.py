@@ -14,11 +14,17 @@ from litestar import Litestar
 from services.provisioner.adapters.bot_setup import TelegramBotSetup
 from services.provisioner.adapters.console_pg import PgConsoleStore
 from services.provisioner.adapters.export import PgTenantExporter
+from services.provisioner.adapters.refunds_pg import PgRefunds
 from services.provisioner.adapters.registry_pg import PgTenantRegistry
 from services.provisioner.bot import OpsDeps, TelegramTenantBots, build_ops_dispatcher
 from services.provisioner.config import ProvisionerSettings
-from services.provisioner.subscribers import SERVICE, ops_router, provisioning_router
-from services.provisioner.use_cases import Console, Lifecycle, Provisioning
+from services.provisioner.subscribers import (
+    SERVICE,
+    ops_router,
+    provisioning_router,
+    refunds_router,
+)
+from services.provisioner.use_cases import Console, Lifecycle, Provisioning, Refunds
 from shared.advisories import count_max_deliveries
 from shared.bus import RetryPolicy, ensure_consumers, tenants_bucket
 from shared.crypto import Sealer
@@ -30,6 +36,7 @@ from shared.runtime import Runtime, open_runtime
 from shared.subjects import (
     PROVISIONER_OPS_UPDATES,
     PROVISIONER_PAYMENTS,
+    PROVISIONER_REFUNDS,
     PROVISIONER_SETUP,
     PROVISIONER_TRIALS,
 )
@@ -46,6 +53,7 @@ class UseCases:
     provisioning: Provisioning
     lifecycle: Lifecycle
     console: Console
+    refunds: Refunds
 
 
 async def compose(
@@ -84,7 +92,12 @@ async def compose(
         events=runtime.publisher,
         clock=runtime.clock,
     )
-    return UseCases(provisioning=provisioning, lifecycle=lifecycle, console=console)
+    refunds = Refunds(
+        store=PgRefunds(pool), directory=directory, events=runtime.publisher, clock=runtime.clock
+    )
+    return UseCases(
+        provisioning=provisioning, lifecycle=lifecycle, console=console, refunds=refunds
+    )
 
 
 async def run_sweeper(lifecycle: Lifecycle, every_seconds: int) -> None:
@@ -122,6 +135,7 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
                 (PROVISIONER_PAYMENTS, lasting),
                 (PROVISIONER_TRIALS, lasting),
                 (PROVISIONER_SETUP, lasting),
+                (PROVISIONER_REFUNDS, lasting),
             ]
             runtime.broker.include_router(
                 provisioning_router(
@@ -131,6 +145,9 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
                     lasting,
                     concurrency=settings.concurrency,
                 )
+            )
+            runtime.broker.include_router(
+                refunds_router(use.refunds, runtime.publisher, metrics, lasting)
             )
             if settings.ops_bot_token:
                 if not settings.operator_ids:

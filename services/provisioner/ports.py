@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 import msgspec
@@ -76,7 +76,13 @@ class TenantRegistry(Protocol):
 
     async def get(self, tenant_id: str) -> TenantRecord | None: ...
 
-    async def find_by_bot(self, bot_id: int) -> TenantRecord | None: ...
+    async def find_by_bot(self, bot_id: int) -> TenantRecord | None:
+        """The bot's live tenant, else its latest deleted one."""
+        ...
+
+    async def payment_kind(self, payment_id: str) -> str | None:
+        """How an applied payment was applied (`new`, `renewal`, `trial`, `manual`), or None."""
+        ...
 
     async def due_for_warning(self, now: datetime, days: int) -> list[TenantRecord]: ...
 
@@ -176,3 +182,31 @@ class TenantBots(Protocol):
 
 class DirectoryAdmin(Directory, Protocol):
     async def remove(self, tenant_id: str) -> None: ...
+
+
+# --- Refunds (use_cases/refunds.py)
+
+
+@dataclass(frozen=True, slots=True)
+class RefundApplied:
+    """What a refund did to its tenant: `removed` from the paid period, maybe `suspended`.
+
+    `fresh` is False when the refund had been applied before (a redelivery): then `tenant` is
+    its current state and `removed`/`suspended` what the first application did."""
+
+    tenant: TenantRecord
+    fresh: bool
+    removed: timedelta
+    suspended: bool
+
+
+class RefundStore(Protocol):
+    async def apply_refund(
+        self, *, refund_id: str, payment_id: str, amount_kopecks: int, now: datetime
+    ) -> RefundApplied | None:
+        """In one transaction, once per refund id: shorten the period of the tenant the
+        payment was applied to by the refunded share of the period it bought (never below
+        `now`), and suspend the tenant when the payment is now refunded in full and no paid
+        time is left (it was paying for the current period). None when no tenant has this
+        payment (not applied yet)."""
+        ...

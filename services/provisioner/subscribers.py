@@ -7,16 +7,17 @@ from aiogram import Bot, Dispatcher
 from faststream.nats import NatsMessage, NatsRouter
 
 from services.provisioner.bot import OpsDeps
-from services.provisioner.use_cases import Provisioning
+from services.provisioner.use_cases import Provisioning, Refunds
 from shared.apology import Apology
 from shared.bus import Consumer, Publisher, RetryPolicy, subscriber_options
 from shared.errors import PoisonMessage
-from shared.messages import DecorateBot, PaymentSucceeded, TrialStarted, decode
+from shared.messages import DecorateBot, PaymentSucceeded, RefundSucceeded, TrialStarted, decode
 from shared.metrics import Metrics
 from shared.subjects import (
     PROVISIONER_OPS_UPDATES,
     PROVISIONER_PAYMENTS,
     PROVISIONER_SETUP,
+    PROVISIONER_REFUNDS,
     PROVISIONER_TRIALS,
 )
 
@@ -72,6 +73,27 @@ def provisioning_router(
             await provisioning.decorate(decode(DecorateBot, msg.body))
 
         await setup.run(msg, work)
+
+    return router
+
+
+def refunds_router(
+    refunds: Refunds, publisher: Publisher, metrics: Metrics, policy: RetryPolicy
+) -> NatsRouter:
+    """Refunds billing verified: the tenant's paid period shrinks, or it is suspended."""
+    router = NatsRouter()
+    consumer = Consumer(
+        service=SERVICE, name="refunds", publisher=publisher, metrics=metrics, policy=policy
+    )
+
+    @router.subscriber(
+        PROVISIONER_REFUNDS.subject, **subscriber_options(PROVISIONER_REFUNDS, policy)
+    )
+    async def on_refund_succeeded(msg: NatsMessage) -> None:
+        async def work() -> None:
+            await refunds.on_refund(decode(RefundSucceeded, msg.body))
+
+        await consumer.run(msg, work)
 
     return router
 

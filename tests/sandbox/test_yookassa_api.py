@@ -22,6 +22,7 @@ from services.billing.adapters.yookassa_api import (
     YooKassaRejected,
     YooKassaUnavailable,
     YooPayment,
+    YooRefund,
 )
 
 SHOP, SECRET = "123456", "test_secret"
@@ -155,6 +156,24 @@ async def test_refund(env: Env) -> None:
             payment_id=created.id, amount_kopecks=20000, idempotence_key="refund-2"
         )
     assert too_much.value.parameter == "amount.value"
+
+
+@pytest.mark.asyncio
+async def test_a_refund_fetched_back_by_id(env: Env) -> None:
+    created = await create(env)
+    await env.control.pay(created.id)
+    refund_id = await env.api.create_refund(
+        payment_id=created.id, amount_kopecks=14950, idempotence_key="refund-half"
+    )
+    fetched = await env.api.get_refund(refund_id)
+    assert fetched == YooRefund(
+        id=refund_id,
+        payment_id=created.id,
+        status="succeeded",
+        amount_kopecks=14950,
+        currency="RUB",
+    )
+    assert await env.api.get_refund("2f3b588d-0015-5000-8000-1d6e87c7fbde") is None
 
 
 @pytest.mark.asyncio

@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 
-from services.billing.adapters.yookassa_api import YooPayment
+from services.billing.adapters.yookassa_api import YooPayment, YooRefund
 from services.billing.config import parse_plans
 from services.billing.ports import (
     BotIdentity,
     PaymentRecord,
+    RefundTotals,
     SavedMethod,
     SignupRecord,
     TenantRecord,
@@ -28,6 +29,7 @@ from services.billing.use_cases import (
     PaymentRecorder,
     Purchase,
     RecordNotification,
+    RecordRefund,
     SignupFlow,
     StartTrial,
 )
@@ -159,6 +161,11 @@ class FakeApi:
     async def get_payment(self, payment_id: str) -> YooPayment | None:
         return self.payments.get(payment_id)
 
+    async def get_refund(self, refund_id: str) -> YooRefund | None:
+        # Refunds are tested against the emulator and Postgres (tests/integration).
+        del refund_id
+        return None
+
     def settle(self, payment_id: str, status: str) -> None:
         self.payments[payment_id] = msgspec.structs.replace(
             self.payments[payment_id], status=status, paid=status == "succeeded"
@@ -210,6 +217,9 @@ class FakeLedger:
             self.payments[payment_id], status=new_status
         )
         return True
+
+    async def record_refund(self, **refund: object) -> RefundTotals:
+        raise AssertionError(f"refunds are recorded in Postgres (tests/integration): {refund}")
 
     async def get_signup(self, signup_id: str) -> SignupRecord | None:
         return await self.signups.get(signup_id)
@@ -478,15 +488,18 @@ async def test_the_webhook_adds_only_the_source_check_to_the_shared_recorder() -
             allowed=(ipaddress.ip_network("185.71.76.0/27"),), trusted_proxies=()
         ),
         recorder=world.recorder,
+        refunds=RecordRefund(
+            api=world.api, ledger=world.ledger, events=world.events, clock=FixedClock()
+        ),
     )
     body = msgspec.json.encode(
         {"type": "notification", "event": "payment.succeeded", "object": {"id": view.payment_id}}
     )
     with pytest.raises(ForgedNotification):
-        await webhook(peer="10.0.0.1", forwarded_for=None, body=body)
-    assert await webhook(peer="185.71.76.1", forwarded_for=None, body=body) == "recorded"
+        await webhook(peer="10.0.0.1", forwarded_for=(), body=body)
+    assert await webhook(peer="185.71.76.1", forwarded_for=(), body=body) == "recorded"
     assert (await world.check(view.payment_id, 100)).state == "succeeded"
-    assert await webhook(peer="185.71.76.1", forwarded_for=None, body=body) == "duplicate"
+    assert await webhook(peer="185.71.76.1", forwarded_for=(), body=body) == "duplicate"
 
 
 async def test_a_saved_card_is_charged_once_per_period_the_day_before_it_ends() -> None:
@@ -534,3 +547,23 @@ async def test_a_saved_card_is_charged_once_per_period_the_day_before_it_ends() 
         "plan": "m3",
         "tenant_id": "salon_anna",
     }
+
+
+def test_the_client_address_reads_every_forwarded_line_from_the_right() -> None:
+    source = NotificationSource(
+        allowed=(ipaddress.ip_network("185.71.76.0/27"),),
+        trusted_proxies=(ipaddress.ip_network("10.0.0.0/8"),),
+    )
+    assert source.client_address("10.0.0.1", ["185.71.76.5"]) == "185.71.76.5"
+    # The client's own line comes first; the proxy appended the real client in a second line.
+    assert source.client_address("10.0.0.1", ["185.71.76.5", "203.0.113.7"]) == "203.0.113.7"
+    assert source.client_address("10.0.0.1", ["185.71.76.5, 203.0.113.7", "10.0.0.2"]) == (
+        "203.0.113.7"
+    )
+    assert source.client_address("10.0.0.1", ["203.0.113.7", "185.71.76.5, 10.0.0.9"]) == (
+        "185.71.76.5"
+    )
+    # A peer that is not a trusted proxy is the client, whatever it claims.
+    assert source.client_address("203.0.113.7", ["185.71.76.5"]) == "203.0.113.7"
+    assert source.client_address("10.0.0.1", ["not-an-address"]) == "not-an-address"
+    assert not source.allowed("not-an-address")

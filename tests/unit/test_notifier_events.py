@@ -20,6 +20,7 @@ from shared.messages import (
     PaymentCanceled,
     TenantExpiring,
     TenantProvisioned,
+    TenantRefunded,
     TenantRenewed,
 )
 
@@ -398,3 +399,32 @@ async def test_payment_canceled_explains_the_reason(tenants: TenantNotes, store:
     assert note.via == "sales"
     assert note.chat_id == 600
     assert "недостаточно средств" in note.text
+
+
+async def test_a_refund_tells_the_owner_once_what_was_taken_back(
+    tenants: TenantNotes, store: FakeStore, texts: Texts
+) -> None:
+    event = TenantRefunded(
+        tenant_id="salon_anna",
+        bot_username="anna_salon_bot",
+        owner_chat_id=700,
+        paid_until=datetime(2025, 3, 27, 9, 0, tzinfo=UTC),
+        refund_id="rf-1",
+        payment_id="pay-1",
+        refunded_kopecks=14950,
+        days_removed=15.0,
+    )
+    assert await tenants.on_refunded(event) == 1
+    assert await tenants.on_refunded(event) == 0  # redelivered: the same key
+    (note,) = store.of("refunded")
+    assert note.chat_id == 700
+    assert "возврат 149,50 ₽" in note.text
+    assert "сокращён на 15 дн." in note.text
+    assert "оплачен до 27 марта 2025" in note.text
+    assert "is paid until" in texts("en").text(
+        "refunded", amount="1", bot_username="b", days="1", paid_until="x"
+    )
+    # A refund that stopped the bot is told once, by the suspension notice.
+    suspended = msgspec.structs.replace(event, refund_id="rf-2", suspended=True)
+    assert await tenants.on_refunded(suspended) == 0
+    assert texts("ru").choice("suspend_reasons", "refunded") == "оплата возвращена"

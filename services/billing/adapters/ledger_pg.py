@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from services.billing.adapters.signups_pg import fetch_signup, store_signup
-from services.billing.ports import PaymentRecord, SignupRecord
+from services.billing.ports import PaymentRecord, RefundTotals, SignupRecord
 
 _PAYMENT = (
     "payment_id, idempotence_key, signup_id, tenant_id, purpose, plan_code, period_days,"
@@ -132,6 +132,50 @@ class PgLedger:
                     payment["plan_code"],
                 )
             return True
+
+    async def record_refund(
+        self, *, refund_id: str, payment_id: str, amount_kopecks: int, currency: str
+    ) -> RefundTotals:
+        async with self._pool.acquire() as conn, conn.transaction():
+            payment = await conn.fetchrow(
+                "SELECT amount_kopecks, refunded_kopecks, status FROM billing.payments"
+                " WHERE payment_id = $1 FOR UPDATE",
+                payment_id,
+            )
+            if payment is None:
+                return RefundTotals("not_paid", 0, 0)
+            paid, refunded = payment["amount_kopecks"], payment["refunded_kopecks"]
+            earlier = await conn.fetchrow(
+                "SELECT payment_id, amount_kopecks FROM billing.ledger"
+                " WHERE event = 'refund.succeeded' AND object_id = $1",
+                refund_id,
+            )
+            if earlier is not None:
+                same = earlier["payment_id"] == payment_id
+                same = same and -earlier["amount_kopecks"] == amount_kopecks
+                return RefundTotals("duplicate" if same else "conflicts", paid, refunded)
+            if payment["status"] not in {"succeeded", "refunded"}:
+                return RefundTotals("not_paid", paid, refunded)
+            if refunded + amount_kopecks > paid:
+                return RefundTotals("exceeds_payment", paid, refunded)
+            await conn.execute(
+                "INSERT INTO billing.ledger"
+                " (payment_id, event, amount_kopecks, currency, object_id)"
+                " VALUES ($1, 'refund.succeeded', $2, $3, $4)",
+                payment_id,
+                -amount_kopecks,
+                currency,
+                refund_id,
+            )
+            refunded += amount_kopecks
+            await conn.execute(
+                "UPDATE billing.payments SET refunded_kopecks = $2, updated_at = now(),"
+                " status = CASE WHEN $2 = amount_kopecks THEN 'refunded' ELSE status END"
+                " WHERE payment_id = $1",
+                payment_id,
+                refunded,
+            )
+            return RefundTotals("recorded", paid, refunded)
 
     async def get_signup(self, signup_id: str) -> SignupRecord | None:
         return await fetch_signup(self._pool, signup_id)

@@ -2,8 +2,10 @@
 
 The SDK keeps its credentials in process-global state (``yookassa.Configuration``), so the
 adapter configures it once in its constructor: make one ``YooKassaApi`` per process. Every
-call runs in a worker thread with a deadline (the SDK itself sets no HTTP timeout). No SDK
-logger is configured: it would log the Authorization header.
+call runs in a worker thread, and every HTTP request it makes has a connect and a read timeout
+(``yookassa_sdk``; the SDK itself sets none): a YooKassa that does not answer gives
+``YooKassaUnavailable`` naming the timeout, and the thread is free again. No SDK logger is
+configured: it would log the Authorization header.
 """
 
 from __future__ import annotations
@@ -16,16 +18,14 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import msgspec
-from yookassa import (  # type: ignore[import-untyped, unused-ignore]
-    Configuration,
-    Payment,
-    Refund,
-)
+import requests
+from yookassa import Configuration  # type: ignore[import-untyped, unused-ignore]
 from yookassa.domain.exceptions import (  # type: ignore[import-untyped, unused-ignore]
     ApiError,
     NotFoundError,
 )
 
+from services.billing.adapters.yookassa_sdk import Timeouts, sdk_resources
 from shared.errors import AppError, TransientError
 
 logger = logging.getLogger(__name__)
@@ -70,6 +70,16 @@ class YooPayment(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
 
 
+class YooRefund(msgspec.Struct, frozen=True, kw_only=True):
+    """A refund as YooKassa reports it; the amount in integer kopecks."""
+
+    id: str
+    payment_id: str
+    status: str
+    amount_kopecks: int
+    currency: str
+
+
 class _Amount(msgspec.Struct, kw_only=True):
     value: str
     currency: str
@@ -95,6 +105,13 @@ class _PaymentWire(msgspec.Struct, kw_only=True):
     payment_method: _Method | None = None
 
 
+class _RefundWire(msgspec.Struct, kw_only=True):
+    id: str
+    payment_id: str
+    status: str
+    amount: _Amount
+
+
 class YooKassaApi:
     """Creates and reads payments and refunds of one YooKassa shop."""
 
@@ -104,10 +121,11 @@ class YooKassaApi:
         account_id: str,
         secret_key: str,
         api_url: str = DEFAULT_API_URL,
-        request_timeout: float = 30.0,
+        timeouts: Timeouts | None = None,
     ) -> None:
         Configuration.configure(account_id, secret_key, api_url=api_url)
-        self._timeout = request_timeout
+        self._timeouts = timeouts or Timeouts()
+        self._payment, self._refund = sdk_resources(self._timeouts)
         logger.info("YooKassa API configured for shop %s at %s", account_id, api_url)
 
     async def create_payment(
@@ -138,13 +156,13 @@ class YooKassaApi:
             params["save_payment_method"] = True
         if receipt is not None:
             params["receipt"] = receipt
-        response = await self._call(Payment.create, params, idempotence_key)
+        response = await self._call(self._payment.create, params, idempotence_key)
         return _to_payment(response)
 
     async def get_payment(self, payment_id: str) -> YooPayment | None:
         """The payment fetched back by id, or None when YooKassa does not know it."""
         try:
-            response = await self._call(Payment.find_one, payment_id)
+            response = await self._call(self._payment.find_one, payment_id)
         except YooKassaRejected as exc:
             if exc.status == NotFoundError.HTTP_CODE:
                 return None
@@ -159,24 +177,56 @@ class YooKassaApi:
             "payment_id": payment_id,
             "amount": {"value": kopecks_to_value(amount_kopecks), "currency": "RUB"},
         }
-        response = await self._call(Refund.create, params, idempotence_key)
+        response = await self._call(self._refund.create, params, idempotence_key)
         return str(response.id)
+
+    async def get_refund(self, refund_id: str) -> YooRefund | None:
+        """The refund fetched back by id, or None when YooKassa does not know it."""
+        try:
+            response = await self._call(self._refund.find_one, refund_id)
+        except YooKassaRejected as exc:
+            if exc.status == NotFoundError.HTTP_CODE:
+                return None
+            raise
+        wire = msgspec.convert(dict(response), _RefundWire)
+        return YooRefund(
+            id=wire.id,
+            payment_id=wire.payment_id,
+            status=wire.status,
+            amount_kopecks=value_to_kopecks(wire.amount.value),
+            currency=wire.amount.currency,
+        )
 
     async def _call(self, func: Callable[..., T], *args: object) -> T:
         try:
-            return await asyncio.wait_for(asyncio.to_thread(func, *args), self._timeout)
+            return await asyncio.wait_for(asyncio.to_thread(func, *args), self._timeouts.worst_case)
         except ApiError as exc:
             raise _translate(exc) from exc
-        except (OSError, TimeoutError) as exc:  # requests' errors are OSErrors
-            raise YooKassaUnavailable(f"YooKassa is unreachable: {type(exc).__name__}") from exc
         except AttributeError as exc:
             # The SDK handles a connection error by reading ``.response.status_code`` of it,
             # which is None: the original error is the context of this AttributeError.
             if isinstance(exc.__context__, OSError):
-                raise YooKassaUnavailable("YooKassa is unreachable") from exc.__context__
+                raise self._unavailable(exc.__context__) from exc.__context__
             raise
+        except (OSError, TimeoutError) as exc:  # requests' errors are OSErrors
+            raise self._unavailable(exc) from exc
         except (ValueError, TypeError) as exc:  # the SDK's own validation of the request
             raise YooKassaRejected(400, "invalid_request", str(exc)) from exc
+
+    def _unavailable(self, exc: BaseException) -> YooKassaUnavailable:
+        if isinstance(exc, requests.ConnectTimeout):
+            return YooKassaUnavailable(
+                f"YooKassa did not accept the connection within {self._timeouts.connect:g} s"
+            )
+        if isinstance(exc, requests.Timeout):
+            return YooKassaUnavailable(
+                f"YooKassa did not answer within {self._timeouts.read:g} s (read timeout)"
+            )
+        if isinstance(exc, TimeoutError):
+            return YooKassaUnavailable(
+                f"YooKassa did not answer within {self._timeouts.worst_case:g} s"
+            )
+        return YooKassaUnavailable(f"YooKassa is unreachable: {type(exc).__name__}")
 
 
 def kopecks_to_value(kopecks: int) -> str:

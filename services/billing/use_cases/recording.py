@@ -1,7 +1,8 @@
 """Recording what YooKassa says about a payment, once, after checking it back with the API.
 
 One path for every way billing learns of a payment's outcome: the webhook (after its
-source-address check), the buyer's «Проверить оплату» button and an autopayment. A payment is
+source-address check), the buyer's «Проверить оплату» button and an autopayment (refunds are
+`refunds.RecordRefund`'s). A payment is
 believed only if billing created it and the payment fetched from the API agrees: status,
 amount, currency and metadata. Then the ledger gets it once and the event is published (with a
 deterministic message id, so a second path publishing the same outcome is deduplicated).
@@ -16,8 +17,8 @@ from services.billing.adapters.yookassa_api import YooPayment
 from services.billing.ports import Events, Ledger, PaymentRecord, PaymentsApi
 from shared.clock import Clock
 from shared.errors import Forbidden
-from shared.messages import PaymentCanceled, PaymentSucceeded, RefundSucceeded, Signup
-from shared.subjects import PAYMENT_CANCELED, PAYMENT_SUCCEEDED, REFUND_SUCCEEDED
+from shared.messages import PaymentCanceled, PaymentSucceeded, Signup
+from shared.subjects import PAYMENT_CANCELED, PAYMENT_SUCCEEDED
 
 log = logging.getLogger(__name__)
 
@@ -74,32 +75,6 @@ class PaymentRecorder:
                 ),
                 msg_id=f"yookassa:{payment_id}:canceled",
             )
-        return "recorded" if fresh else "duplicate"
-
-    async def refund(self, refund_id: str, payment_id: str, amount: int | None) -> Outcome:
-        local, _ = await self._verified(payment_id, "succeeded", None)
-        refunded = amount if amount is not None and 0 < amount <= local.amount_kopecks else None
-        if refunded is None:
-            raise ForgedNotification("refund amount is not within the payment", payment_id)
-        fresh = await self._ledger.record_event(
-            payment_id=payment_id,
-            event="refund.succeeded",
-            object_id=refund_id,
-            amount_kopecks=-refunded,
-            currency=local.currency,
-            new_status="refunded",
-            payment_method_id=None,
-        )
-        await self._events.publish(
-            REFUND_SUCCEEDED,
-            RefundSucceeded(
-                refund_id=refund_id,
-                payment_id=payment_id,
-                amount_kopecks=refunded,
-                tenant_id=local.tenant_id,
-            ),
-            msg_id=f"yookassa:{refund_id}:refund",
-        )
         return "recorded" if fresh else "duplicate"
 
     async def _verified(

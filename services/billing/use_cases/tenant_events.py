@@ -35,8 +35,12 @@ class TrackTenants:
         )
 
     async def changed(self, tenant_id: str, kind: str, event: object) -> None:
-        """`renewed`, `resumed`, `suspended`, `deleted`: keep the status and period in step."""
+        """`renewed`, `refunded`, `resumed`, `suspended`, `deleted`: keep the status and period
+        in step (a refund changes the period only; its suspension comes as `suspended`)."""
         paid_until = getattr(event, "paid_until", None)
+        if kind == "refunded":
+            await self._tenants.update(tenant_id, paid_until=paid_until)
+            return
         status = {"renewed": "active", "resumed": "active"}.get(kind, kind)
         if status not in {"active", "suspended", "deleted"}:
             return

@@ -32,6 +32,10 @@ def lifecycle(kind: str, tenant_id: str, event_id: str) -> str:
     return f"{kind}:{tenant_id}:{event_id}"
 
 
+def refunded(tenant_id: str, refund_id: str) -> str:
+    return f"refunded:{tenant_id}:{refund_id}"
+
+
 def payment_canceled(payment_id: str) -> str:
     return f"payment_canceled:{payment_id}"
 

@@ -18,6 +18,7 @@ from shared.messages import (
     PaymentCanceled,
     TenantExpiring,
     TenantProvisioned,
+    TenantRefunded,
     TenantRenewed,
     TenantResumed,
     TenantSuspended,
@@ -113,6 +114,25 @@ class TenantNotes:
         key = keys.lifecycle("resumed", event.tenant_id, event_id)
         return await self._add(
             [self._note(key, event.tenant_id, event.owner_chat_id, kind="resumed", text=text)]
+        )
+
+    async def on_refunded(self, event: TenantRefunded) -> int:
+        """A shortened period; a refund that suspended the tenant is told by `on_suspended`."""
+        if event.suspended:
+            return 0
+        profile = await self._profile(event.tenant_id)
+        texts = self._texts(profile.locale)
+        rubles, kopecks = divmod(event.refunded_kopecks, 100)
+        text = texts.text(
+            "refunded",
+            amount=f"{rubles},{kopecks:02d}" if kopecks else str(rubles),
+            bot_username=event.bot_username,
+            days=f"{event.days_removed:g}",
+            paid_until=texts.date(event.paid_until, profile.timezone),
+        )
+        key = keys.refunded(event.tenant_id, event.refund_id)
+        return await self._add(
+            [self._note(key, event.tenant_id, event.owner_chat_id, kind="refunded", text=text)]
         )
 
     async def on_payment_canceled(self, event: PaymentCanceled) -> int:

@@ -143,9 +143,17 @@ class PgTenantRegistry:
 
     async def find_by_bot(self, bot_id: int) -> TenantRecord | None:
         row = await self._pool.fetchrow(
-            f"SELECT {_COLUMNS} FROM platform.tenants WHERE bot_id = $1", bot_id
+            f"SELECT {_COLUMNS} FROM platform.tenants WHERE bot_id = $1"
+            " ORDER BY status = 'deleted', created_at DESC LIMIT 1",
+            bot_id,
         )
         return _record(row) if row else None
+
+    async def payment_kind(self, payment_id: str) -> str | None:
+        kind = await self._pool.fetchval(
+            "SELECT kind FROM platform.applied_payments WHERE payment_id = $1", payment_id
+        )
+        return str(kind) if kind is not None else None
 
     async def due_for_warning(self, now: datetime, days: int) -> list[TenantRecord]:
         rows = await self._pool.fetch(
@@ -205,11 +213,16 @@ class PgTenantRegistry:
             return changed
 
     async def _free_tenant_id(self, conn: asyncpg.Connection, signup: Signup) -> str:
-        tenant_id = tenant_id_for(signup.bot_username, signup.bot_id)
-        taken = await conn.fetchval(
-            "SELECT 1 FROM platform.tenants WHERE tenant_id = $1", tenant_id
-        )
-        return f"bot_{signup.bot_id}" if taken else tenant_id
+        candidates = [tenant_id_for(signup.bot_username, signup.bot_id), f"bot_{signup.bot_id}"]
+        candidates += [f"bot_{signup.bot_id}_{n}" for n in range(2, 100)]  # bought again
+        taken = {
+            row["tenant_id"]
+            for row in await conn.fetch(
+                "SELECT tenant_id FROM platform.tenants WHERE tenant_id = ANY($1::text[])",
+                candidates,
+            )
+        }
+        return next(c for c in candidates if c not in taken)
 
     @staticmethod
     async def _record_payment(conn: asyncpg.Connection, tenant_id: str, payment: Payment) -> bool:

@@ -12,14 +12,17 @@ from services.provisioner.use_cases.console import (
 )
 from services.provisioner.use_cases.lifecycle import Lifecycle, SweepReport
 from services.provisioner.use_cases.provisioning import Provisioning
+from services.provisioner.use_cases.refunds import PaymentNotApplied, Refunds
 
 __all__ = [
     "Console",
     "Deletion",
     "Lifecycle",
     "Migrated",
+    "PaymentNotApplied",
     "PlatformStats",
     "Provisioning",
+    "Refunds",
     "SweepReport",
     "TenantCard",
     "TenantPage",

@@ -8,11 +8,15 @@ provisioner killed half-way finishes the job on the next delivery.
 The bot's menu and description are optional: when setting them fails the tenant still goes
 live and the buyer is still told (`tenant.provisioned`); a `DecorateBot` command on
 `setup.bot.<t>` then retries them on its own (`decorate`) until they are set.
+
+A second payment on a signup that already has its tenant (a trial, or two plan links paid)
+renews that tenant; a purchase for a bot whose tenant was deleted creates a fresh tenant.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Literal
 
 from services.provisioner.ports import (
@@ -74,11 +78,19 @@ class Provisioning:
         if event.signup is None:
             raise ValueError("a payment for a new tenant must carry its signup")
         existing = await self._registry.find_by_bot(event.signup.bot_id)
-        if existing is not None and existing.signup_id != event.signup.signup_id:
-            return await self.renew(existing.tenant_id, payment)
+        live = existing is not None and existing.status != "deleted"
+        if existing is not None and live and existing.signup_id != event.signup.signup_id:
+            return await self.renew(existing.tenant_id, replace(payment, kind="renewal"))
         applied = await self._registry.create_tenant(
             signup=event.signup, payment=payment, delivery=self._delivery, now=self._clock.now()
         )
+        if not applied.created and await self._registry.payment_kind(payment.payment_id) in {
+            None,
+            "renewal",
+        }:
+            # The signup has its tenant already (a trial, or another plan link paid): this
+            # payment renews it. A redelivery of the payment that created it goes live again.
+            return await self.renew(applied.tenant.tenant_id, replace(payment, kind="renewal"))
         await self._go_live(applied.tenant)
         return applied
 
