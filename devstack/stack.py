@@ -44,6 +44,7 @@ class StackConfig:
     ports: dict[str, int] = field(default_factory=dict)
     replicas: dict[str, int] = field(default_factory=dict)  # e.g. {"booking": 2}; default 1
     yookassa_retry_attempts: int | None = None  # the emulator's notification attempts
+    ready_timeout: float = 60.0  # how long a service may take to answer /readyz
 
     def instances(self, service: str) -> list[str]:
         """Process names of a service: `booking`, then `booking-2`, ... (each its own port)."""
@@ -187,7 +188,8 @@ class Stack:
         self._spawn_instance(instance)
         self.wait_ready(instance)
 
-    def wait_ready(self, name: str, timeout: float = 60.0) -> None:
+    def wait_ready(self, name: str, timeout: float | None = None) -> None:
+        timeout = self.config.ready_timeout if timeout is None else timeout
         url = f"{self.config.url(name)}/readyz"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -109,17 +109,17 @@ def told_and_booked(s: Stores, bookings: list[Confirmed]) -> Check:
 
 
 def no_double_booking(bookings: list[Confirmed]) -> Check:
-    """No two confirmed bookings of one master overlap (the slot was booked twice)."""
+    """No confirmed booking overlaps an earlier one of the same master (a slot booked twice)."""
     check = Check("no slot booked twice")
     by_master: dict[tuple[str, int], list[Confirmed]] = {}
     for b in bookings:
         by_master.setdefault((b.tenant_id, b.master_id), []).append(b)
     for group in by_master.values():
         group.sort(key=lambda b: b.starts_at)
+        check.count(1, group[0].name)
         for earlier, later in itertools.pairwise(group):
-            check.count(1 if later.starts_at >= earlier.ends_at else 2, f"{later.name}")
-        if len(group) == 1:
-            check.count(1, group[0].name)
+            overlaps = later.starts_at < earlier.ends_at
+            check.count(2 if overlaps else 1, f"{later.name} overlaps {earlier.name}")
     return check
 
 

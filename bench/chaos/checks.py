@@ -45,6 +45,12 @@ class Check:
         if len(self.examples) < EXAMPLES:
             self.examples.append(f"{example}: {seen}")
 
+    def stuck(self, example: str) -> None:
+        """One of the `total` things looked at is stuck (counted as lost)."""
+        self.lost += 1
+        if len(self.examples) < EXAMPLES:
+            self.examples.append(example)
+
     def line(self) -> str:
         if self.skipped:
             return f"SKIP  {self.name}: {self.skipped}"

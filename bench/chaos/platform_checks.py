@@ -7,10 +7,10 @@ import random
 
 from nats.js.errors import NoKeysError
 
-from bench.chaos.checks import Check, Stores, table_exists
+from bench.chaos.checks import Check, Stores, stream_payloads, table_exists
 from sandbox.telegram.models import ChatMessage
-from shared.messages import TenantConfig, decode
-from shared.subjects import KV_TENANTS, STREAM_DLQ
+from shared.messages import DeadLetter, TenantConfig, decode
+from shared.subjects import KV_TENANTS, STREAM_DLQ, dead_letter
 
 LIVE = "запущен"
 PROBE_WAIT = 30.0
@@ -89,18 +89,20 @@ async def kv_matches_registry(s: Stores) -> Check:
 async def nothing_stuck(s: Stores) -> list[Check]:
     """Rows that should have moved on by now: deliveries mid-send or overdue, payments the
     emulator settled that billing still holds pending, outbox events never published."""
-    sending = Check("notifier rows stuck in 'sending'")
+    deliveries = int(await s.pool.fetchval("SELECT count(*) FROM notifier.deliveries"))
+    sending = Check("notifier rows stuck in 'sending'", total=deliveries)
     for row in await s.pool.fetch(
         "SELECT id, kind FROM notifier.deliveries WHERE status = 'sending'"
     ):
-        sending.count(0, f"delivery {row['id']} ({row['kind']})")
-    overdue = Check("notifier rows pending past their due time (> 60 s)")
+        sending.stuck(f"delivery {row['id']} ({row['kind']})")
+    overdue = Check("notifier rows pending past their due time (> 60 s)", total=deliveries)
     for row in await s.pool.fetch(
         "SELECT id, kind FROM notifier.deliveries WHERE status = 'pending'"
         " AND due_at < now() - interval '60 seconds'"
     ):
-        overdue.count(0, f"delivery {row['id']} ({row['kind']})")
-    pending = Check("billing payments pending though YooKassa settled them")
+        overdue.stuck(f"delivery {row['id']} ({row['kind']})")
+    payments = int(await s.pool.fetchval("SELECT count(*) FROM billing.payments"))
+    pending = Check("billing payments pending though YooKassa settled them", total=payments)
     settled = {
         p.id: p.status for p in await s.yookassa.payments() if p.status in {"succeeded", "canceled"}
     }
@@ -108,7 +110,7 @@ async def nothing_stuck(s: Stores) -> list[Check]:
         "SELECT payment_id FROM billing.payments WHERE status = 'pending'"
     ):
         if row["payment_id"] in settled:
-            pending.count(0, f"payment {row['payment_id']} ({settled[row['payment_id']]})")
+            pending.stuck(f"payment {row['payment_id']} ({settled[row['payment_id']]})")
     return [sending, overdue, pending, await _outbox(s)]
 
 
@@ -135,12 +137,14 @@ async def _outbox(s: Stores) -> Check:
 
 
 async def dead_letters(s: Stores) -> Check:
-    """Nothing ended in the DLQ (only poison belongs there, and the load sends none)."""
-    check = Check("messages dead-lettered")
-    info = await s.js.stream_info(STREAM_DLQ.name, subjects_filter=">")
-    subjects = info.state.subjects or {}
-    check.total = int(info.state.messages)
-    for subject, count in subjects.items():
-        check.lost += count
-        check.examples.append(f"{subject}: {count}")
+    """Nothing ended in the DLQ (only poison belongs there, and the load sends none); the
+    examples say which subject was given up on and why (never the payload)."""
+    check = Check("nothing dead-lettered")
+    for payload in await stream_payloads(s.js, STREAM_DLQ.name, dead_letter("*")):
+        letter = decode(DeadLetter, payload)
+        check.count(
+            0,
+            f"{letter.service}: {letter.subject} after {letter.deliveries} deliveries,"
+            f" {letter.error[:120]}",
+        )
     return check

@@ -122,6 +122,8 @@ def run_chaos(options: ChaosOptions, *, log_dir: Path, say: Say) -> ChaosReport:
                 webhooks=True,
                 flood_limits=False,
                 replicas={"booking": 2, "notifier": 2},
+                yookassa_retry_attempts=9,  # YooKassa retries for a day; 9 spans ~4 min here
+                ready_timeout=180,  # seven services importing at once on a shared 2-core box
                 extra_env={"NOTIFIER_POLL_SECONDS": "0.2"},
             )
         )
