@@ -54,6 +54,11 @@ class Journal:
     bookings: list[Booking] = field(default_factory=list)
     signups: list[Signup] = field(default_factory=list)
 
+    def stalled(self) -> int:
+        """Conversations that stopped because a step got no answer in time."""
+        ends = [b.ended for b in self.bookings] + [s.ended for s in self.signups]
+        return sum(1 for end in ends if end.startswith("stalled"))
+
     def count(self, ended: str) -> int:
         return sum(1 for b in self.bookings if b.ended == ended) + sum(
             1 for s in self.signups if s.ended == ended

@@ -140,11 +140,14 @@ async def dead_letters(s: Stores) -> Check:
     """Nothing ended in the DLQ (only poison belongs there, and the load sends none); the
     examples say which subject was given up on and why (never the payload)."""
     check = Check("nothing dead-lettered")
-    for payload in await stream_payloads(s.js, STREAM_DLQ.name, dead_letter("*")):
-        letter = decode(DeadLetter, payload)
-        check.count(
-            0,
+    letters = [
+        decode(DeadLetter, payload)
+        for payload in await stream_payloads(s.js, STREAM_DLQ.name, dead_letter("*"))
+    ]
+    check.total = len(letters)
+    for letter in letters:
+        check.stuck(
             f"{letter.service}: {letter.subject} after {letter.deliveries} deliveries,"
-            f" {letter.error[:120]}",
+            f" {letter.error[:120]}"
         )
     return check

@@ -81,13 +81,15 @@ class ChaosReport:
         kinds = ", ".join(f"{k} {n}" for k, n in self.faults.by_kind().items())
         broken = [f for f in self.faults.faults if f.error]
         booked = self.journal.count("booked")
+        stalled = self.journal.stalled()
         out = [
             f"faults: {len(self.faults.faults)} ({kinds}); {len(broken)} could not be undone;"
             f" processes that died on their own: {len(self.faults.self_deaths)}"
             + (f" {sorted(set(self.faults.self_deaths))}" if self.faults.self_deaths else ""),
             f"load: {len(self.journal.bookings)} booking conversations ({booked} booked,"
             f" {self.journal.count('refused')} refused), {len(self.journal.signups)} signups"
-            f" ({self.journal.count('live')} told live), {len(self.journal.actions)} actions",
+            f" ({self.journal.count('live')} told live), {stalled} conversations stalled,"
+            f" {len(self.journal.actions)} actions",
             f"quiescence: {self.settled}",
             "invariants:",
         ]
@@ -105,7 +107,9 @@ class ChaosReport:
 
 
 def run_chaos(options: ChaosOptions, *, log_dir: Path, say: Say) -> ChaosReport:
-    rng = random.Random(options.seed)
+    seed = options.seed if options.seed is not None else random.randrange(10**6)
+    say(f"• chaos run, seed {seed} (--seed {seed} draws the same faults)")
+    rng = random.Random(seed)
     infra = LocalInfra()
     stack: Stack | None = None
     try:
