@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -90,8 +89,9 @@ async def replies(s: Stores) -> Check:
     for action in s.journal.actions:
         if action.error:  # the emulator refused the action: it never reached the product
             continue
-        answered = action.answered or await _answered_later(s.telegram, action)
-        check.count(int(answered), f"{action.bot} chat {action.chat_id} {action.label!r}")
+        check.total += 1
+        if not (action.answered or await _answered_later(s.telegram, action)):
+            check.stuck(f"{action.bot} chat {action.chat_id}: {action.label!r} never answered")
     return check
 
 
@@ -101,10 +101,13 @@ def told_and_booked(s: Stores, bookings: list[Confirmed]) -> Check:
     check = Check("customer told 'booked' <-> exactly one confirmed booking")
     per_customer = Counter((b.tenant_id, b.customer_chat_id) for b in bookings)
     customers = {(b.tenant_id, b.chat_id): b for b in s.journal.bookings}
-    for key, journal in customers.items():
-        seen = per_customer[key]
-        if journal.told_booked or seen:
-            check.count(seen if journal.told_booked else 0, f"{key[0]} customer {key[1]}")
+    for (tenant_id, chat_id), journal in customers.items():
+        seen = per_customer[tenant_id, chat_id]
+        if journal.told_booked:
+            check.count(seen, f"{tenant_id} customer {chat_id} told 'booked', bookings")
+        elif seen:
+            check.total += 1
+            check.stuck(f"{tenant_id} customer {chat_id} has {seen} booking(s), never told")
     return check
 
 
@@ -117,9 +120,11 @@ def no_double_booking(bookings: list[Confirmed]) -> Check:
     for group in by_master.values():
         group.sort(key=lambda b: b.starts_at)
         check.count(1, group[0].name)
-        for earlier, later in itertools.pairwise(group):
-            overlaps = later.starts_at < earlier.ends_at
-            check.count(2 if overlaps else 1, f"{later.name} overlaps {earlier.name}")
+        latest = group[0]  # the booking reaching furthest so far
+        for later in group[1:]:
+            overlaps = later.starts_at < latest.ends_at
+            check.count(2 if overlaps else 1, f"{later.name} overlaps {latest.name}")
+            latest = later if later.ends_at > latest.ends_at else latest
     return check
 
 
