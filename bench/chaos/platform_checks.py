@@ -130,9 +130,12 @@ async def _outbox(s: Stores) -> Check:
     if marker is None:
         check.skipped = f"outbox.events has no sent_at/published_at column ({sorted(columns)})"
         return check
-    unsent = await s.pool.fetchval(f"SELECT count(*) FROM outbox.events WHERE {marker} IS NULL")
     check.total = int(await s.pool.fetchval("SELECT count(*) FROM outbox.events"))
-    check.lost = int(unsent)
+    unsent = await s.pool.fetch(
+        f"SELECT id, subject FROM outbox.events WHERE {marker} IS NULL ORDER BY id"
+    )
+    for row in unsent:
+        check.stuck(f"outbox row {row['id']} ({row['subject']})")
     return check
 
 

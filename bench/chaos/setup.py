@@ -18,6 +18,7 @@ import httpx
 import nats.errors
 from nats.js import JetStreamContext
 
+from bench.chaos.checks import table_exists
 from bench.chaos.load import Tenant
 from devstack.demo import Endpoints, buy_business
 from devstack.stack import SANDBOX_SHOP_ID, SANDBOX_SHOP_SECRET, Stack
@@ -82,6 +83,10 @@ async def in_flight(js: JetStreamContext, pool: asyncpg.Pool, telegram_url: str)
     )
     if busy:
         waiting.append(f"{busy} deliveries due or sending")
+    if await table_exists(pool, "outbox.events"):
+        unsent = await pool.fetchval("SELECT count(*) FROM outbox.events WHERE sent_at IS NULL")
+        if unsent:
+            waiting.append(f"{unsent} outbox rows unsent")
     async with httpx.AsyncClient(timeout=10) as http:
         bots = (await http.get(f"{telegram_url}/sandbox/bots")).json()
     backlog = sum(int(bot["pending_update_count"]) for bot in bots if bot["webhook_url"])
