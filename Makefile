@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help install run test test-unit test-integration test-e2e test-sandbox lint fmt bench bench-provisioning compose-check clean
+.PHONY: help install run test test-unit test-integration test-e2e test-sandbox lint fmt bench bench-provisioning chaos compose-check clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-20s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ bench: $(STAMP) ## booking conversation throughput, latency and memory (prints a
 
 bench-provisioning: $(STAMP) ## payment -> bot live latency and bulk tenant creation
 	@$(PY) -m bench.provisioning
+
+chaos: $(STAMP) ## 50 faults (kill -9, NATS/Redis/Postgres restarts) under load, then the invariants
+	@$(PY) -m bench.chaos --seconds 600 --faults 50
 
 compose-check: $(STAMP) ## check deploy/compose.yml against the services' settings and entry points
 	@$(PY) -m pytest tests/contract/test_compose.py -q

@@ -73,6 +73,9 @@ class LocalInfra:
     pg_as_nobody: bool = False
     nats_args: list[str] = field(default_factory=list)
     nats_process: subprocess.Popen[bytes] | None = None
+    pg_port: int = 0
+    redis_args: list[str] = field(default_factory=list)
+    redis_process: subprocess.Popen[bytes] | None = None
 
     def close(self) -> None:
         if self.pg_data is not None:
@@ -149,7 +152,8 @@ class LocalInfra:
             return url
         return self.start_nats()
 
-    def start_redis(self) -> str:
+    def start_redis(self, *, persist: bool = False) -> str:
+        """A private Redis; `persist` keeps an append-only file, so a restart keeps the data."""
         binary = _binary("redis-server")
         if binary is None:
             raise InfraMissing(
@@ -157,26 +161,46 @@ class LocalInfra:
             )
         port = free_port()
         folder = self._folder("bookbots-redis-")
+        self.redis_args = [
+            binary,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "yes" if persist else "no",
+            "--dir",
+            str(folder),
+        ]
+        self.redis_url = f"redis://127.0.0.1:{port}/0"
+        self._spawn_redis()
+        return self.redis_url
+
+    def _spawn_redis(self) -> None:
         process = subprocess.Popen(  # noqa: S603 - system binary, our arguments
-            [
-                binary,
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(folder),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            self.redis_args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         self.processes.append(process)
+        self.redis_process = process
+        port = urlsplit(self.redis_url).port or 6379
         wait_for_port("127.0.0.1", port, timeout=15, what="redis-server")
-        self.redis_url = f"redis://127.0.0.1:{port}/0"
+
+    def restart_redis(self) -> str:
+        """Stop the private Redis started by `start_redis` and start it again on the same port."""
+        process = self.redis_process
+        if process is None or not self.redis_args:
+            raise RuntimeError("restart_redis needs a Redis started by start_redis")
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.processes.remove(process)
+        self._spawn_redis()
         return self.redis_url
 
     def use_or_start_redis(self, configured: str | None) -> str:
@@ -194,6 +218,11 @@ class LocalInfra:
         if answers(parts.hostname or "127.0.0.1", parts.port or 5432):
             self.postgres_url = url
             return url
+        return self.start_private_postgres()
+
+    def start_private_postgres(self) -> str:
+        """Always a private cluster (initdb in a temporary folder, on a free port), even when
+        a system Postgres answers: chaos runs restart it, which a shared server must never be."""
         initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
         if initdb is None or pg_ctl is None:
             raise InfraMissing(
@@ -213,13 +242,26 @@ class LocalInfra:
             capture_output=True,
             user=run_as,
         )
-        subprocess.run(  # noqa: S603 - as above
+        self.pg_data = data
+        self.pg_as_nobody = run_as is not None
+        self.pg_port = port
+        self.start_postgres()
+        self.postgres_url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        return self.postgres_url
+
+    def start_postgres(self) -> None:
+        """Start (again) the private cluster made by `start_private_postgres`: same port, data."""
+        pg_ctl = _pg_bin("pg_ctl")
+        if self.pg_data is None or pg_ctl is None:
+            raise RuntimeError("start_postgres needs a cluster made by start_private_postgres")
+        data = self.pg_data
+        subprocess.run(  # noqa: S603 - system binary, our folder
             [
                 pg_ctl,
                 "-D",
                 str(data),
                 "-o",
-                f"-p {port} -k {data} -c listen_addresses=127.0.0.1",
+                f"-p {self.pg_port} -k {data} -c listen_addresses=127.0.0.1",
                 "-l",
                 str(data / "log"),
                 "-w",
@@ -227,12 +269,24 @@ class LocalInfra:
             ],
             check=True,
             capture_output=True,
-            user=run_as,
+            user="nobody" if self.pg_as_nobody else None,
         )
-        self.pg_data = data
-        self.pg_as_nobody = run_as is not None
-        self.postgres_url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
-        return self.postgres_url
+
+    def stop_postgres(self, mode: str = "fast") -> None:
+        """Stop the private cluster (an outage; `immediate` is a crash). Its data stays."""
+        pg_ctl = _pg_bin("pg_ctl")
+        if self.pg_data is None or pg_ctl is None:
+            raise RuntimeError("stop_postgres needs a cluster made by start_private_postgres")
+        subprocess.run(  # noqa: S603 - system binary, our folder
+            [pg_ctl, "-D", str(self.pg_data), "-m", mode, "-w", "stop"],
+            check=False,
+            capture_output=True,
+            user="nobody" if self.pg_as_nobody else None,
+        )
+
+    def restart_postgres(self, mode: str = "fast") -> None:
+        self.stop_postgres(mode)
+        self.start_postgres()
 
 
 def database_url(server_url: str, database: str) -> str:

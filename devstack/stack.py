@@ -24,6 +24,11 @@ SANDBOX_SHOP_ID = "100500"
 SANDBOX_SHOP_SECRET = "test_sandbox_secret_key_not_real"  # noqa: S105 - the emulator's fake shop
 
 
+def service_of(instance: str) -> str:
+    """The service a process name belongs to: `booking-2` -> `booking`."""
+    return instance.split("-", 1)[0]
+
+
 @dataclass
 class StackConfig:
     nats_url: str
@@ -37,6 +42,14 @@ class StackConfig:
     operator_ids: tuple[int, ...] = ()
     extra_env: dict[str, str] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
+    replicas: dict[str, int] = field(default_factory=dict)  # e.g. {"booking": 2}; default 1
+    yookassa_retry_attempts: int | None = None  # the emulator's notification attempts
+    ready_timeout: float = 60.0  # how long a service may take to answer /readyz
+
+    def instances(self, service: str) -> list[str]:
+        """Process names of a service: `booking`, then `booking-2`, ... (each its own port)."""
+        count = max(1, self.replicas.get(service, 1))
+        return [service, *(f"{service}-{n}" for n in range(2, count + 1))]
 
     def port(self, name: str) -> int:
         if name not in self.ports:
@@ -90,6 +103,11 @@ class Stack:
                 f"{SANDBOX_SHOP_ID}:{SANDBOX_SHOP_SECRET}",
                 "--notification-url",
                 f"{cfg.url('billing')}/webhooks/yookassa",
+                *(
+                    ["--retry-attempts", str(cfg.yookassa_retry_attempts)]
+                    if cfg.yookassa_retry_attempts
+                    else []
+                ),
             ],
             {},
         )
@@ -143,12 +161,35 @@ class Stack:
         return env
 
     def start_services(self, names: tuple[str, ...] = SERVICES) -> None:
-        for name in names:
-            self._spawn(name, [f"services.{name}"], self.service_env(name))
-        for name in names:
-            self.wait_ready(name)
+        started = [i for name in names for i in self.config.instances(name)]
+        for instance in started:
+            self._spawn_instance(instance)
+        for instance in started:
+            self.wait_ready(instance)
 
-    def wait_ready(self, name: str, timeout: float = 60.0) -> None:
+    def _spawn_instance(self, instance: str) -> None:
+        """One service process; a replica (`booking-2`) gets its own HTTP port and log."""
+        service = service_of(instance)
+        env = {**self.service_env(service), "HTTP_PORT": str(self.config.port(instance))}
+        self._spawn(instance, [f"services.{service}"], env)
+
+    def service_instances(self) -> list[str]:
+        """The service processes running now (replicas included), in start order."""
+        return [n for n in self.processes if service_of(n) in SERVICES]
+
+    def kill_instance(self, instance: str) -> None:
+        """`kill -9` one service process: no shutdown, no acks, no closing of anything."""
+        process = self.processes.pop(instance)
+        process.kill()
+        process.wait()
+
+    def start_instance(self, instance: str) -> None:
+        """Start a service process again (after `kill_instance`) and wait until it is ready."""
+        self._spawn_instance(instance)
+        self.wait_ready(instance)
+
+    def wait_ready(self, name: str, timeout: float | None = None) -> None:
+        timeout = self.config.ready_timeout if timeout is None else timeout
         url = f"{self.config.url(name)}/readyz"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -176,14 +217,14 @@ class Stack:
 
     def restart_service(self, name: str) -> None:
         self.stop_service(name)
-        self._spawn(name, [f"services.{name}"], self.service_env(name))
+        self._spawn_instance(name)
         self.wait_ready(name)
 
     def log(self, name: str) -> Path:
         return self.config.log_dir / f"{name}.log"
 
     def stop(self) -> None:
-        for name in [n for n in self.processes if n in SERVICES]:
+        for name in self.service_instances():
             self.stop_service(name)
         for name in list(self.processes):
             self.stop_service(name)
