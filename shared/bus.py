@@ -20,7 +20,14 @@ from typing import Any
 import msgspec
 from faststream.exceptions import IncorrectState
 from faststream.middlewares import AckPolicy
-from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, PullSub
+from faststream.nats import (
+    ConsumerConfig,
+    JStream,
+    NatsBroker,
+    NatsMessage,
+    NatsUserPassword,
+    PullSub,
+)
 from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
@@ -30,6 +37,8 @@ from shared.errors import PoisonMessage, TransientError
 from shared.logs import log_context, redact
 from shared.messages import DeadLetter, encode
 from shared.metrics import Metrics
+from shared.nats_permissions import inbox_prefix
+from shared.settings import NatsSettings
 from shared.subjects import (
     DUPLICATE_WINDOW_SECONDS,
     KV_CLOCK,
@@ -151,6 +160,8 @@ def subscriber_options(
     return {
         "stream": JStream(spec.stream.name, declare=False),
         "durable": spec.durable,
+        # pulled messages come to the service's private inbox (see shared.nats_permissions)
+        "inbox_prefix": f"{inbox_prefix(spec.service)}.".encode(),
         "pull_sub": PullSub(batch_size=1, timeout=5.0),
         "ack_policy": AckPolicy.MANUAL,
         "config": ConsumerConfig(
@@ -267,22 +278,40 @@ __all__ = [
 ]
 
 
-def make_broker(url: str, service: str) -> NatsBroker:
-    """A broker whose own per-message logging is at DEBUG (ours carries tenant and ids)."""
+def make_broker(nats: NatsSettings | str, service: str) -> NatsBroker:
+    """A broker that logs in as the configured NATS user, with replies on that user's private
+    inbox (`_INBOX_<user>`, the only one its permissions let it read); its own per-message
+    logging is at DEBUG (ours carries tenant and ids)."""
+    settings = nats if isinstance(nats, NatsSettings) else NatsSettings(url=nats, publish_timeout=5)
+    security = None
+    if settings.user:
+        security = NatsUserPassword(settings.user, settings.password.reveal())
     return NatsBroker(
-        url,
+        settings.url,
         name=service,
+        inbox_prefix=inbox_prefix(settings.user),
         logger=logging.getLogger(f"faststream.{service}"),
         log_level=logging.DEBUG,
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
         graceful_timeout=15.0,
+        security=security,
     )
 
 
 async def open_bus(broker: NatsBroker) -> JetStreamContext:
-    """Connect and declare the streams; subscribers are included after this, then `start()`."""
+    """Connect; subscribers are included after this, then `start()`.
+
+    Streams and KV buckets are created by the admin set-up (`python -m shared.bus_setup`).
+    Only on a server without authentication (a plain development NATS, e.g. Debian's 2.9)
+    does a service declare them itself, as every service could before the bus was locked.
+    """
     await broker.connect()
-    js = broker.connection.jetstream()
-    await ensure_streams(js)
+    connection = broker.connection
+    js = connection.jetstream()
+    # nats-py keeps the server's INFO only in a private field; `auth_required` is in it.
+    server_info: dict[str, Any] = getattr(connection, "_server_info", {}) or {}
+    if not server_info.get("auth_required"):
+        await ensure_streams(js)
+        await tenants_bucket(js)
     return js
