@@ -167,11 +167,12 @@ class LocalInfra:
         }
 
     def permission_violations(self) -> list[str]:
-        """Lines of the private NATS's log where it refused a client something."""
+        """Lines of the private NATS's log where it refused a client a publish or a
+        subscription (`... - "$G/user:booking" - Publish Violation - Subject "..."`)."""
         if self.nats_log is None or not self.nats_log.exists():
             return []
         lines = self.nats_log.read_text(encoding="utf-8", errors="replace").splitlines()
-        return [line for line in lines if "Permissions Violation" in line]
+        return [line for line in lines if " Violation - " in line]
 
     def _spawn_nats(self) -> None:
         env = {
