@@ -15,7 +15,7 @@ from shared.nats_permissions import (
     render,
     service_permissions,
 )
-from shared.subjects import CONSUMERS
+from shared.subjects import CONSUMERS, ConsumerSpec
 
 pytestmark = pytest.mark.unit
 
@@ -39,10 +39,7 @@ def test_no_service_gets_the_whole_jetstream_api(service: str) -> None:
 
 
 @pytest.mark.parametrize("consumer", CONSUMERS, ids=lambda c: c.durable)
-def test_every_durable_is_pulled_by_its_own_service_only(consumer: object) -> None:
-    from shared.subjects import ConsumerSpec
-
-    assert isinstance(consumer, ConsumerSpec)
+def test_every_durable_is_pulled_by_its_own_service_only(consumer: ConsumerSpec) -> None:
     pull = f"$JS.API.CONSUMER.MSG.NEXT.{consumer.stream.name}.{consumer.durable}"
     owners = [s for s in SERVICES if pull in service_permissions(s).publish_allow]
     assert owners == [consumer.service]
