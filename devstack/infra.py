@@ -27,7 +27,7 @@ from urllib.parse import quote, urlsplit
 from shared.bootstrap import bootstrap
 from shared.bus_setup import set_up_bus
 from shared.nats_permissions import ADMIN, CONF_PATH, USERS, inbox_prefix, password_variable
-from shared.settings import DATABASE_SERVICES, Secret, login_role
+from shared.settings import DATABASE_SERVICES, NatsSettings, Secret, login_role
 
 
 class InfraMissing(RuntimeError):
@@ -168,6 +168,15 @@ class LocalInfra:
             "NATS_USER": user,
             "NATS_PASSWORD": self.nats_passwords[user],
         }
+
+    def nats_settings(self, user: str) -> NatsSettings:
+        """Settings for an in-process service (or client) connecting as `user`."""
+        return NatsSettings(
+            url=self.nats_server_url,
+            publish_timeout=5.0,
+            user=user,
+            password=Secret(self.nats_passwords[user]),
+        )
 
     def permission_violations(self) -> list[str]:
         """Lines of the private NATS's log where it refused a client a publish or a

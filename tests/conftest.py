@@ -113,6 +113,15 @@ def login_urls(test_database: RunDatabase) -> dict[str, str]:
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def booking_pool(login_urls: dict[str, str]) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on booking's own login, for booking built in-process."""
+    pool = await asyncpg.create_pool(login_urls["booking"], min_size=1, max_size=10)
+    assert pool is not None
+    yield pool
+    await pool.close()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def pg_pool(test_database_url: str) -> AsyncIterator[asyncpg.Pool]:
     pool = await asyncpg.create_pool(test_database_url, min_size=1, max_size=20)
     assert pool is not None
