@@ -24,10 +24,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from shared.bootstrap import bootstrap
+from devstack.database import database_url, login_url, prepare_database
 from shared.bus_setup import set_up_bus
 from shared.nats_permissions import ADMIN, CONF_PATH, USERS, inbox_prefix, password_variable
-from shared.settings import DATABASE_SERVICES, NatsSettings, Secret, login_role
+from shared.settings import NatsSettings, Secret
+
+__all__ = [
+    "InfraMissing",
+    "LocalInfra",
+    "database_url",
+    "free_port",
+    "login_url",
+    "prepare_database",
+    "wait_for_port",
+]
 
 
 class InfraMissing(RuntimeError):
@@ -304,35 +314,3 @@ class LocalInfra:
         self.pg_as_nobody = run_as is not None
         self.postgres_url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
         return self.postgres_url
-
-
-def database_url(server_url: str, database: str) -> str:
-    parts = urlsplit(server_url)
-    return parts._replace(path=f"/{database}").geturl()
-
-
-def login_url(url: str, role: str, password: str) -> str:
-    """`url` with another role and password in it."""
-    parts = urlsplit(url)
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return parts._replace(netloc=f"{role}:{quote(password, safe='')}@{host}").geturl()
-
-
-def prepare_database(owner_url: str) -> dict[str, str]:
-    """Run `shared.bootstrap` on a database as its owner, with passwords made now; returns
-    each service's own URL (`bookbots_<service>`). Login roles are shared by the whole server:
-    a development server with `trust` or password auth both work, as the last run's passwords
-    are the ones set."""
-    passwords = {service: secrets.token_hex(16) for service in DATABASE_SERVICES}
-
-    async def run() -> None:
-        import asyncpg
-
-        conn = await asyncpg.connect(owner_url)
-        try:
-            await bootstrap(conn, {s: Secret(p) for s, p in passwords.items()})
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
-    return {s: login_url(owner_url, login_role(s), p) for s, p in passwords.items()}

@@ -5,8 +5,8 @@ After it, no service needs a superuser:
 - login roles `bookbots_booking`, `bookbots_billing`, `bookbots_provisioner`,
   `bookbots_notifier`: LOGIN, NOINHERIT, no SUPERUSER/CREATEDB/CREATEROLE/REPLICATION/BYPASSRLS,
   passwords from the environment (stored as SCRAM verifiers, never sent in clear);
-- each owns its own schema only (`billing`, `notifier`, `platform` for the provisioner;
-  booking has none: it reaches tenant schemas only by `SET LOCAL ROLE t_<tenant>`);
+- each owns its own schema only (`booking`, `billing`, `notifier`, `platform` for the
+  provisioner); booking reaches tenant schemas only by `SET LOCAL ROLE t_<tenant>`;
 - the provisioner may CREATE schemas in the database (tenant schemas, which it then owns) but
   creates and drops tenant *roles* only through two SECURITY DEFINER functions owned by the
   NOLOGIN role `bookbots_migrator` (CREATEROLE): `platform.create_tenant_role(name)` accepts
@@ -49,7 +49,12 @@ from shared.settings import (
 log = logging.getLogger(__name__)
 
 MIGRATOR = "bookbots_migrator"
-OWN_SCHEMAS = {"billing": "billing", "notifier": "notifier", "provisioner": "platform"}
+OWN_SCHEMAS = {
+    "booking": "booking",  # empty today: room for booking's own tables (e.g. an outbox)
+    "billing": "billing",
+    "notifier": "notifier",
+    "provisioner": "platform",
+}
 TENANT_MEMBERS = ("booking", "notifier", "provisioner")
 TENANT_ROLE_PATTERN = "^t_[a-z][a-z0-9_]{2,39}$"
 _SCRAM_ITERATIONS = 4096
