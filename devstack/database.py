@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from urllib.parse import quote, urlsplit
 
+from devstack.blocking import run_blocking
 from shared.bootstrap import bootstrap
 from shared.settings import DATABASE_SERVICES, Secret, login_role
 
@@ -39,5 +39,5 @@ def prepare_database(owner_url: str) -> dict[str, str]:
         finally:
             await conn.close()
 
-    asyncio.run(run())
+    run_blocking(run)
     return {s: login_url(owner_url, login_role(s), p) for s, p in passwords.items()}

@@ -11,7 +11,6 @@ and the set-up), `nats_env(user)` is what a service started as `user` is given.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import shutil
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from devstack.blocking import run_blocking
 from devstack.database import database_url, login_url, prepare_database
 from shared.bus_setup import set_up_bus
 from shared.nats_permissions import ADMIN, CONF_PATH, USERS, inbox_prefix, password_variable
@@ -153,7 +153,7 @@ class LocalInfra:
         self.nats_server_url = f"nats://127.0.0.1:{port}"
         self.nats_url = self.nats_url_for(ADMIN)
         self._spawn_nats()
-        asyncio.run(self._set_up_bus())
+        run_blocking(self._set_up_bus)
         return self.nats_url
 
     async def _set_up_bus(self) -> None:
