@@ -16,7 +16,9 @@ the two agree, so after adding a stream, consumer or bucket run
   another's pulled messages or API answers; services are never granted `$JS.>` or `$JS.API.>`;
 - `admin` does everything (streams, buckets, consumers: `python -m shared.bus_setup`, tests);
 - `inspector` (the NATS CLI) subscribes to every business subject and reads stream, consumer
-  and KV state, but publishes no business subject and deletes, purges or acks nothing.
+  and KV state and single stored messages, but publishes no business subject, deletes, purges
+  or acks nothing, and creates no consumer (a push consumer delivers to whatever subject it
+  names: with one, stored messages could be republished as `payment.succeeded`).
 
 Passwords are never here: the file refers to `$NATS_<USER>_PASSWORD`, which nats-server reads
 from its environment.
@@ -156,13 +158,6 @@ def inspector_permissions() -> Permissions:
         "$JS.API.CONSUMER.NAMES.*",
         "$JS.API.CONSUMER.LIST.*",
         "$JS.API.CONSUMER.INFO.*.*",
-        "$JS.API.CONSUMER.CREATE.>",  # ephemeral ordered consumers: stream view, kv watch
-        "$JS.FC.>",
-    ]
-    durables = [
-        rule
-        for consumer in CONSUMERS
-        for rule in _durable_creates(consumer.stream.name, consumer.durable)
     ]
     return Permissions(
         user=INSPECTOR,
@@ -174,10 +169,12 @@ def inspector_permissions() -> Permissions:
                 "$KV.>",
                 *DESTRUCTIVE,
                 "$JS.API.STREAM.MSG.DELETE.>",
+                # no consumers at all: a push consumer delivers to any subject it names, so
+                # creating one would republish stored messages as, say, `payment.succeeded`
+                "$JS.API.CONSUMER.CREATE.>",
                 "$JS.API.CONSUMER.DURABLE.CREATE.>",
                 "$JS.API.CONSUMER.MSG.NEXT.>",
                 "$JS.ACK.>",
-                *durables,
             ]
         ),
     )

@@ -11,7 +11,7 @@ import nats
 import pytest
 import pytest_asyncio
 from nats.aio.client import Client
-from nats.js.api import StreamInfo
+from nats.js.api import ConsumerConfig, StreamInfo
 
 from devstack.infra import LocalInfra
 from shared.nats_permissions import inbox_prefix
@@ -178,6 +178,15 @@ async def test_the_inspector_reads_but_cannot_forge_or_purge(
         await inspector.refused(f"$JS.API.STREAM.PURGE.{STREAM_BOOKING.name}")
         await inspector.conn.publish(f"$JS.API.STREAM.MSG.DELETE.{STREAM_TG.name}", b"")
         await inspector.refused(f"$JS.API.STREAM.MSG.DELETE.{STREAM_TG.name}")
+        # nor make the server republish stored messages onto a payment subject
+        await inspector.conn.subscribe(PAYMENT_SUCCEEDED)
+        with pytest.raises(nats.errors.TimeoutError):
+            await inspector.conn.jetstream().add_consumer(
+                STREAM_BOOKING.name,
+                ConsumerConfig(name=f"relay_{tenant}", deliver_subject=PAYMENT_SUCCEEDED),
+                timeout=1,
+            )
+        await inspector.refused(f"$JS.API.CONSUMER.CREATE.{STREAM_BOOKING.name}")
     after = await stream_state(admin, STREAM_BOOKING.name)
     assert after.state.messages >= before  # nothing purged
 
