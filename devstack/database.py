@@ -23,7 +23,14 @@ def login_url(url: str, role: str, password: str) -> str:
     return parts._replace(netloc=f"{role}:{quote(password, safe='')}@{host}").geturl()
 
 
-def prepare_database(owner_url: str) -> dict[str, str]:
+class LoginUrls(dict[str, str]):
+    """Service -> its login's URL; the repr names the services only (URLs hold passwords)."""
+
+    def __repr__(self) -> str:
+        return f"LoginUrls({', '.join(sorted(self))})"
+
+
+def prepare_database(owner_url: str) -> LoginUrls:
     """Run `shared.bootstrap` on a database as its owner, with passwords made now; returns
     each service's own URL (`bookbots_<service>`). Login roles are shared by the whole server:
     a development server with `trust` or password auth both work, as the last run's passwords
@@ -40,4 +47,4 @@ def prepare_database(owner_url: str) -> dict[str, str]:
             await conn.close()
 
     run_blocking(run)
-    return {s: login_url(owner_url, login_role(s), p) for s, p in passwords.items()}
+    return LoginUrls({s: login_url(owner_url, login_role(s), p) for s, p in passwords.items()})

@@ -85,7 +85,7 @@ def _pg_bin(name: str) -> str | None:
 class LocalInfra:
     """What is running for this stack; `close()` stops only what it started."""
 
-    nats_url: str = ""
+    nats_url: str = field(default="", repr=False)  # carries the admin password
     redis_url: str = ""
     postgres_url: str = ""
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
@@ -95,7 +95,7 @@ class LocalInfra:
     nats_args: list[str] = field(default_factory=list)
     nats_process: subprocess.Popen[bytes] | None = None
     nats_server_url: str = ""  # without credentials
-    nats_passwords: dict[str, str] = field(default_factory=dict)
+    nats_passwords: dict[str, str] = field(default_factory=dict, repr=False)
     nats_log: Path | None = None
 
     def close(self) -> None:

@@ -33,13 +33,13 @@ class StackConfig:
     Postgres login (a service missing from them gets the owner's).
     """
 
-    nats_url: str
+    nats_url: str = field(repr=False)  # secrets stay out of reprs (test failures print them)
     redis_url: str
     database_url: str
     log_dir: Path
-    nats_env: dict[str, dict[str, str]] = field(default_factory=dict)
-    database_urls: dict[str, str] = field(default_factory=dict)
-    platform_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    nats_env: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    database_urls: dict[str, str] = field(default_factory=dict, repr=False)
+    platform_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     webhooks: bool = True  # False: tenant and platform bots are long-polled by the gateway
     controllable_clock: bool = False
     flood_limits: bool = True
@@ -47,7 +47,7 @@ class StackConfig:
     extra_env: dict[str, str] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     # what the user set (devstack.mode): wins over every value the stack would choose
-    user_env: dict[str, str] = field(default_factory=dict)
+    user_env: dict[str, str] = field(default_factory=dict, repr=False)
     telegram_emulator: bool = True
     yookassa_emulator: bool = True
 
