@@ -64,7 +64,14 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         sys.stderr.write(f"bus set-up: {error}\n")
         return 2
-    asyncio.run(run(settings, sandbox_clock=args.sandbox_clock))
+    try:
+        asyncio.run(run(settings, sandbox_clock=args.sandbox_clock))
+    except (nats.errors.Error, OSError) as error:
+        sys.stderr.write(
+            f"bus set-up failed as NATS user {settings.user or '(none)'!r}: {error!r}; "
+            "it needs the `admin` user of deploy/nats/nats.conf\n"
+        )
+        return 1
     log.info("bus set-up: %d streams and the KV buckets are in place", len(STREAMS))
     return 0
 
