@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help install run test test-unit test-integration test-e2e test-sandbox lint fmt bench bench-provisioning chaos compose-check clean
+.PHONY: help install run test test-unit test-integration test-e2e test-sandbox lint fmt bench bench-provisioning chaos compose-check compose-up compose-sandbox nats-conf clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-20s %s\n", $$1, $$2}'
@@ -57,8 +57,17 @@ bench-provisioning: $(STAMP) ## payment -> bot live latency and bulk tenant crea
 chaos: $(STAMP) ## 50 faults (kill -9, NATS/Redis/Postgres restarts) under load, then the invariants
 	@$(PY) -m bench.chaos --seconds 600 --faults 50
 
-compose-check: $(STAMP) ## check deploy/compose.yml against the services' settings and entry points
-	@$(PY) -m pytest tests/contract/test_compose.py -q
+compose-check: $(STAMP) ## check the compose files and nats.conf against the code (no Docker needed)
+	@$(PY) -m pytest tests/contract -q
+
+compose-up: ## production stack: docker compose with deploy/.env (every secret required)
+	docker compose -f deploy/compose.yml up -d
+
+compose-sandbox: ## the stack with the emulators and made-up secrets (deploy/sandbox.env)
+	docker compose --env-file deploy/sandbox.env -f deploy/compose.yml -f deploy/compose.sandbox.yml up
+
+nats-conf: $(STAMP) ## regenerate deploy/nats/nats.conf from shared/subjects.py
+	@$(PY) -m shared.nats_permissions --write
 
 clean: ## remove the virtualenv and run folders
 	rm -rf $(VENV) .run bench/results

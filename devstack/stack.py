@@ -31,11 +31,20 @@ def service_of(instance: str) -> str:
 
 @dataclass
 class StackConfig:
-    nats_url: str
+    """How the stack reaches its infrastructure.
+
+    `nats_url` and `database_url` are the owner's (admin) URLs, for the demo and for tests'
+    own clients; `nats_env` and `database_urls` give each service its own NATS user and
+    Postgres login (a service missing from them gets the owner's).
+    """
+
+    nats_url: str = field(repr=False)  # secrets stay out of reprs (test failures print them)
     redis_url: str
     database_url: str
     log_dir: Path
-    platform_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    nats_env: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    database_urls: dict[str, str] = field(default_factory=dict, repr=False)
+    platform_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     webhooks: bool = True  # False: tenant and platform bots are long-polled by the gateway
     controllable_clock: bool = False
     flood_limits: bool = True
@@ -44,12 +53,17 @@ class StackConfig:
     ports: dict[str, int] = field(default_factory=dict)
     replicas: dict[str, int] = field(default_factory=dict)  # e.g. {"booking": 2}; default 1
     yookassa_retry_attempts: int | None = None  # the emulator's notification attempts
-    ready_timeout: float = 60.0  # how long a service may take to answer /readyz
+    ready_timeout: float = 180.0  # how long a service may take to answer /readyz
 
     def instances(self, service: str) -> list[str]:
         """Process names of a service: `booking`, then `booking-2`, ... (each its own port)."""
         count = max(1, self.replicas.get(service, 1))
         return [service, *(f"{service}-{n}" for n in range(2, count + 1))]
+
+    # what the user set (devstack.mode): wins over every value the stack would choose
+    user_env: dict[str, str] = field(default_factory=dict, repr=False)
+    telegram_emulator: bool = True
+    yookassa_emulator: bool = True
 
     def port(self, name: str) -> int:
         if name not in self.ports:
@@ -88,32 +102,37 @@ class Stack:
         self.processes[name] = process
 
     def start_sandbox(self) -> None:
+        """The emulators the config asks for (both, for tests and the sandbox demo)."""
         cfg = self.config
-        tg_args = ["sandbox.telegram", "--port", str(cfg.port("telegram"))]
-        if not cfg.flood_limits:
-            tg_args.append("--no-flood-limits")
-        self._spawn("telegram-sandbox", tg_args, {})
-        self._spawn(
-            "yookassa-sandbox",
-            [
-                "sandbox.yookassa",
-                "--port",
-                str(cfg.port("yookassa")),
-                "--shop",
-                f"{SANDBOX_SHOP_ID}:{SANDBOX_SHOP_SECRET}",
-                "--notification-url",
-                f"{cfg.url('billing')}/webhooks/yookassa",
-                *(
-                    ["--retry-attempts", str(cfg.yookassa_retry_attempts)]
-                    if cfg.yookassa_retry_attempts
-                    else []
-                ),
-            ],
-            {},
-        )
-        wait_for_port("127.0.0.1", cfg.port("telegram"), timeout=30, what="Telegram sandbox")
-        wait_for_port("127.0.0.1", cfg.port("yookassa"), timeout=30, what="YooKassa sandbox")
-        self.bots = self._platform_bots()
+        if cfg.telegram_emulator:
+            tg_args = ["sandbox.telegram", "--port", str(cfg.port("telegram"))]
+            if not cfg.flood_limits:
+                tg_args.append("--no-flood-limits")
+            self._spawn("telegram-sandbox", tg_args, {})
+        if cfg.yookassa_emulator:
+            self._spawn(
+                "yookassa-sandbox",
+                [
+                    "sandbox.yookassa",
+                    "--port",
+                    str(cfg.port("yookassa")),
+                    "--shop",
+                    f"{SANDBOX_SHOP_ID}:{SANDBOX_SHOP_SECRET}",
+                    "--notification-url",
+                    f"{cfg.url('billing')}/webhooks/yookassa",
+                    *(
+                        ["--retry-attempts", str(cfg.yookassa_retry_attempts)]
+                        if cfg.yookassa_retry_attempts
+                        else []
+                    ),
+                ],
+                {},
+            )
+        if cfg.telegram_emulator:
+            wait_for_port("127.0.0.1", cfg.port("telegram"), timeout=30, what="Telegram sandbox")
+            self.bots = self._platform_bots()
+        if cfg.yookassa_emulator:
+            wait_for_port("127.0.0.1", cfg.port("yookassa"), timeout=30, what="YooKassa sandbox")
 
     def _platform_bots(self) -> PlatformBots:
         base = self.config.url("telegram")
@@ -134,30 +153,39 @@ class Stack:
         )
 
     def service_env(self, service: str) -> dict[str, str]:
+        """The service's environment: infrastructure, then the emulators' values where an
+        emulator runs, then the config's extras; a value the user set always wins."""
         cfg = self.config
-        assert self.bots is not None, "start the sandbox first"
         env = {
             "NATS_URL": cfg.nats_url,
+            **cfg.nats_env.get(service, {}),
             "REDIS_URL": cfg.redis_url,
-            "DATABASE_URL": cfg.database_url,
+            "DATABASE_URL": cfg.database_urls.get(service, cfg.database_url),
             "DATABASE_POOL_MAX": "6",
-            "TELEGRAM_API_BASE": cfg.url("telegram"),
             "PLATFORM_SECRET": cfg.platform_secret,
-            "SALES_BOT_TOKEN": self.bots.sales_token,
-            "OPS_BOT_TOKEN": self.bots.ops_token,
             "OPERATOR_IDS": ",".join(str(i) for i in cfg.operator_ids),
             "HTTP_PORT": str(cfg.port(service)),
             "LOG_FORMAT": "json",
             "CLOCK": "controllable" if cfg.controllable_clock else "system",
-            "YOOKASSA_SHOP_ID": SANDBOX_SHOP_ID,
-            "YOOKASSA_SECRET_KEY": SANDBOX_SHOP_SECRET,
-            "YOOKASSA_API_URL": f"{cfg.url('yookassa')}/v3",
-            "YOOKASSA_ALLOWED_NETWORKS": "127.0.0.1/32,::1/128",
-            "YOOKASSA_RETURN_URL": f"https://t.me/{self.bots.sales_username}",
         }
+        if self.bots is not None:
+            env |= {
+                "TELEGRAM_API_BASE": cfg.url("telegram"),
+                "SALES_BOT_TOKEN": self.bots.sales_token,
+                "OPS_BOT_TOKEN": self.bots.ops_token,
+                "YOOKASSA_RETURN_URL": f"https://t.me/{self.bots.sales_username}",
+            }
+        if cfg.yookassa_emulator:
+            env |= {
+                "YOOKASSA_SHOP_ID": SANDBOX_SHOP_ID,
+                "YOOKASSA_SECRET_KEY": SANDBOX_SHOP_SECRET,
+                "YOOKASSA_API_URL": f"{cfg.url('yookassa')}/v3",
+                "YOOKASSA_ALLOWED_NETWORKS": "127.0.0.1/32,::1/128",
+            }
         if cfg.webhooks:
             env["GATEWAY_PUBLIC_URL"] = cfg.url("gateway")
         env.update(cfg.extra_env)
+        env.update(cfg.user_env)
         return env
 
     def start_services(self, names: tuple[str, ...] = SERVICES) -> None:

@@ -12,10 +12,11 @@ as a message matters, a polite give-up for a person's old update, and dead lette
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import msgspec
 from faststream.exceptions import IncorrectState
-from faststream.nats import NatsBroker
+from faststream.nats import NatsBroker, NatsUserPassword
 from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
@@ -30,6 +31,8 @@ from shared.consuming import (
 )
 from shared.errors import TransientError
 from shared.messages import encode
+from shared.nats_permissions import inbox_prefix
+from shared.settings import NatsSettings
 from shared.subjects import (
     DUPLICATE_WINDOW_SECONDS,
     KV_CLOCK,
@@ -137,22 +140,40 @@ __all__ = [
 ]
 
 
-def make_broker(url: str, service: str) -> NatsBroker:
-    """A broker whose own per-message logging is at DEBUG (ours carries tenant and ids)."""
+def make_broker(nats: NatsSettings | str, service: str) -> NatsBroker:
+    """A broker that logs in as the configured NATS user, with replies on that user's private
+    inbox (`_INBOX_<user>`, the only one its permissions let it read); its own per-message
+    logging is at DEBUG (ours carries tenant and ids)."""
+    settings = nats if isinstance(nats, NatsSettings) else NatsSettings(url=nats, publish_timeout=5)
+    security = None
+    if settings.user:
+        security = NatsUserPassword(settings.user, settings.password.reveal())
     return NatsBroker(
-        url,
+        settings.url,
         name=service,
+        inbox_prefix=inbox_prefix(settings.user),
         logger=logging.getLogger(f"faststream.{service}"),
         log_level=logging.DEBUG,
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
         graceful_timeout=15.0,
+        security=security,
     )
 
 
 async def open_bus(broker: NatsBroker) -> JetStreamContext:
-    """Connect and declare the streams; subscribers are included after this, then `start()`."""
+    """Connect; subscribers are included after this, then `start()`.
+
+    Streams and KV buckets are created by the admin set-up (`python -m shared.bus_setup`).
+    Only on a server without authentication (a plain development NATS, e.g. Debian's 2.9)
+    does a service declare them itself, as every service could before the bus was locked.
+    """
     await broker.connect()
-    js = broker.connection.jetstream()
-    await ensure_streams(js)
+    connection = broker.connection
+    js = connection.jetstream()
+    # nats-py keeps the server's INFO only in a private field; `auth_required` is in it.
+    server_info: dict[str, Any] = getattr(connection, "_server_info", {}) or {}
+    if not server_info.get("auth_required"):
+        await ensure_streams(js)
+        await tenants_bucket(js)
     return js

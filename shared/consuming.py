@@ -29,6 +29,7 @@ from shared.errors import PoisonMessage
 from shared.logs import log_context, redact
 from shared.messages import DeadLetter
 from shared.metrics import Metrics
+from shared.nats_permissions import inbox_prefix
 from shared.subjects import ConsumerSpec, dead_letter
 
 if TYPE_CHECKING:
@@ -100,6 +101,8 @@ def subscriber_options(
     return {
         "stream": JStream(spec.stream.name, declare=False),
         "durable": spec.durable,
+        # pulled messages come to the service's private inbox (see shared.nats_permissions)
+        "inbox_prefix": f"{inbox_prefix(spec.service)}.".encode(),
         "pull_sub": PullSub(batch_size=1, timeout=5.0),
         "ack_policy": AckPolicy.MANUAL,
         "config": ConsumerConfig(

@@ -46,7 +46,10 @@ def shared_migrations(kind: str) -> tuple[Migration, ...]:
 
 
 async def _apply(conn: asyncpg.Connection, schema: str, migrations: tuple[Migration, ...]) -> int:
-    await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    # A service's schema is made by `shared.bootstrap` and owned by its login, which may not
+    # CREATE in the database: even `IF NOT EXISTS` checks that right first.
+    if await conn.fetchval("SELECT to_regnamespace($1) IS NULL", f'"{schema}"'):
+        await conn.execute(f'CREATE SCHEMA "{schema}"')
     await conn.execute(
         f'CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations ('
         "version int PRIMARY KEY, name text NOT NULL,"
@@ -80,19 +83,34 @@ async def migrate_schema(pool: asyncpg.Pool, schema: str, migrations: tuple[Migr
 
 async def ensure_extensions(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn, conn.transaction():
+        if await conn.fetchval("SELECT 1 FROM pg_extension WHERE extname = 'btree_gist'"):
+            return  # installed by shared.bootstrap; a service login could not
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext('extensions'))")
         await conn.execute("CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public")
+
+
+_CREATE_ROLE_FUNCTION = "platform.create_tenant_role(text)"
+_DROP_ROLE_FUNCTION = "platform.drop_tenant_role(text)"
+
+
+async def _bootstrapped(conn: asyncpg.Connection, function: str) -> bool:
+    return bool(await conn.fetchval("SELECT to_regprocedure($1) IS NOT NULL", function))
 
 
 async def _tenant_role(conn: asyncpg.Connection, schema: str) -> None:
     """The tenant's role, with rights on its schema only.
 
+    In a bootstrapped database (`shared.bootstrap`) the role is made by the SECURITY DEFINER
+    function `platform.create_tenant_role`, which also grants it to the booking, notifier and
+    provisioner logins; a superuser on a plain development database makes it directly.
+
     Table rights come from default privileges set *before* the tables exist: a
     `GRANT ... ON ALL TABLES IN SCHEMA` scans all of `pg_class`, which with thousands of tenant
     schemas makes every new tenant slower than the last.
     """
-    exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", schema)
-    if not exists:
+    if await _bootstrapped(conn, _CREATE_ROLE_FUNCTION):
+        await conn.execute("SELECT platform.create_tenant_role($1)", schema)
+    elif not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", schema):
         await conn.execute(f'CREATE ROLE "{schema}" NOLOGIN')
         await conn.execute(f'GRANT "{schema}" TO CURRENT_USER')
     await conn.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO "{schema}"')
@@ -118,6 +136,16 @@ async def create_tenant_schema(
     # The migration record is the platform's, not the tenant's to rewrite.
     await conn.execute(f'REVOKE ALL ON "{schema}".schema_migrations FROM "{schema}"')
     return count
+
+
+async def drop_tenant_role(conn: asyncpg.Connection, tenant_id: str) -> None:
+    """Drop a tenant's role after its schema is gone; nothing happens the second time."""
+    schema = tenant_schema(tenant_id)
+    if await _bootstrapped(conn, _DROP_ROLE_FUNCTION):
+        await conn.execute("SELECT platform.drop_tenant_role($1)", schema)
+    elif await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", schema):
+        await conn.execute(f'DROP OWNED BY "{schema}"')
+        await conn.execute(f'DROP ROLE "{schema}"')
 
 
 async def migrate_tenants(

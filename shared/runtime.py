@@ -1,8 +1,9 @@
 """The connections a service holds for its lifetime, opened and closed in one place.
 
-A service's lifespan opens a `Runtime` (NATS + streams, and Postgres, Redis and a controllable
-clock when asked), builds its use cases and routers from it, starts the broker, and on
-shutdown stops consuming first (in-flight messages finish or are redelivered), then closes.
+A service's lifespan opens a `Runtime` (NATS as the service's own user, and Postgres, Redis
+and a controllable clock when asked), builds its use cases and routers from it, starts the
+broker, and on shutdown stops consuming first (in-flight messages finish or are redelivered),
+then closes.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ async def open_runtime(
     redis: RedisSettings | None = None,
     controllable_clock: bool = False,
 ) -> AsyncIterator[Runtime]:
-    broker = make_broker(nats.url, service)
+    broker = make_broker(nats, service)
     js = await open_bus(broker)
     clock: Clock = SystemClock()
     runtime = Runtime(

@@ -11,7 +11,7 @@ import builtins
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from shared.errors import SettingsError
@@ -147,19 +147,35 @@ class Env:
 
 @dataclass(frozen=True, slots=True)
 class NatsSettings:
+    """Where NATS is and who this process is on it.
+
+    `NATS_USER` empty means a server without authentication (a plain development server);
+    otherwise the user is one of deploy/nats/nats.conf (`booking`, `billing`, ..., `admin`).
+    """
+
     url: str
     publish_timeout: float
+    user: str = ""
+    password: Secret = field(default_factory=lambda: Secret(""))
 
     @classmethod
     def load(cls, env: Env) -> NatsSettings:
+        user = env.optional("NATS_USER") or ""
+        password = env.optional_secret("NATS_PASSWORD")
+        if user and not password:
+            raise SettingsError("setting NATS_PASSWORD is required when NATS_USER is set")
         return cls(
             url=env.str("NATS_URL", "nats://127.0.0.1:4222"),
             publish_timeout=env.float("NATS_PUBLISH_TIMEOUT", 5.0),
+            user=user,
+            password=password,
         )
 
 
 @dataclass(frozen=True, slots=True)
 class PostgresSettings:
+    """The service's own login (`bookbots_<service>`, never a superuser in a deployment)."""
+
     dsn: Secret
     pool_min: int
     pool_max: int
@@ -172,6 +188,34 @@ class PostgresSettings:
             pool_min=env.int("DATABASE_POOL_MIN", 1),
             pool_max=env.int("DATABASE_POOL_MAX", 8, minimum=1),
             recycle_seconds=env.int("DATABASE_RECYCLE_SECONDS", 300, minimum=1),
+        )
+
+
+DATABASE_SERVICES = ("booking", "billing", "provisioner", "notifier")
+
+
+def login_role(service: str) -> str:
+    """The Postgres login of a service: `bookbots_booking`, ..."""
+    return f"bookbots_{service}"
+
+
+@dataclass(frozen=True, slots=True)
+class BootstrapSettings:
+    """The one-shot set-up (`python -m shared.bootstrap`): the owner's URL and each login's
+    password (`DB_PASSWORD_BOOKING`, ...). An empty password gives a login with no password,
+    which only a `trust` pg_hba (a development server) lets in."""
+
+    admin_dsn: Secret
+    passwords: dict[str, Secret]
+
+    @classmethod
+    def load(cls, env: Env) -> BootstrapSettings:
+        return cls(
+            admin_dsn=env.secret("DATABASE_ADMIN_URL"),
+            passwords={
+                service: env.optional_secret(f"DB_PASSWORD_{service.upper()}")
+                for service in DATABASE_SERVICES
+            },
         )
 
 

@@ -1,22 +1,29 @@
 """Test infrastructure: real NATS (a private server per run), real Postgres (a fresh database
 per run) and real Redis, started here when they are not already answering.
 
+NATS runs under the deployment's permission file (deploy/nats/nats.conf): `infra.nats_url` is
+the admin's (tests' own clients), `infra.nats_settings("booking")` a service's. The database is
+bootstrapped like a deployment (`shared.bootstrap`): `pg_pool` is the owner's, `login_urls`
+maps each service to its own non-superuser login.
+
 Names are unique per run (database, tenant ids), so two runs and a `make run` demo never touch
 each other's data.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 
 import asyncpg
 import pytest
 import pytest_asyncio
 
-from devstack.infra import InfraMissing, LocalInfra, database_url
+from devstack.infra import InfraMissing, LocalInfra, database_url, prepare_database
 from shared.db import tenant_schema
 from shared.migrate import create_tenant_schema, ensure_extensions, shared_migrations
 
@@ -70,10 +77,18 @@ async def drop_database(server_url: str, name: str) -> None:
     await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@dataclass(frozen=True)
+class RunDatabase:
+    url: str  # the owner's (a superuser on the test server)
+    logins: dict[str, str]  # service -> its own login's URL
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def test_database_url(database_server_url: str) -> AsyncIterator[str]:
+async def test_database(database_server_url: str) -> AsyncIterator[RunDatabase]:
+    """A fresh database per run, bootstrapped like a deployment (`shared.bootstrap`)."""
     name = f"bookbots_test_{RUN_ID}"
-    yield await create_database(database_server_url, name)
+    url = await create_database(database_server_url, name)
+    yield RunDatabase(url=url, logins=await asyncio.to_thread(prepare_database, url))
     await drop_database(database_server_url, name)
     admin = await asyncpg.connect(database_server_url)
     try:
@@ -84,6 +99,26 @@ async def test_database_url(database_server_url: str) -> AsyncIterator[str]:
             await admin.execute(f'DROP ROLE IF EXISTS "{role["rolname"]}"')
     finally:
         await admin.close()
+
+
+@pytest.fixture(scope="session")
+def test_database_url(test_database: RunDatabase) -> str:
+    return test_database.url
+
+
+@pytest.fixture(scope="session")
+def login_urls(test_database: RunDatabase) -> dict[str, str]:
+    """Each service's own login to the test database (`bookbots_<service>`)."""
+    return test_database.logins
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def booking_pool(login_urls: dict[str, str]) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on booking's own login, for booking built in-process."""
+    pool = await asyncpg.create_pool(login_urls["booking"], min_size=1, max_size=10)
+    assert pool is not None
+    yield pool
+    await pool.close()
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -31,7 +31,7 @@ def create_app(settings: GatewaySettings) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        broker = make_broker(settings.nats.url, SERVICE)
+        broker = make_broker(settings.nats, SERVICE)
         js = await open_bus(broker)
         kv = await tenants_bucket(js)
         registry = DirectoryRegistry(

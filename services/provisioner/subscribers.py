@@ -16,8 +16,8 @@ from shared.metrics import Metrics
 from shared.subjects import (
     PROVISIONER_OPS_UPDATES,
     PROVISIONER_PAYMENTS,
-    PROVISIONER_SETUP,
     PROVISIONER_REFUNDS,
+    PROVISIONER_SETUP,
     PROVISIONER_TRIALS,
 )
 

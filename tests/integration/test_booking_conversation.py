@@ -79,7 +79,7 @@ async def shared_infra(infra) -> AsyncIterator[Shared]:
         running_sandbox(flood_limits=False) as base_url,
         TelegramSandboxClient(base_url) as client,
     ):
-        broker = make_broker(infra.nats_url, "booking-test")
+        broker = make_broker(infra.nats_settings("booking"), "booking-test")
         await open_bus(broker)
         nc = await nats.connect(infra.nats_url)
         redis = Redis.from_url(infra.redis_url)
@@ -204,7 +204,7 @@ class Talk:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def talk(shared_infra: Shared, pg_pool, tenant_factory) -> AsyncIterator[Talk]:
+async def talk(shared_infra: Shared, pg_pool, booking_pool, tenant_factory) -> AsyncIterator[Talk]:
     tenant_id = await tenant_factory(name="Салон Анна")
     async with tenant_tx(pg_pool, tenant_id) as conn:
         await conn.execute(
@@ -222,8 +222,8 @@ async def talk(shared_infra: Shared, pg_pool, tenant_factory) -> AsyncIterator[T
         default=DefaultBotProperties(parse_mode="HTML"),
     )
     clock = FixedClock(NOW)
-    deps = BookingDeps(
-        pool=pg_pool, publisher=shared_infra.publisher, clock=clock, texts=shared_infra.texts
+    deps = BookingDeps(  # booking's own NATS user and Postgres login, as deployed
+        pool=booking_pool, publisher=shared_infra.publisher, clock=clock, texts=shared_infra.texts
     )
     config = TenantConfig(
         tenant_id=tenant_id,

@@ -52,7 +52,7 @@ async def gateway() -> AsyncIterator[Gateway]:
     settings = GatewaySettings.load(
         Env(
             {
-                "NATS_URL": nats_url,
+                **local.nats_env("gateway"),  # the gateway's own NATS user
                 "NATS_PUBLISH_TIMEOUT": "1",
                 "PLATFORM_SECRET": PLATFORM_SECRET,
                 "TELEGRAM_API_BASE": "http://127.0.0.1:9",

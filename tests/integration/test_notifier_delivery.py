@@ -155,7 +155,7 @@ async def drain(
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def stack(
-    infra: LocalInfra, test_database_url: str, pg_pool: asyncpg.Pool
+    infra: LocalInfra, login_urls: dict[str, str], pg_pool: asyncpg.Pool
 ) -> AsyncIterator[Stack]:
     async with running_sandbox(flood_limits=True) as sandbox_url:
         telegram = TelegramSandboxClient(sandbox_url)
@@ -163,8 +163,8 @@ async def stack(
         settings = NotifierSettings.load(
             Env(
                 {
-                    "NATS_URL": infra.nats_url,
-                    "DATABASE_URL": test_database_url,
+                    **infra.nats_env("notifier"),  # notifier's own NATS user and login
+                    "DATABASE_URL": login_urls["notifier"],
                     "REDIS_URL": infra.redis_url,
                     "TELEGRAM_API_BASE": sandbox_url,
                     "PLATFORM_SECRET": PLATFORM_SECRET,

@@ -78,7 +78,7 @@ async def relay_updates(tg_url: str, token: str, nc: Nats) -> None:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def stack(
-    infra: LocalInfra, test_database_url: str, pg_pool: asyncpg.Pool
+    infra: LocalInfra, login_urls: dict[str, str], pg_pool: asyncpg.Pool
 ) -> AsyncIterator[Stack]:
     async with contextlib.AsyncExitStack() as exits:
         tg_url = await exits.enter_async_context(running_telegram(flood_limits=False))
@@ -89,8 +89,8 @@ async def stack(
         settings = BillingSettings.load(
             Env(
                 {
-                    "NATS_URL": infra.nats_url,
-                    "DATABASE_URL": test_database_url,
+                    **infra.nats_env("billing"),  # billing's own NATS user and login
+                    "DATABASE_URL": login_urls["billing"],
                     "REDIS_URL": infra.redis_url,
                     "TELEGRAM_API_BASE": tg_url,
                     "PLATFORM_SECRET": PLATFORM_SECRET,

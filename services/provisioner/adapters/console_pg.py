@@ -20,7 +20,7 @@ from services.provisioner.ports import (
     TenantStatus,
 )
 from shared.db import tenant_schema, tenant_tx
-from shared.migrate import Migration, migrate_tenants
+from shared.migrate import Migration, drop_tenant_role, migrate_tenants
 
 
 def like_pattern(text: str) -> str:
@@ -138,9 +138,7 @@ class PgConsoleStore:
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"migrate:{schema}")
             await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-            if await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", schema):
-                await conn.execute(f'DROP OWNED BY "{schema}"')
-                await conn.execute(f'DROP ROLE "{schema}"')
+            await drop_tenant_role(conn, tenant_id)
 
     async def migrate_tenants(self, *, batch_size: int) -> tuple[int, int]:
         """Apply pending tenant migrations to every tenant not deleted; (tenants, changed)."""
