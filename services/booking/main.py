@@ -17,7 +17,9 @@ from shared.crypto import Sealer
 from shared.http import ops_router
 from shared.i18n import Catalog
 from shared.metrics import Metrics
+from shared.outbox import Relay, migrate_outbox
 from shared.runtime import open_runtime
+from shared.subjects import STREAM_BOOKING
 from shared.telegram import Bots, make_session
 from shared.tenants import TenantDirectory
 
@@ -38,6 +40,7 @@ def create_app(settings: BookingSettings) -> Litestar:
             redis=settings.redis,
             controllable_clock=settings.controllable_clock,
         ) as runtime:
+            await migrate_outbox(runtime.require_pool())
             deps = BookingDeps(
                 pool=runtime.require_pool(),
                 publisher=runtime.publisher,
@@ -60,6 +63,8 @@ def create_app(settings: BookingSettings) -> Litestar:
             )
             app.register(ops_router(metrics=metrics, checks=runtime.readiness()))
             await runtime.broker.start()
+            relay = Relay(runtime.require_pool(), runtime.publisher, stream=STREAM_BOOKING)
+            runtime.background(relay.run(), "outbox")
             try:
                 yield
             finally:
