@@ -11,6 +11,7 @@ from pathlib import Path
 
 from litestar import Litestar
 
+from services.provisioner.adapters.announcements_pg import PgAnnouncements
 from services.provisioner.adapters.bot_setup import TelegramBotSetup
 from services.provisioner.adapters.console_pg import PgConsoleStore
 from services.provisioner.adapters.export import PgTenantExporter
@@ -19,13 +20,16 @@ from services.provisioner.bot import OpsDeps, TelegramTenantBots, build_ops_disp
 from services.provisioner.config import ProvisionerSettings
 from services.provisioner.subscribers import SERVICE, ops_router, provisioning_router
 from services.provisioner.use_cases import Console, Lifecycle, Provisioning
+from services.provisioner.use_cases.reconcile import Reconciler
 from shared.bus import RetryPolicy, tenants_bucket
 from shared.crypto import Sealer
 from shared.http import ops_router as health_router
 from shared.i18n import Catalog
 from shared.metrics import Metrics
 from shared.migrate import ensure_extensions, load_migrations, migrate_schema, shared_migrations
+from shared.outbox import Relay, migrate_outbox
 from shared.runtime import Runtime, open_runtime
+from shared.subjects import STREAM_TENANT
 from shared.telegram import Bots, make_session
 from shared.tenants import TenantDirectory
 
@@ -39,6 +43,7 @@ class UseCases:
     provisioning: Provisioning
     lifecycle: Lifecycle
     console: Console
+    reconciler: Reconciler
 
 
 async def compose(
@@ -53,7 +58,7 @@ async def compose(
         registry=registry,
         bots=TelegramBotSetup(bots, sealer, gateway_public_url=settings.gateway_public_url),
         directory=directory,
-        events=runtime.publisher,
+        announcements=PgAnnouncements(pool),
         sealer=sealer,
         clock=runtime.clock,
         delivery="webhook" if settings.gateway_public_url else "polling",
@@ -61,7 +66,6 @@ async def compose(
     lifecycle = Lifecycle(
         registry=registry,
         directory=directory,
-        events=runtime.publisher,
         clock=runtime.clock,
         warn_days=settings.lifecycle.warn_days,
         grace_days=settings.lifecycle.grace_days,
@@ -77,17 +81,32 @@ async def compose(
         events=runtime.publisher,
         clock=runtime.clock,
     )
-    return UseCases(provisioning=provisioning, lifecycle=lifecycle, console=console)
+    reconciler = Reconciler(
+        announcements=PgAnnouncements(pool),
+        directory=directory,
+        provisioning=provisioning,
+        clock=runtime.clock,
+    )
+    return UseCases(
+        provisioning=provisioning, lifecycle=lifecycle, console=console, reconciler=reconciler
+    )
 
 
-async def run_sweeper(lifecycle: Lifecycle, every_seconds: int) -> None:
+async def run_sweeper(use: UseCases, every_seconds: int) -> None:
+    """The lifecycle sweep, then the reconciliation of the directory and of announcements."""
     while True:
         try:
-            report = await lifecycle.sweep()
+            report = await use.lifecycle.sweep()
             if report.warned or report.grace or report.suspended:
                 log.info("lifecycle sweep: %s", report)
         except Exception:  # a failed sweep is retried on the next tick
             log.exception("lifecycle sweep failed")
+        try:
+            done = await use.reconciler.run()
+            if done.directory or done.finished or done.failed:
+                log.info("reconciled: %s", done)
+        except Exception:  # as above
+            log.exception("reconciliation failed")
         await asyncio.sleep(every_seconds)
 
 
@@ -107,6 +126,7 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
             pool = runtime.require_pool()
             await ensure_extensions(pool)
             await migrate_schema(pool, "platform", load_migrations(MIGRATIONS))
+            await migrate_outbox(pool)
             bots = Bots(make_session(settings.telegram))
             use = await compose(settings, runtime, bots, sealer)
             runtime.broker.include_router(
@@ -139,9 +159,9 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
                 log.info("OPS_BOT_TOKEN is empty: the operator's bot is off")
             app.register(health_router(metrics=metrics, checks=runtime.readiness()))
             await runtime.broker.start()
-            runtime.background(
-                run_sweeper(use.lifecycle, settings.lifecycle.sweep_seconds), "lifecycle"
-            )
+            runtime.background(run_sweeper(use, settings.lifecycle.sweep_seconds), "lifecycle")
+            relay = Relay(pool, runtime.publisher, stream=STREAM_TENANT)
+            runtime.background(relay.run(), "outbox")
             try:
                 yield
             finally:

@@ -2,8 +2,11 @@
 
 The registry transaction (schema, role, seed, registry row, the applied payment) is the point
 of no return and is idempotent by the payment id. Everything after it (directory entry, bot
-webhook and menu, the event) is repeated on every redelivery, and each step is idempotent, so a
-provisioner killed half-way finishes the job on the next delivery.
+webhook and menu) is repeated on every redelivery, and each step is idempotent, so a
+provisioner killed half-way finishes the job on the next delivery, or the sweep's
+reconciliation finishes it (`finish`). `tenant.provisioned` is written to the outbox in the
+transaction that marks the tenant announced, once the bot is set up; `tenant.renewed` in the
+transaction that applies the payment.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ import logging
 from typing import Literal
 
 from services.provisioner.ports import (
+    Announcement,
+    Announcements,
     Applied,
     BotSetup,
     Directory,
-    Events,
     Payment,
     TenantRecord,
     TenantRegistry,
@@ -35,7 +39,7 @@ class Provisioning:
         registry: TenantRegistry,
         bots: BotSetup,
         directory: Directory,
-        events: Events,
+        announcements: Announcements,
         sealer: Sealer,
         clock: Clock,
         delivery: Literal["webhook", "polling"],
@@ -43,7 +47,7 @@ class Provisioning:
         self._registry = registry
         self._bots = bots
         self._directory = directory
-        self._events = events
+        self._announcements = announcements
         self._sealer = sealer
         self._clock = clock
         self._delivery = delivery
@@ -67,7 +71,7 @@ class Provisioning:
         applied = await self._registry.create_tenant(
             signup=event.signup, payment=payment, delivery=self._delivery, now=self._clock.now()
         )
-        await self._go_live(applied.tenant)
+        await self.finish(applied.tenant)
         return applied
 
     async def on_trial(self, event: TrialStarted) -> Applied:
@@ -81,43 +85,51 @@ class Provisioning:
         applied = await self._registry.create_tenant(
             signup=event.signup, payment=payment, delivery=self._delivery, now=self._clock.now()
         )
-        await self._go_live(applied.tenant)
+        await self.finish(applied.tenant)
         return applied
 
     async def renew(self, tenant_id: str, payment: Payment) -> Applied:
-        applied = await self._registry.apply_payment(tenant_id, payment, self._clock.now())
-        tenant = applied.tenant
-        await self._directory.put(tenant.config())
-        await self._events.publish(
-            tenant_event("renewed", tenant.tenant_id),
-            TenantRenewed(
-                tenant_id=tenant.tenant_id,
-                bot_username=tenant.bot_username,
-                owner_chat_id=tenant.owner_chat_id,
-                paid_until=tenant.paid_until,
-                reactivated=applied.reactivated,
-            ),
-            msg_id=f"tenant:{tenant.tenant_id}:renewed:{payment.payment_id}",
+        def renewed(applied: Applied) -> Announcement:
+            tenant = applied.tenant
+            return Announcement(
+                tenant_event("renewed", tenant.tenant_id),
+                TenantRenewed(
+                    tenant_id=tenant.tenant_id,
+                    bot_username=tenant.bot_username,
+                    owner_chat_id=tenant.owner_chat_id,
+                    paid_until=tenant.paid_until,
+                    reactivated=applied.reactivated,
+                ),
+                msg_id=f"tenant:{tenant.tenant_id}:renewed:{payment.payment_id}",
+            )
+
+        applied = await self._registry.apply_payment(
+            tenant_id, payment, self._clock.now(), announce=renewed
         )
+        await self._directory.put(applied.tenant.config())
         return applied
 
-    async def _go_live(self, tenant: TenantRecord) -> None:
+    async def finish(self, tenant: TenantRecord) -> None:
+        """Bring a committed tenant live: directory entry, bot set-up, then the announcement."""
         token = self._sealer.unseal(tenant.bot_token_sealed)
         await self._directory.put(tenant.config())
         await self._bots.configure(tenant, token)
-        await self._events.publish(
-            tenant_event("provisioned", tenant.tenant_id),
-            TenantProvisioned(
-                tenant_id=tenant.tenant_id,
-                business_name=tenant.business_name,
-                bot_username=tenant.bot_username,
-                owner_chat_id=tenant.owner_chat_id,
-                buyer_chat_id=tenant.buyer_chat_id,
-                paid_until=tenant.paid_until,
-                plan_code=tenant.plan_code,
-                trial=tenant.trial,
-                signup_id=tenant.signup_id,
+        await self._announcements.mark_live(
+            tenant.tenant_id,
+            Announcement(
+                tenant_event("provisioned", tenant.tenant_id),
+                TenantProvisioned(
+                    tenant_id=tenant.tenant_id,
+                    business_name=tenant.business_name,
+                    bot_username=tenant.bot_username,
+                    owner_chat_id=tenant.owner_chat_id,
+                    buyer_chat_id=tenant.buyer_chat_id,
+                    paid_until=tenant.paid_until,
+                    plan_code=tenant.plan_code,
+                    trial=tenant.trial,
+                    signup_id=tenant.signup_id,
+                ),
+                msg_id=f"tenant:{tenant.tenant_id}:provisioned",
             ),
-            msg_id=f"tenant:{tenant.tenant_id}:provisioned",
         )
         log.info("tenant %s is live as @%s", tenant.tenant_id, tenant.bot_username)
