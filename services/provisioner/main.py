@@ -85,7 +85,6 @@ async def compose(
         announcements=PgAnnouncements(pool),
         directory=directory,
         provisioning=provisioning,
-        clock=runtime.clock,
     )
     return UseCases(
         provisioning=provisioning, lifecycle=lifecycle, console=console, reconciler=reconciler

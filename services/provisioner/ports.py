@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 import msgspec
@@ -135,7 +135,9 @@ class Announcements(Protocol):
         """Record the tenant as announced, writing the announcement; False if it was already."""
         ...
 
-    async def unannounced(self, created_before: datetime, *, limit: int) -> list[TenantRecord]: ...
+    async def unannounced(self, older_than: timedelta, *, limit: int) -> list[TenantRecord]:
+        """Tenants committed more than `older_than` ago (database time), never announced."""
+        ...
 
     async def behind_directory(self, *, limit: int) -> list[TenantRecord]: ...
 

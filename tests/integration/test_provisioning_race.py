@@ -1,7 +1,7 @@
 """Two provisioners racing for one payment (JetStream redelivers, replicas compete): real
 Postgres registry, real NATS KV directory and JetStream events, a Bot API stand-in that records
 what it is asked. However many times and however concurrently the event arrives, there is one
-tenant, one schema, one applied payment and one `tenant.provisioned` event on the bus."""
+tenant, one schema, one applied payment and one `tenant.provisioned` event in the outbox."""
 
 from __future__ import annotations
 

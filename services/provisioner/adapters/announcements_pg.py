@@ -3,7 +3,7 @@ are behind the registry (`platform.tenants.version` against `directory_version`)
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import timedelta
 
 import asyncpg
 
@@ -18,7 +18,7 @@ RETURNING tenant_id
 """
 _UNANNOUNCED = f"""
 SELECT {TENANT_COLUMNS} FROM platform.tenants
-WHERE announced_at IS NULL AND status <> 'deleted' AND created_at < $1
+WHERE announced_at IS NULL AND status <> 'deleted' AND created_at < now() - $1::interval
 ORDER BY created_at LIMIT $2
 """
 _BEHIND = f"""
@@ -46,10 +46,9 @@ class PgAnnouncements:
             )
             return True
 
-    async def unannounced(self, created_before: datetime, *, limit: int) -> list[TenantRecord]:
-        return [
-            tenant_record(r) for r in await self._pool.fetch(_UNANNOUNCED, created_before, limit)
-        ]
+    async def unannounced(self, older_than: timedelta, *, limit: int) -> list[TenantRecord]:
+        rows = await self._pool.fetch(_UNANNOUNCED, older_than, limit)
+        return [tenant_record(r) for r in rows]
 
     async def behind_directory(self, *, limit: int) -> list[TenantRecord]:
         return [tenant_record(r) for r in await self._pool.fetch(_BEHIND, limit)]

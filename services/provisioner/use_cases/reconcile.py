@@ -20,7 +20,6 @@ from datetime import timedelta
 
 from services.provisioner.ports import Announcements, DirectoryAdmin
 from services.provisioner.use_cases.provisioning import Provisioning
-from shared.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +38,12 @@ class Reconciler:
         announcements: Announcements,
         directory: DirectoryAdmin,
         provisioning: Provisioning,
-        clock: Clock,
         settle: timedelta = timedelta(seconds=30),
         batch: int = 500,
     ) -> None:
         self._announcements = announcements
         self._directory = directory
         self._provisioning = provisioning
-        self._clock = clock
         self._settle = settle
         self._batch = batch
 
@@ -60,8 +57,8 @@ class Reconciler:
             await self._announcements.directory_synced(tenant.tenant_id, tenant.version)
             done.directory.append(tenant.tenant_id)
         # A tenant younger than `settle` is probably still going live in its own handler.
-        older_than = self._clock.now() - self._settle
-        for tenant in await self._announcements.unannounced(older_than, limit=self._batch // 10):
+        unannounced = await self._announcements.unannounced(self._settle, limit=self._batch // 10)
+        for tenant in unannounced:
             try:
                 await self._provisioning.finish(tenant)
             except Exception:  # noqa: BLE001 - one tenant's Bot API failure must not stop the rest
