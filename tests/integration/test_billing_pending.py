@@ -38,7 +38,7 @@ class NoDirectPublish:
     """Recording must not publish itself: its events go through the outbox."""
 
     async def publish(self, subject: str, event: msgspec.Struct, *, msg_id: str) -> None:
-        raise AssertionError(f"published {subject} outside the outbox")
+        raise AssertionError(f"published {subject} ({type(event).__name__}, {msg_id}) directly")
 
 
 @dataclass
