@@ -12,8 +12,10 @@ Contract:
   `Nats-Msg-Id` = the row's `msg_id` (the caller's deterministic id, or `outbox:<id>`), waits
   for the stream's ack, and marks the rows sent in the same transaction. A crash between the
   publish and the mark republishes with the same id: the stream's duplicate window drops it.
-- A failed publish stops the batch (the rows after it keep their order), counts an attempt on
-  the row and backs off; rows are never given up. LISTEN wakes the relay at once; a slow poll
+- A batch is published together (written to the connection in row order, acks awaited
+  together). A failed publish counts an attempt on its row, which stays unsent, and the relay
+  backs off; rows are never given up. Only a row retried after a failure can overtake
+  the rows after it. LISTEN wakes the relay at once; a slow poll
   is the fallback. Sent rows are kept for `history` and then purged.
 """
 
@@ -164,25 +166,31 @@ class Relay:
             if not mine:
                 return 0, False  # another replica is draining; its listener wakes it as well
             rows = await conn.fetch(_CLAIM, self._stream.name, self._batch)
-            sent: list[int] = []
-            failure: BaseException | None = None
-            for row in rows:
-                msg_id = row["msg_id"] or f"outbox:{row['id']}"
-                try:
-                    await self._publisher.publish_raw(
-                        row["subject"], bytes(row["payload"]), msg_id=msg_id
-                    )
-                except Exception as error:  # noqa: BLE001 - counted on the row, retried later
-                    await conn.execute(_MARK_FAILED, row["id"], repr(error)[:500])
-                    failure = error
-                    break
-                sent.append(row["id"])
+            # Published together: the publishes start in row order on one connection (so the
+            # stream stores them in that order in practice) and the acks are awaited together.
+            # Consumers process concurrently and never relied on a strict order.
+            results = await asyncio.gather(
+                *(self._publish(row) for row in rows), return_exceptions=True
+            )
+            sent = [row["id"] for row, result in zip(rows, results, strict=True) if result is None]
+            failed = [
+                (row["id"], result)
+                for row, result in zip(rows, results, strict=True)
+                if isinstance(result, BaseException)
+            ]
+            for row_id, error in failed:
+                await conn.execute(_MARK_FAILED, row_id, repr(error)[:500])
             if sent:
                 await conn.execute(_MARK_SENT, sent)
+        failure = failed[0][1] if failed else None
         if failure is not None:
             log.warning("outbox %s: publish failed, will retry: %r", self._stream.name, failure)
             raise PublishFailed(self._stream.name) from failure
         return len(sent), True
+
+    async def _publish(self, row: asyncpg.Record) -> None:
+        msg_id = row["msg_id"] or f"outbox:{row['id']}"
+        await self._publisher.publish_raw(row["subject"], bytes(row["payload"]), msg_id=msg_id)
 
 
 class PublishFailed(Exception):
