@@ -19,8 +19,7 @@ from services.provisioner.adapters.registry_pg import PgTenantRegistry
 from services.provisioner.bot import OpsDeps, TelegramTenantBots, build_ops_dispatcher
 from services.provisioner.config import ProvisionerSettings
 from services.provisioner.subscribers import SERVICE, ops_router, provisioning_router
-from services.provisioner.use_cases import Console, Lifecycle, Provisioning
-from services.provisioner.use_cases.reconcile import Reconciler
+from services.provisioner.use_cases import Console, Lifecycle, Provisioning, Reconciler
 from shared.bus import RetryPolicy, tenants_bucket
 from shared.crypto import Sealer
 from shared.http import ops_router as health_router

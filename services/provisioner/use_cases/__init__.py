@@ -1,4 +1,5 @@
-"""The provisioner's logic: provisioning and renewals, the paid period, the operator's console."""
+"""The provisioner's logic: provisioning and renewals, the paid period, reconciliation, the
+operator's console."""
 
 from services.provisioner.use_cases.console import (
     Console,
@@ -12,6 +13,7 @@ from services.provisioner.use_cases.console import (
 )
 from services.provisioner.use_cases.lifecycle import Lifecycle, SweepReport
 from services.provisioner.use_cases.provisioning import Provisioning
+from services.provisioner.use_cases.reconcile import Reconciled, Reconciler
 
 __all__ = [
     "Console",
@@ -20,6 +22,8 @@ __all__ = [
     "Migrated",
     "PlatformStats",
     "Provisioning",
+    "Reconciled",
+    "Reconciler",
     "SweepReport",
     "TenantCard",
     "TenantPage",
