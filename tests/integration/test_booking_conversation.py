@@ -490,6 +490,31 @@ async def test_reschedule_inside_the_window_and_refused_outside_it(talk: Talk) -
     )
 
 
+async def test_a_move_confirmed_again_is_recognised_not_run_again(talk: Talk) -> None:
+    booking = await existing_booking(talk, moscow(5, 12))
+    mine = only(await talk.send("/my"))
+    calendar = only(await talk.tap(mine, "Перенести 1"))
+    times = only(await talk.tap(calendar, "6"))
+    ask = only(await talk.tap(times, "16:00"))
+    confirm = ask.button("Подтвердить").callback_data or ""
+    only(await talk.tap(ask, "Подтвердить"))
+    # The same «Подтвердить» again (a redelivered update, a double tap), an hour before the
+    # new time: inside the cut-off of the booking as it now stands.
+    talk.clock.value = moscow(6, 15)
+    await talk.press(ask, confirm, force=True)
+    assert "не позже" not in (await talk.last_answer() or "")  # not refused by the cut-off
+    view = await talk.shared.client.chat(talk.sandbox_bot, talk.user)
+    shown = next(m for m in view.messages if m.message_id == ask.message_id)
+    assert "Когда: Пт, 6 июня, 16:00" in (shown.text or "")  # the same answer as the first time
+    assert await talk.stored("rescheduled") == 1
+    event = msgspec.json.decode((await talk.event("rescheduled")).data, type=BookingRescheduled)
+    assert (event.booking_id, event.old_starts_at, event.starts_at) == (
+        booking,
+        moscow(5, 12),
+        moscow(6, 16),
+    )
+
+
 async def test_tampered_buttons_are_refused_politely(talk: Talk) -> None:
     others = await existing_booking(talk, moscow(4, 12), telegram_id=42, name="Чужой")
     menu = only(await talk.send("/book"))
