@@ -71,7 +71,7 @@ class Provisioning:
         applied = await self._registry.create_tenant(
             signup=event.signup, payment=payment, delivery=self._delivery, now=self._clock.now()
         )
-        await self.finish(applied.tenant)
+        await self._go_live(applied.tenant)
         return applied
 
     async def on_trial(self, event: TrialStarted) -> Applied:
@@ -85,7 +85,7 @@ class Provisioning:
         applied = await self._registry.create_tenant(
             signup=event.signup, payment=payment, delivery=self._delivery, now=self._clock.now()
         )
-        await self.finish(applied.tenant)
+        await self._go_live(applied.tenant)
         return applied
 
     async def renew(self, tenant_id: str, payment: Payment) -> Applied:
@@ -110,7 +110,11 @@ class Provisioning:
         return applied
 
     async def finish(self, tenant: TenantRecord) -> None:
-        """Bring a committed tenant live: directory entry, bot set-up, then the announcement."""
+        """Bring a committed tenant live (the sweep's reconciliation, for one never announced)."""
+        await self._go_live(tenant)
+
+    async def _go_live(self, tenant: TenantRecord) -> None:
+        """Directory entry, bot set-up, then the announcement (once)."""
         token = self._sealer.unseal(tenant.bot_token_sealed)
         await self._directory.put(tenant.config())
         await self._bots.configure(tenant, token)
