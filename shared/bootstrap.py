@@ -37,6 +37,8 @@ from pathlib import Path
 import asyncpg
 
 from shared.errors import SettingsError
+from shared.migrate import migrate_in_transaction, shared_migrations
+from shared.outbox import SCHEMA as OUTBOX_SCHEMA
 from shared.settings import (
     DATABASE_SERVICES,
     BootstrapSettings,
@@ -155,6 +157,16 @@ GRANT EXECUTE ON FUNCTION platform.drop_tenant_role(text) TO "{login_role("provi
 """
 
 
+async def _shared_outbox(conn: asyncpg.Connection, logins: str) -> None:
+    """The one outbox table of every service (shared/outbox.py), owned by the owner: each
+    login may insert its own stream's events (the table's trigger checks) and its relay reads,
+    marks and purges rows; tenant roles may only insert (granted to PUBLIC by the migration)."""
+    await migrate_in_transaction(conn, OUTBOX_SCHEMA, shared_migrations(OUTBOX_SCHEMA))
+    await conn.execute(f'GRANT USAGE ON SCHEMA "{OUTBOX_SCHEMA}" TO {logins}')
+    await conn.execute(f'GRANT SELECT ON "{OUTBOX_SCHEMA}".schema_migrations TO {logins}')
+    await conn.execute(f'GRANT SELECT, UPDATE, DELETE ON "{OUTBOX_SCHEMA}".events TO {logins}')
+
+
 async def bootstrap(conn: asyncpg.Connection, passwords: Mapping[str, Secret]) -> None:
     """Roles, schemas, grants and the extension; `conn` is the owner's (a superuser's)."""
     database = await conn.fetchval("SELECT current_database()")
@@ -176,6 +188,7 @@ async def bootstrap(conn: asyncpg.Connection, passwords: Mapping[str, Secret]) -
         for service, schema in OWN_SCHEMAS.items():
             await _own_schema(conn, schema, login_role(service))
         await conn.execute(_tenant_functions())
+        await _shared_outbox(conn, logins)
     log.info("bootstrap: roles, schemas and grants of %s are in place", database)
 
 

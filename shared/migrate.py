@@ -50,11 +50,14 @@ async def _apply(conn: asyncpg.Connection, schema: str, migrations: tuple[Migrat
     # CREATE in the database: even `IF NOT EXISTS` checks that right first.
     if await conn.fetchval("SELECT to_regnamespace($1) IS NULL", f'"{schema}"'):
         await conn.execute(f'CREATE SCHEMA "{schema}"')
-    await conn.execute(
-        f'CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations ('
-        "version int PRIMARY KEY, name text NOT NULL,"
-        " applied_at timestamptz NOT NULL DEFAULT now())"
-    )
+    # Likewise CREATE TABLE IF NOT EXISTS checks CREATE on the schema: a login that may only
+    # read a shared schema's record (the outbox's) must not reach it when the table is there.
+    if await conn.fetchval("SELECT to_regclass($1) IS NULL", f'"{schema}".schema_migrations'):
+        await conn.execute(
+            f'CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations ('
+            "version int PRIMARY KEY, name text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
     applied = {
         row["version"]
         for row in await conn.fetch(f'SELECT version FROM "{schema}".schema_migrations')
@@ -77,8 +80,15 @@ async def _apply(conn: asyncpg.Connection, schema: str, migrations: tuple[Migrat
 async def migrate_schema(pool: asyncpg.Pool, schema: str, migrations: tuple[Migration, ...]) -> int:
     """Bring one service schema up to date; safe to run from several replicas at once."""
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"migrate:{schema}")
-        return await _apply(conn, schema, migrations)
+        return await migrate_in_transaction(conn, schema, migrations)
+
+
+async def migrate_in_transaction(
+    conn: asyncpg.Connection, schema: str, migrations: tuple[Migration, ...]
+) -> int:
+    """`migrate_schema` inside the caller's open transaction."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"migrate:{schema}")
+    return await _apply(conn, schema, migrations)
 
 
 async def ensure_extensions(pool: asyncpg.Pool) -> None:

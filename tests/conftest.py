@@ -26,6 +26,7 @@ import pytest_asyncio
 from devstack.infra import InfraMissing, LocalInfra, database_url, prepare_database
 from shared.db import tenant_schema
 from shared.migrate import create_tenant_schema, ensure_extensions, shared_migrations
+from shared.outbox import migrate_outbox
 
 RUN_ID = uuid.uuid4().hex[:8]
 
@@ -126,6 +127,7 @@ async def pg_pool(test_database_url: str) -> AsyncIterator[asyncpg.Pool]:
     pool = await asyncpg.create_pool(test_database_url, min_size=1, max_size=20)
     assert pool is not None
     await ensure_extensions(pool)
+    await migrate_outbox(pool)
     yield pool
     await pool.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -26,6 +27,7 @@ from services.billing.use_cases import (
     NotificationSource,
     PaymentRecorder,
     Purchase,
+    ReconcilePending,
     RecordNotification,
     RecordRefund,
     SignupFlow,
@@ -39,8 +41,9 @@ from shared.http import ops_router
 from shared.i18n import Catalog
 from shared.metrics import Metrics
 from shared.migrate import load_migrations, migrate_schema
+from shared.outbox import Relay, migrate_outbox
 from shared.runtime import open_runtime
-from shared.subjects import BILLING_SALES_UPDATES, BILLING_TENANTS
+from shared.subjects import BILLING_SALES_UPDATES, BILLING_TENANTS, STREAM_BILLING
 from shared.telegram import Bots, make_session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -48,6 +51,20 @@ LOCALES = Path(__file__).parent / "locales"
 log = logging.getLogger(__name__)
 
 __all__ = ["SERVICE", "create_app"]
+
+PENDING_CHECK_SECONDS = 60  # how often payments stuck in `pending` are asked back
+
+
+async def check_pending(reconcile: ReconcilePending, every_seconds: float) -> None:
+    """Ask YooKassa about payments whose notification never came, forever."""
+    while True:
+        try:
+            report = await reconcile()
+            if report.recorded or report.refused:
+                log.info("pending payments: %s", report)
+        except Exception:  # YooKassa or Postgres away: the next pass retries
+            log.exception("checking pending payments failed")
+        await asyncio.sleep(every_seconds)
 
 
 def create_app(settings: BillingSettings) -> Litestar:
@@ -66,6 +83,7 @@ def create_app(settings: BillingSettings) -> Litestar:
         ) as runtime:
             pool = runtime.require_pool()
             await migrate_schema(pool, "billing", load_migrations(MIGRATIONS))
+            await migrate_outbox(pool)
             ledger = PgLedger(pool)
             signups = PgSignups(pool)
             tenants = PgTenants(pool)
@@ -136,7 +154,6 @@ def create_app(settings: BillingSettings) -> Litestar:
                     trial=StartTrial(
                         flow=flow,
                         signups=signups,
-                        events=runtime.publisher,
                         clock=runtime.clock,
                         trial_days=settings.trial_days,
                     ),
@@ -166,6 +183,11 @@ def create_app(settings: BillingSettings) -> Litestar:
             app.register(ops_router(metrics=metrics, checks=runtime.readiness()))
             await ensure_consumers(runtime.js, consumers)
             await runtime.broker.start()
+            runtime.background(
+                Relay(pool, runtime.publisher, stream=STREAM_BILLING).run(), "outbox"
+            )
+            pending = ReconcilePending(api=api, ledger=ledger, recorder=recorder)
+            runtime.background(check_pending(pending, PENDING_CHECK_SECONDS), "pending")
             try:
                 yield
             finally:

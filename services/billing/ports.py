@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 import msgspec
@@ -11,6 +11,15 @@ import msgspec
 from services.billing.adapters.yookassa_api import YooPayment, YooRefund
 
 Purpose = Literal["new", "renewal"]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEvent:
+    """An event written in the transaction of the change it follows (the shared outbox)."""
+
+    subject: str
+    event: msgspec.Struct
+    msg_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +109,14 @@ class Ledger(Protocol):
         currency: str,
         new_status: str,
         payment_method_id: str | None,
-    ) -> bool: ...
+        outbox: OutboxEvent | None = None,
+    ) -> bool:
+        """Record once; `outbox` is written in the same transaction when this call records."""
+        ...
+
+    async def stale_pending(self, older_than: timedelta, *, limit: int) -> list[str]:
+        """Ids of payments still `pending` in billing, created more than `older_than` ago."""
+        ...
 
     async def record_refund(
         self, *, refund_id: str, payment_id: str, amount_kopecks: int, currency: str
@@ -170,7 +186,9 @@ class Signups(Protocol):
         """The signup this buyer's one trial went to, if any."""
         ...
 
-    async def start_trial(self, signup_id: str, buyer_chat_id: int) -> bool:
+    async def start_trial(
+        self, signup_id: str, buyer_chat_id: int, *, outbox: OutboxEvent | None = None
+    ) -> bool:
         """In one transaction: claim the buyer's trial for this signup and mark it `trial`.
 
         True if the trial is (now or already) this signup's; False if another signup has it."""

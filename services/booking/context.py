@@ -42,5 +42,4 @@ class BookingDeps:
             tenant_id=tenant_id,
             store=PgTenantStore(self.pool, tenant_id),
             clock=self.clock,
-            events=self.publisher,
         )

@@ -18,8 +18,9 @@ from shared.crypto import Sealer
 from shared.http import ops_router
 from shared.i18n import Catalog
 from shared.metrics import Metrics
+from shared.outbox import Relay, migrate_outbox
 from shared.runtime import open_runtime
-from shared.subjects import BOOKING_UPDATES
+from shared.subjects import BOOKING_UPDATES, STREAM_BOOKING
 from shared.telegram import Bots, make_session
 from shared.tenants import TenantDirectory
 
@@ -40,6 +41,7 @@ def create_app(settings: BookingSettings) -> Litestar:
             redis=settings.redis,
             controllable_clock=settings.controllable_clock,
         ) as runtime:
+            await migrate_outbox(runtime.require_pool())
             deps = BookingDeps(
                 pool=runtime.require_pool(),
                 publisher=runtime.publisher,
@@ -65,6 +67,8 @@ def create_app(settings: BookingSettings) -> Litestar:
             app.register(ops_router(metrics=metrics, checks=runtime.readiness()))
             await ensure_consumers(runtime.js, [(BOOKING_UPDATES, policy)])
             await runtime.broker.start()
+            relay = Relay(runtime.require_pool(), runtime.publisher, stream=STREAM_BOOKING)
+            runtime.background(relay.run(), "outbox")
             try:
                 yield
             finally:

@@ -30,6 +30,7 @@ from shared.crypto import Sealer
 from shared.errors import AppError, InvalidTenantId, NotFound, RuleViolation
 from shared.logs import configure_logging
 from shared.migrate import ensure_extensions, load_migrations, migrate_schema
+from shared.outbox import migrate_outbox
 from shared.runner import load_or_exit
 from shared.runtime import open_runtime
 from shared.settings import LogSettings
@@ -212,6 +213,7 @@ async def run(args: argparse.Namespace, settings: ProvisionerSettings) -> str:
             pool = runtime.require_pool()
             await ensure_extensions(pool)
             await migrate_schema(pool, "platform", load_migrations(MIGRATIONS))
+            await migrate_outbox(pool)  # the console's changes are announced through it
         bots = Bots(make_session(settings.telegram), max_size=64)
         stack.push_async_callback(bots.close)
         use = await compose(settings, runtime, bots, Sealer(settings.secrets.key))

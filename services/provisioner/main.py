@@ -11,6 +11,7 @@ from pathlib import Path
 
 from litestar import Litestar
 
+from services.provisioner.adapters.announcements_pg import PgAnnouncements
 from services.provisioner.adapters.bot_setup import TelegramBotSetup
 from services.provisioner.adapters.console_pg import PgConsoleStore
 from services.provisioner.adapters.export import PgTenantExporter
@@ -24,7 +25,13 @@ from services.provisioner.subscribers import (
     provisioning_router,
     refunds_router,
 )
-from services.provisioner.use_cases import Console, Lifecycle, Provisioning, Refunds
+from services.provisioner.use_cases import (
+    Console,
+    Lifecycle,
+    Provisioning,
+    Reconciler,
+    Refunds,
+)
 from shared.advisories import count_max_deliveries
 from shared.bus import RetryPolicy, ensure_consumers, tenants_bucket
 from shared.crypto import Sealer
@@ -32,6 +39,7 @@ from shared.http import ops_router as health_router
 from shared.i18n import Catalog
 from shared.metrics import Metrics
 from shared.migrate import ensure_extensions, load_migrations, migrate_schema, shared_migrations
+from shared.outbox import Relay, migrate_outbox
 from shared.runtime import Runtime, open_runtime
 from shared.subjects import (
     PROVISIONER_OPS_UPDATES,
@@ -39,6 +47,7 @@ from shared.subjects import (
     PROVISIONER_REFUNDS,
     PROVISIONER_SETUP,
     PROVISIONER_TRIALS,
+    STREAM_TENANT,
 )
 from shared.telegram import Bots, make_session
 from shared.tenants import TenantDirectory
@@ -54,6 +63,7 @@ class UseCases:
     lifecycle: Lifecycle
     console: Console
     refunds: Refunds
+    reconciler: Reconciler
 
 
 async def compose(
@@ -68,6 +78,7 @@ async def compose(
         registry=registry,
         bots=TelegramBotSetup(bots, sealer, gateway_public_url=settings.gateway_public_url),
         directory=directory,
+        announcements=PgAnnouncements(pool),
         events=runtime.publisher,
         sealer=sealer,
         clock=runtime.clock,
@@ -76,7 +87,6 @@ async def compose(
     lifecycle = Lifecycle(
         registry=registry,
         directory=directory,
-        events=runtime.publisher,
         clock=runtime.clock,
         warn_days=settings.lifecycle.warn_days,
         grace_days=settings.lifecycle.grace_days,
@@ -95,19 +105,35 @@ async def compose(
     refunds = Refunds(
         store=PgRefunds(pool), directory=directory, events=runtime.publisher, clock=runtime.clock
     )
+    reconciler = Reconciler(
+        announcements=PgAnnouncements(pool),
+        directory=directory,
+        provisioning=provisioning,
+    )
     return UseCases(
-        provisioning=provisioning, lifecycle=lifecycle, console=console, refunds=refunds
+        provisioning=provisioning,
+        lifecycle=lifecycle,
+        console=console,
+        refunds=refunds,
+        reconciler=reconciler,
     )
 
 
-async def run_sweeper(lifecycle: Lifecycle, every_seconds: int) -> None:
+async def run_sweeper(use: UseCases, every_seconds: int) -> None:
+    """The lifecycle sweep, then the reconciliation of the directory and of announcements."""
     while True:
         try:
-            report = await lifecycle.sweep()
+            report = await use.lifecycle.sweep()
             if report.warned or report.grace or report.suspended:
                 log.info("lifecycle sweep: %s", report)
         except Exception:  # a failed sweep is retried on the next tick
             log.exception("lifecycle sweep failed")
+        try:
+            done = await use.reconciler.run()
+            if done.directory or done.finished or done.failed:
+                log.info("reconciled: %s", done)
+        except Exception:  # as above
+            log.exception("reconciliation failed")
         await asyncio.sleep(every_seconds)
 
 
@@ -127,6 +153,7 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
             pool = runtime.require_pool()
             await ensure_extensions(pool)
             await migrate_schema(pool, "platform", load_migrations(MIGRATIONS))
+            await migrate_outbox(pool)
             bots = Bots(make_session(settings.telegram))
             use = await compose(settings, runtime, bots, sealer)
             lasting = RetryPolicy.lasting()
@@ -173,9 +200,9 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
             app.register(health_router(metrics=metrics, checks=runtime.readiness()))
             await ensure_consumers(runtime.js, consumers)
             await runtime.broker.start()
-            runtime.background(
-                run_sweeper(use.lifecycle, settings.lifecycle.sweep_seconds), "lifecycle"
-            )
+            runtime.background(run_sweeper(use, settings.lifecycle.sweep_seconds), "lifecycle")
+            relay = Relay(pool, runtime.publisher, stream=STREAM_TENANT)
+            runtime.background(relay.run(), "outbox")
             try:
                 yield
             finally:

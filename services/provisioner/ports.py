@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
@@ -32,6 +33,7 @@ class TenantRecord:
     paid_until: datetime
     warned_days: tuple[int, ...]
     created_at: datetime
+    version: int = 0  # counts the row's changes; the directory sync compares it
 
     def config(self) -> TenantConfig:
         return TenantConfig(
@@ -60,6 +62,18 @@ class Payment:
 
 
 @dataclass(frozen=True, slots=True)
+class Announcement:
+    """An event to write in the transaction of the registry change it announces (the outbox)."""
+
+    subject: str
+    event: msgspec.Struct
+    msg_id: str
+
+
+Announce = Callable[[TenantRecord], Announcement | None]
+
+
+@dataclass(frozen=True, slots=True)
 class Applied:
     tenant: TenantRecord
     created: bool  # the tenant was created by this call
@@ -72,7 +86,16 @@ class TenantRegistry(Protocol):
         self, *, signup: Signup, payment: Payment, delivery: str, now: datetime
     ) -> Applied: ...
 
-    async def apply_payment(self, tenant_id: str, payment: Payment, now: datetime) -> Applied: ...
+    async def apply_payment(
+        self,
+        tenant_id: str,
+        payment: Payment,
+        now: datetime,
+        *,
+        announce: Callable[[Applied], Announcement | None] | None = None,
+    ) -> Applied:
+        """Apply the payment once; `announce(tenant)` is written with it when it applies."""
+        ...
 
     async def get(self, tenant_id: str) -> TenantRecord | None: ...
 
@@ -86,13 +109,45 @@ class TenantRegistry(Protocol):
 
     async def due_for_warning(self, now: datetime, days: int) -> list[TenantRecord]: ...
 
-    async def mark_warned(self, tenant_id: str, days: int) -> bool: ...
+    async def mark_warned(
+        self, tenant_id: str, days: int, *, announcement: Announcement | None = None
+    ) -> bool:
+        """Mark the threshold and write its announcement in one transaction; True if new."""
+        ...
 
     async def set_status(
-        self, tenant_id: str, status: TenantStatus, *, actor: str, reason: str
+        self,
+        tenant_id: str,
+        status: TenantStatus,
+        *,
+        actor: str,
+        reason: str,
+        announce: Announce | None = None,
     ) -> TenantRecord | None: ...
 
-    async def expired(self, now: datetime, grace_days: int) -> list[tuple[TenantRecord, str]]: ...
+    async def expired(
+        self,
+        now: datetime,
+        grace_days: int,
+        *,
+        announce: Callable[[TenantRecord, str], Announcement | None] | None = None,
+    ) -> list[tuple[TenantRecord, str]]: ...
+
+
+class Announcements(Protocol):
+    """What the registry has announced, and what it has not yet (the sweep's reconciliation)."""
+
+    async def mark_live(self, tenant_id: str, announcement: Announcement) -> bool:
+        """Record the tenant as announced, writing the announcement; False if it was already."""
+        ...
+
+    async def unannounced(self, older_than: timedelta, *, limit: int) -> list[TenantRecord]:
+        """Tenants committed more than `older_than` ago (database time), never announced."""
+        ...
+
+    async def behind_directory(self, *, limit: int) -> list[TenantRecord]: ...
+
+    async def directory_synced(self, tenant_id: str, version: int) -> None: ...
 
 
 class BotSetup(Protocol):

@@ -8,6 +8,7 @@ Mon-Sat 10:00-20:00 with a break 14:00-15:00, «Стрижка» is 60 minutes f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -43,7 +44,9 @@ from shared.messages import (
     BookingRescheduled,
     TenantConfig,
 )
+from shared.outbox import Relay
 from shared.redis_keys import current_tenant
+from shared.subjects import STREAM_BOOKING
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -74,7 +77,7 @@ class Shared:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def shared_infra(infra) -> AsyncIterator[Shared]:
+async def shared_infra(infra, pg_pool) -> AsyncIterator[Shared]:
     async with (
         running_sandbox(flood_limits=False) as base_url,
         TelegramSandboxClient(base_url) as client,
@@ -83,6 +86,8 @@ async def shared_infra(infra) -> AsyncIterator[Shared]:
         await open_bus(broker)
         nc = await nats.connect(infra.nats_url)
         redis = Redis.from_url(infra.redis_url)
+        # booking's outbox relay, as the service runs it
+        relay = asyncio.create_task(Relay(pg_pool, Publisher(broker), stream=STREAM_BOOKING).run())
         try:
             yield Shared(
                 base_url=base_url,
@@ -93,6 +98,9 @@ async def shared_infra(infra) -> AsyncIterator[Shared]:
                 texts=Catalog.load(LOCALES),
             )
         finally:
+            relay.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relay
             await redis.aclose()
             await nc.close()
             await broker.stop()
@@ -183,8 +191,15 @@ class Talk:
             raise AssertionError(f"no booking.{kind} event for {self.tenant_id}") from None
 
     async def stored(self, kind: str) -> int:
-        """How many `booking.<kind>` events of this tenant the stream holds: publishing waits
-        for the stream, so this is final once the bot has answered."""
+        """How many `booking.<kind>` events of this tenant the stream holds, once the relay
+        has published every event this tenant's changes wrote to the outbox."""
+        subject = f"booking.{kind}.{self.tenant_id}"
+        async with asyncio.timeout(10):
+            while await self.deps.pool.fetchval(  # noqa: ASYNC110 - no event to wait on in SQL
+                "SELECT count(*) FROM outbox.events WHERE subject = $1 AND sent_at IS NULL",
+                subject,
+            ):
+                await asyncio.sleep(0.02)
         info = await self.shared.nc.jetstream().stream_info(
             "BOOKING", subjects_filter=f"booking.{kind}.{self.tenant_id}"
         )
@@ -472,6 +487,31 @@ async def test_reschedule_inside_the_window_and_refused_outside_it(talk: Talk) -
         moscow(5, 12),
         moscow(6, 16),
         moscow(6, 17),
+    )
+
+
+async def test_a_move_confirmed_again_is_recognised_not_run_again(talk: Talk) -> None:
+    booking = await existing_booking(talk, moscow(5, 12))
+    mine = only(await talk.send("/my"))
+    calendar = only(await talk.tap(mine, "Перенести 1"))
+    times = only(await talk.tap(calendar, "6"))
+    ask = only(await talk.tap(times, "16:00"))
+    confirm = ask.button("Подтвердить").callback_data or ""
+    only(await talk.tap(ask, "Подтвердить"))
+    # The same «Подтвердить» again (a redelivered update, a double tap), an hour before the
+    # new time: inside the cut-off of the booking as it now stands.
+    talk.clock.value = moscow(6, 15)
+    await talk.press(ask, confirm, force=True)
+    assert "не позже" not in (await talk.last_answer() or "")  # not refused by the cut-off
+    view = await talk.shared.client.chat(talk.sandbox_bot, talk.user)
+    shown = next(m for m in view.messages if m.message_id == ask.message_id)
+    assert "Когда: Пт, 6 июня, 16:00" in (shown.text or "")  # the same answer as the first time
+    assert await talk.stored("rescheduled") == 1
+    event = msgspec.json.decode((await talk.event("rescheduled")).data, type=BookingRescheduled)
+    assert (event.booking_id, event.old_starts_at, event.starts_at) == (
+        booking,
+        moscow(5, 12),
+        moscow(6, 16),
     )
 
 

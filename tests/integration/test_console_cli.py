@@ -34,6 +34,7 @@ from services.provisioner.use_cases import Console
 from shared.crypto import Sealer
 from shared.messages import Signup
 from shared.migrate import ensure_extensions, load_migrations, migrate_schema, shared_migrations
+from shared.outbox import migrate_outbox
 from shared.runtime import open_runtime
 from shared.settings import Env
 from shared.telegram import Bots, make_session
@@ -147,6 +148,7 @@ async def world(infra: LocalInfra, console_database: str) -> AsyncIterator[World
             pool = runtime.require_pool()
             await ensure_extensions(pool)
             await migrate_schema(pool, "platform", load_migrations(MIGRATIONS))
+            await migrate_outbox(pool)
             sealer = Sealer(settings.secrets.key)
             bots = Bots(make_session(settings.telegram))
             use = await compose(settings, runtime, bots, sealer)

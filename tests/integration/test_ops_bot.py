@@ -37,6 +37,7 @@ from shared.i18n import Catalog
 from shared.messages import Signup, TenantConfig, TenantDeleted, decode
 from shared.metrics import Metrics
 from shared.migrate import ensure_extensions, load_migrations, migrate_schema, shared_migrations
+from shared.outbox import migrate_outbox
 from shared.runtime import Runtime, open_runtime
 from shared.settings import Env
 from shared.subjects import TG_OPS_UPDATE
@@ -220,6 +221,7 @@ async def stack(infra: LocalInfra, ops_database: str) -> AsyncIterator[Stack]:
             pool = runtime.require_pool()
             await ensure_extensions(pool)
             await migrate_schema(pool, "platform", load_migrations(MIGRATIONS))
+            await migrate_outbox(pool)
             sealer = Sealer(settings.secrets.key)
             bots = Bots(make_session(settings.telegram))
             use = await compose(settings, runtime, bots, sealer)

@@ -1,7 +1,7 @@
 """Two provisioners racing for one payment (JetStream redelivers, replicas compete): real
 Postgres registry, real NATS KV directory and JetStream events, a Bot API stand-in that records
 what it is asked. However many times and however concurrently the event arrives, there is one
-tenant, one schema, one applied payment and one `tenant.provisioned` event on the bus."""
+tenant, one schema, one applied payment and one `tenant.provisioned` event in the outbox."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import pytest_asyncio
 from nats.js import JetStreamContext
 
 from devstack.infra import LocalInfra
+from services.provisioner.adapters.announcements_pg import PgAnnouncements
 from services.provisioner.adapters.registry_pg import PgTenantRegistry
 from services.provisioner.ports import TenantRecord
 from services.provisioner.use_cases import Provisioning
@@ -26,8 +27,9 @@ from shared.clock import SystemClock
 from shared.crypto import Sealer
 from shared.messages import PaymentSucceeded, Signup, TenantConfig, decode
 from shared.migrate import ensure_extensions, load_migrations, migrate_schema, shared_migrations
+from shared.outbox import migrate_outbox
 from shared.settings import Secret
-from shared.subjects import STREAM_TENANT, tenant_event
+from shared.subjects import tenant_event
 from shared.tenants import TenantDirectory
 from tests.conftest import RUN_ID
 
@@ -86,6 +88,7 @@ async def provisioners(infra: LocalInfra, test_database_url: str) -> AsyncIterat
             await ensure_streams(js)
             await ensure_extensions(pool)
             await migrate_schema(pool, "platform", load_migrations(PLATFORM_MIGRATIONS))
+            await migrate_outbox(pool)
             bots = RecordingBots()
             recorders.append(bots)
             replicas.append(
@@ -93,6 +96,7 @@ async def provisioners(infra: LocalInfra, test_database_url: str) -> AsyncIterat
                     registry=PgTenantRegistry(pool, shared_migrations("tenant")),
                     bots=bots,
                     directory=TenantDirectory(await tenants_bucket(js)),
+                    announcements=PgAnnouncements(pool),
                     events=Publisher(broker),
                     sealer=SEALER,
                     clock=SystemClock(),
@@ -136,11 +140,12 @@ def payment(*, signup: Signup | None = None, tenant_id: str | None = None) -> Pa
     )
 
 
-async def provisioned_events(js: JetStreamContext, tenant_id: str) -> int:
-    """How many `tenant.provisioned.<tenant>` messages the TENANT stream holds."""
+async def provisioned_events(pool: asyncpg.Pool, tenant_id: str) -> int:
+    """How many `tenant.provisioned.<tenant>` events were written to the outbox."""
     subject = tenant_event("provisioned", tenant_id)
-    info = await js.stream_info(STREAM_TENANT.name, subjects_filter=subject)
-    return (info.state.subjects or {}).get(subject, 0)
+    return int(
+        await pool.fetchval("SELECT count(*) FROM outbox.events WHERE subject = $1", subject)
+    )
 
 
 async def registry_state(pool: asyncpg.Pool, bot_id: int) -> asyncpg.Record:
@@ -182,7 +187,7 @@ async def test_two_provisioners_racing_for_one_payment_make_one_tenant(
     )
     assert owners == 1
     # The steps after the registry repeat (each is idempotent), the announcement is stored once.
-    assert await provisioned_events(provisioners.js, tenant_id) == 1
+    assert await provisioned_events(provisioners.pool, tenant_id) == 1
     assert set(provisioners.configured) == {(tenant_id, BOT_TOKEN)}
     entry = await (await tenants_bucket(provisioners.js)).get(tenant_id)
     assert entry.value is not None
@@ -200,7 +205,7 @@ async def test_the_same_payment_five_times_at_once_makes_one_tenant(
     state = await registry_state(provisioners.pool, event.signup.bot_id)
     assert (state["tenants"], state["schemas"]) == (1, 1)
     assert await applied(provisioners.pool, event.payment_id) == 1
-    assert await provisioned_events(provisioners.js, state["tenant_id"]) == 1
+    assert await provisioned_events(provisioners.pool, state["tenant_id"]) == 1
     paid_until = state["paid_until"]
     assert abs(paid_until - (event.paid_at + timedelta(days=30))) < timedelta(minutes=1)
 

@@ -24,6 +24,7 @@ from devstack.infra import LocalInfra
 from sandbox.telegram import TelegramSandboxClient
 from sandbox.telegram.models import SandboxBot
 from sandbox.telegram.testing import running_sandbox
+from services.provisioner.adapters.announcements_pg import PgAnnouncements
 from services.provisioner.adapters.bot_setup import TelegramBotSetup
 from services.provisioner.adapters.registry_pg import PgTenantRegistry
 from services.provisioner.subscribers import provisioning_router
@@ -148,6 +149,7 @@ async def live(test_database_url: str) -> AsyncIterator[Live]:
                 registry=PgTenantRegistry(pool, shared_migrations("tenant")),
                 bots=TelegramBotSetup(bots, SEALER, gateway_public_url=None),
                 directory=TenantDirectory(await tenants_bucket(js)),
+                announcements=PgAnnouncements(pool),
                 events=publisher,
                 sealer=SEALER,
                 clock=SystemClock(),

@@ -17,6 +17,7 @@ import pytest_asyncio
 from nats.js import JetStreamContext
 
 from devstack.infra import LocalInfra
+from services.provisioner.adapters.announcements_pg import PgAnnouncements
 from services.provisioner.adapters.refunds_pg import PgRefunds
 from services.provisioner.adapters.registry_pg import PgTenantRegistry
 from services.provisioner.ports import TenantRecord
@@ -107,6 +108,7 @@ async def world(infra: LocalInfra, test_database_url: str) -> AsyncIterator[Worl
                 registry=registry,
                 bots=NoBots(),
                 directory=directory,
+                announcements=PgAnnouncements(pool),
                 events=events,
                 sealer=SEALER,
                 clock=clock,

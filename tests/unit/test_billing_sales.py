@@ -54,6 +54,7 @@ class FakeSignups:
     def __init__(self) -> None:
         self.rows: dict[str, SignupRecord] = {}
         self.trials: dict[int, str] = {}
+        self.outbox: FakeEvents | None = None
 
     async def get(self, signup_id: str) -> SignupRecord | None:
         return self.rows.get(signup_id)
@@ -70,10 +71,12 @@ class FakeSignups:
     async def trial_of(self, buyer_chat_id: int) -> str | None:
         return self.trials.get(buyer_chat_id)
 
-    async def start_trial(self, signup_id: str, buyer_chat_id: int) -> bool:
+    async def start_trial(self, signup_id: str, buyer_chat_id: int, *, outbox=None) -> bool:
         owner = self.trials.setdefault(buyer_chat_id, signup_id)
         if owner != signup_id:
             return False
+        if self.rows[signup_id].status != "trial" and outbox and self.outbox:
+            await self.outbox.publish(outbox.subject, outbox.event, msg_id=outbox.msg_id)
         self.rows[signup_id] = dataclasses.replace(self.rows[signup_id], status="trial")
         return True
 
@@ -177,6 +180,7 @@ class FakeLedger:
         self.payments: dict[str, PaymentRecord] = {}
         self.events: set[tuple[str, str]] = set()
         self.signups = signups
+        self.outbox: FakeEvents | None = None
 
     async def get_payment(self, payment_id: str) -> PaymentRecord | None:
         return self.payments.get(payment_id)
@@ -208,11 +212,13 @@ class FakeLedger:
         return self.payments.setdefault(record.payment_id, record)
 
     async def record_event(
-        self, *, payment_id: str, event: str, new_status: str, **_: object
+        self, *, payment_id: str, event: str, new_status: str, outbox=None, **_: object
     ) -> bool:
         if (payment_id, event) in self.events:
             return False
         self.events.add((payment_id, event))
+        if outbox is not None and self.outbox is not None:
+            await self.outbox.publish(outbox.subject, outbox.event, msg_id=outbox.msg_id)
         self.payments[payment_id] = dataclasses.replace(
             self.payments[payment_id], status=new_status
         )
@@ -232,6 +238,7 @@ class World:
         self.events = FakeEvents()
         self.api = FakeApi()
         self.ledger = FakeLedger(self.signups)
+        self.ledger.outbox = self.signups.outbox = self.events  # written "in the transaction"
         self.tenants = FakeTenants(
             TenantRecord(
                 tenant_id="salon_anna",
@@ -271,7 +278,6 @@ class World:
         self.trial = StartTrial(
             flow=self.flow,
             signups=self.signups,
-            events=self.events,
             clock=FixedClock(),
             trial_days=7,
         )

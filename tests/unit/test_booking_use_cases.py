@@ -58,7 +58,7 @@ class Events:
     def __init__(self) -> None:
         self.sent: list[tuple[str, msgspec.Struct, str]] = []
 
-    async def publish(self, subject: str, event: msgspec.Struct, *, msg_id: str) -> None:
+    async def record_event(self, subject: str, event: msgspec.Struct, *, msg_id: str) -> None:
         self.sent.append((subject, event, msg_id))
 
 
@@ -81,6 +81,15 @@ class Tenant:
         self.customers: dict[int, Customer] = {}
         self.bookings: dict[int, Booking] = {}
         self.reviews: dict[int, Review] = {}
+        self.outbox = Events()
+        self.moves: list[tuple[int, datetime, datetime]] = []
+
+    async def record_event(self, subject: str, event: msgspec.Struct, *, msg_id: str) -> None:
+        await self.outbox.record_event(subject, event, msg_id=msg_id)
+
+    async def moved_from(self, booking_id: int, starts_at: datetime) -> datetime | None:
+        found = [old for b, old, new in self.moves if b == booking_id and new == starts_at]
+        return found[-1] if found else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tenant]:
@@ -189,6 +198,7 @@ class Tenant:
             old, starts_at=starts_at, ends_at=starts_at + (old.ends_at - old.starts_at)
         )
         self.bookings[booking_id] = booking
+        self.moves.append((booking_id, old.starts_at, starts_at))
         return booking
 
     async def confirm_attendance(self, booking_id: int, *, at: datetime) -> None:
@@ -220,13 +230,13 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def events() -> Events:
-    return Events()
+def events(tenant: Tenant) -> Events:
+    return tenant.outbox
 
 
 @pytest.fixture
-def scope(tenant: Tenant, clock: Clock, events: Events) -> Scope:
-    return Scope(tenant_id="salon", store=tenant, clock=clock, events=events)
+def scope(tenant: Tenant, clock: Clock) -> Scope:
+    return Scope(tenant_id="salon", store=tenant, clock=clock)
 
 
 async def booked(tenant: Tenant, starts_at: datetime, telegram_id: int = 5) -> Booking:
@@ -341,7 +351,7 @@ async def test_confirm_books_publishes_and_is_idempotent(scope, tenant, events) 
     assert again.booking == done.booking
     assert len(tenant.bookings) == 1
     ids = [msg_id for _, _, msg_id in events.sent]
-    assert ids == [f"booking:salon:{done.booking.id}:created"] * 2
+    assert ids == [f"booking:salon:{done.booking.id}:created"]  # recorded with the booking only
     subject, event, _ = events.sent[0]
     assert subject == "booking.created.salon"
     assert (event.customer_phone, event.admin_chat_ids) == ("+79120000000", (1,))
@@ -414,6 +424,19 @@ async def test_reschedule_respects_its_cutoff_and_the_grid(scope, tenant, events
     scope.clock.value = moscow(4, 11)
     with pytest.raises(TooLate):
         await manage.move_target(scope, telegram_id=5, booking_id=booking.id)
+
+
+@pytest.mark.asyncio
+async def test_a_repeated_move_is_recognised_and_not_run_again(scope, tenant, events) -> None:
+    booking = await booked(tenant, moscow(3, 10))
+    args = {"telegram_id": 5, "booking_id": booking.id, "starts_at": moscow(3, 14)}
+    first = await manage.reschedule(scope, commit=True, **args)
+    scope.clock.value = moscow(3, 13)  # now inside the cut-off of the new time
+    again = await manage.reschedule(scope, commit=True, **args)  # the same update redelivered
+    assert (again.old_starts_at, again.booking.starts_at) == (moscow(3, 10), moscow(3, 14))
+    assert first.old_starts_at == again.old_starts_at
+    assert len(events.sent) == 1
+    assert events.sent[0][1].old_starts_at == moscow(3, 10)
 
 
 @pytest.mark.asyncio

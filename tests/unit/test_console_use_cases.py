@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.provisioner.ports import (
+    Announcement,
     Applied,
     BookingCounts,
     Payment,
@@ -74,11 +75,20 @@ class FakeRegistry:
         self.tenants = {t.tenant_id: t for t in tenants}
         self.payments: dict[str, Payment] = {}
         self.timeline = timeline
+        self.outbox: FakeEvents | None = None  # announcements written "in the transaction"
+
+    async def _write(self, announcement: Announcement | None) -> None:
+        if announcement is not None and self.outbox is not None:
+            await self.outbox.publish(
+                announcement.subject, announcement.event, msg_id=announcement.msg_id
+            )
 
     async def get(self, tenant_id: str) -> TenantRecord | None:
         return self.tenants.get(tenant_id)
 
-    async def apply_payment(self, tenant_id: str, payment: Payment, now: datetime) -> Applied:
+    async def apply_payment(
+        self, tenant_id: str, payment: Payment, now: datetime, *, announce=None
+    ) -> Applied:
         before = self.tenants[tenant_id]
         if payment.payment_id in self.payments:
             return Applied(tenant=before, created=False, applied=False)
@@ -91,26 +101,31 @@ class FakeRegistry:
             plan_code=payment.plan_code,
         )
         self.tenants[tenant_id] = after
-        return Applied(
+        applied = Applied(
             tenant=after,
             created=False,
             applied=True,
             reactivated=before.status in {"grace", "suspended"},
         )
+        await self._write(announce(applied) if announce else None)
+        return applied
 
     async def due_for_warning(self, now: datetime, days: int) -> list[TenantRecord]:
         return []
 
-    async def expired(self, now: datetime, grace_days: int) -> list[tuple[TenantRecord, str]]:
+    async def expired(
+        self, now: datetime, grace_days: int, *, announce=None
+    ) -> list[tuple[TenantRecord, str]]:
         return []
 
     async def set_status(
-        self, tenant_id: str, status: str, *, actor: str, reason: str
+        self, tenant_id: str, status: str, *, actor: str, reason: str, announce=None
     ) -> TenantRecord | None:
         if tenant_id not in self.tenants:
             return None
         self.timeline.append(f"status:{status}:{actor}")
         self.tenants[tenant_id] = dataclasses.replace(self.tenants[tenant_id], status=status)  # type: ignore[arg-type]
+        await self._write(announce(self.tenants[tenant_id]) if announce else None)
         return self.tenants[tenant_id]
 
 
@@ -230,6 +245,11 @@ class FakeEvents:
         self.published.append((subject, event, msg_id))
 
 
+class NoAnnouncements:
+    async def mark_live(self, tenant_id, announcement):
+        raise AssertionError("the console never brings a new tenant live")
+
+
 class NoBotSetup:
     async def configure(self, tenant, token):
         raise AssertionError("a renewal never configures the bot")
@@ -257,11 +277,13 @@ def world(*tenants: TenantRecord) -> World:
     store = FakeStore(registry, timeline)
     directory = FakeDirectory(timeline)
     events = FakeEvents(timeline)
+    registry.outbox = events
     bots = FakeBots(timeline)
     provisioning = Provisioning(
         registry=registry,  # type: ignore[arg-type]
         bots=NoBotSetup(),
         directory=directory,
+        announcements=NoAnnouncements(),
         events=events,
         sealer=Sealer(Secret("x" * 32)),
         clock=clock,
@@ -270,7 +292,6 @@ def world(*tenants: TenantRecord) -> World:
     lifecycle = Lifecycle(
         registry=registry,  # type: ignore[arg-type]
         directory=directory,
-        events=events,
         clock=clock,
         warn_days=(3,),
         grace_days=3,

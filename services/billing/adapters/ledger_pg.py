@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import asyncpg
 
 from services.billing.adapters.signups_pg import fetch_signup, store_signup
-from services.billing.ports import PaymentRecord, RefundTotals, SignupRecord
+from services.billing.ports import OutboxEvent, PaymentRecord, RefundTotals, SignupRecord
+from shared.outbox import enqueue
 
 _PAYMENT = (
     "payment_id, idempotence_key, signup_id, tenant_id, purpose, plan_code, period_days,"
@@ -91,8 +94,10 @@ class PgLedger:
         currency: str,
         new_status: str,
         payment_method_id: str | None,
+        outbox: OutboxEvent | None = None,
     ) -> bool:
-        """Record once (unique by payment, event and object); True if this call recorded it."""
+        """Record once (unique by payment, event and object); True if this call recorded it.
+        `outbox` is written in the same transaction, so the event exists iff the row does."""
         async with self._pool.acquire() as conn, conn.transaction():
             inserted = await conn.fetchval(
                 "INSERT INTO billing.ledger"
@@ -131,6 +136,8 @@ class PgLedger:
                     payment_method_id,
                     payment["plan_code"],
                 )
+            if outbox is not None:
+                await enqueue(conn, outbox.subject, outbox.event, msg_id=outbox.msg_id)
             return True
 
     async def record_refund(
@@ -176,6 +183,15 @@ class PgLedger:
                 refunded,
             )
             return RefundTotals("recorded", paid, refunded)
+
+    async def stale_pending(self, older_than: timedelta, *, limit: int) -> list[str]:
+        rows = await self._pool.fetch(
+            "SELECT payment_id FROM billing.payments WHERE status = 'pending'"
+            " AND created_at < now() - $1::interval ORDER BY created_at LIMIT $2",
+            older_than,
+            limit,
+        )
+        return [row["payment_id"] for row in rows]
 
     async def get_signup(self, signup_id: str) -> SignupRecord | None:
         return await fetch_signup(self._pool, signup_id)

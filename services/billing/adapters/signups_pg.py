@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.billing.ports import SignupRecord
+from services.billing.ports import OutboxEvent, SignupRecord
+from shared.outbox import enqueue
 
 SIGNUP_COLUMNS = (
     "signup_id, buyer_chat_id, business_name, city, timezone, owner_chat_id, bot_id,"
@@ -73,7 +74,11 @@ class PgSignups:
         )
         return str(found) if found is not None else None
 
-    async def start_trial(self, signup_id: str, buyer_chat_id: int) -> bool:
+    async def start_trial(
+        self, signup_id: str, buyer_chat_id: int, *, outbox: OutboxEvent | None = None
+    ) -> bool:
+        """Give the buyer's one trial to this signup; `outbox` is written when this call
+        starts it (not when it was started before)."""
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute(
                 "INSERT INTO billing.trials (buyer_chat_id, signup_id) VALUES ($1, $2)"
@@ -86,9 +91,11 @@ class PgSignups:
             )
             if owner != signup_id:
                 return False
-            await conn.execute(
+            started = await conn.execute(
                 "UPDATE billing.signups SET status = 'trial', updated_at = now()"
-                " WHERE signup_id = $1 AND status IN ('draft', 'awaiting_payment', 'trial')",
+                " WHERE signup_id = $1 AND status IN ('draft', 'awaiting_payment')",
                 signup_id,
             )
+            if outbox is not None and started != "UPDATE 0":
+                await enqueue(conn, outbox.subject, outbox.event, msg_id=outbox.msg_id)
             return True

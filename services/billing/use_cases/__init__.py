@@ -4,6 +4,7 @@ creating payments, and trusting and recording what YooKassa says about them and 
 from services.billing.use_cases.check_payment import CheckPayment, CheckResult
 from services.billing.use_cases.checkout import Checkout, CheckoutView
 from services.billing.use_cases.notifications import NotificationSource, RecordNotification
+from services.billing.use_cases.pending import PendingReport, ReconcilePending
 from services.billing.use_cases.purchase import Order, Purchase
 from services.billing.use_cases.recording import ForgedNotification, PaymentRecorder
 from services.billing.use_cases.refunds import RecordRefund
@@ -22,7 +23,9 @@ __all__ = [
     "NotificationSource",
     "Order",
     "PaymentRecorder",
+    "PendingReport",
     "Purchase",
+    "ReconcilePending",
     "RecordNotification",
     "RecordRefund",
     "SignupFlow",

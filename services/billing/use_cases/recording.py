@@ -4,8 +4,9 @@ One path for every way billing learns of a payment's outcome: the webhook (after
 source-address check), the buyer's «Проверить оплату» button and an autopayment (refunds are
 `refunds.RecordRefund`'s). A payment is
 believed only if billing created it and the payment fetched from the API agrees: status,
-amount, currency and metadata. Then the ledger gets it once and the event is published (with a
-deterministic message id, so a second path publishing the same outcome is deduplicated).
+amount, currency and metadata. Then the ledger row and its event (in the shared outbox) are
+written once, in one transaction; the relay publishes the event with its deterministic message
+id. A second path recording the same outcome writes neither again.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 from typing import Literal
 
 from services.billing.adapters.yookassa_api import YooPayment
-from services.billing.ports import Events, Ledger, PaymentRecord, PaymentsApi
+from services.billing.ports import Events, Ledger, OutboxEvent, PaymentRecord, PaymentsApi
 from shared.clock import Clock
 from shared.errors import Forbidden
 from shared.messages import PaymentCanceled, PaymentSucceeded, Signup
@@ -49,23 +50,14 @@ class PaymentRecorder:
         """Record a succeeded or canceled payment; `remote` is the payment just fetched by id
         (fetched here when not given)."""
         local, remote = await self._verified(payment_id, status, remote)
-        fresh = await self._ledger.record_event(
-            payment_id=payment_id,
-            event=f"payment.{status}",
-            object_id=payment_id,
-            amount_kopecks=local.amount_kopecks,
-            currency=local.currency,
-            new_status=status,
-            payment_method_id=remote.payment_method_id if remote.payment_method_saved else None,
-        )
         if status == "succeeded":
-            await self._events.publish(
+            outbox = OutboxEvent(
                 PAYMENT_SUCCEEDED,
                 await self._succeeded_event(local, remote),
                 msg_id=f"yookassa:{payment_id}:succeeded",
             )
         else:
-            await self._events.publish(
+            outbox = OutboxEvent(
                 PAYMENT_CANCELED,
                 PaymentCanceled(
                     payment_id=payment_id,
@@ -75,6 +67,16 @@ class PaymentRecorder:
                 ),
                 msg_id=f"yookassa:{payment_id}:canceled",
             )
+        fresh = await self._ledger.record_event(
+            payment_id=payment_id,
+            event=f"payment.{status}",
+            object_id=payment_id,
+            amount_kopecks=local.amount_kopecks,
+            currency=local.currency,
+            new_status=status,
+            payment_method_id=remote.payment_method_id if remote.payment_method_saved else None,
+            outbox=outbox,
+        )
         return "recorded" if fresh else "duplicate"
 
     async def _verified(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.billing.ports import Events, Signups
+from services.billing.ports import OutboxEvent, Signups
 from services.billing.use_cases.signup import SignupFlow
 from shared.clock import Clock
 from shared.errors import RuleViolation
@@ -12,11 +12,10 @@ from shared.subjects import TRIAL_STARTED
 
 class StartTrial:
     def __init__(
-        self, *, flow: SignupFlow, signups: Signups, events: Events, clock: Clock, trial_days: int
+        self, *, flow: SignupFlow, signups: Signups, clock: Clock, trial_days: int
     ) -> None:
         self._flow = flow
         self._signups = signups
-        self._events = events
         self._clock = clock
         self.days = trial_days
 
@@ -34,28 +33,28 @@ class StartTrial:
             raise RuleViolation("signup_unknown")
         if earlier is None or signup.status != "trial":
             signup = await self._flow.ready(signup_id, buyer_chat_id)
-            if not await self._signups.start_trial(signup_id, buyer_chat_id):
-                raise RuleViolation("trial_used")
-        # Published again when the buyer repeats the step after a failure here: the message id
-        # makes a republish within the window a no-op, and the provisioner is idempotent.
-        if signup.bot_id is None or not signup.bot_token_sealed:
-            raise RuleViolation("signup_incomplete")
-        await self._events.publish(
-            TRIAL_STARTED,
-            TrialStarted(
-                signup=Signup(
-                    signup_id=signup.signup_id,
-                    business_name=signup.business_name,
-                    timezone=signup.timezone,
-                    buyer_chat_id=signup.buyer_chat_id,
-                    owner_chat_id=signup.owner_chat_id,
-                    bot_id=signup.bot_id,
-                    bot_username=signup.bot_username or "",
-                    bot_token_sealed=signup.bot_token_sealed,
-                    city=signup.city,
+            if signup.bot_id is None or not signup.bot_token_sealed:
+                raise RuleViolation("signup_incomplete")
+            # `trial.started` is written with the trial itself (the outbox): a repeated step
+            # finds the trial started and writes nothing more.
+            started = OutboxEvent(
+                TRIAL_STARTED,
+                TrialStarted(
+                    signup=Signup(
+                        signup_id=signup.signup_id,
+                        business_name=signup.business_name,
+                        timezone=signup.timezone,
+                        buyer_chat_id=signup.buyer_chat_id,
+                        owner_chat_id=signup.owner_chat_id,
+                        bot_id=signup.bot_id,
+                        bot_username=signup.bot_username or "",
+                        bot_token_sealed=signup.bot_token_sealed,
+                        city=signup.city,
+                    ),
+                    period_days=self.days,
+                    started_at=self._clock.now(),
                 ),
-                period_days=self.days,
-                started_at=self._clock.now(),
-            ),
-            msg_id=f"trial:{signup_id}",
-        )
+                msg_id=f"trial:{signup_id}",
+            )
+            if not await self._signups.start_trial(signup_id, buyer_chat_id, outbox=started):
+                raise RuleViolation("trial_used")

@@ -10,17 +10,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import asyncpg  # type: ignore[import-untyped, unused-ignore]
+import msgspec
 
 from services.booking.adapters.admin_bookings import BookingsSql
 from services.booking.adapters.admin_catalog import CatalogSql
 from services.booking.adapters.admin_schedule import ScheduleSql
 from services.booking.adapters.admin_staff import StaffSql
 from shared.db import tenant_tx
+from shared.outbox import enqueue
 
 
 class PgAdminSession(BookingsSql, CatalogSql, ScheduleSql, StaffSql):
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
+
+    async def record_event(self, subject: str, event: msgspec.Struct, *, msg_id: str) -> None:
+        await enqueue(self._conn, subject, event, msg_id=msg_id)
 
 
 class PgAdminStore:

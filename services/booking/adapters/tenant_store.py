@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from datetime import date, datetime
 
 import asyncpg  # type: ignore[import-untyped, unused-ignore]
+import msgspec
 
 from services.booking.adapters import booking_repo, schedule_repo
 from services.booking.domain.entities import (
@@ -27,6 +28,7 @@ from services.booking.domain.model import AvailabilityInputs, WeeklyInterval
 from services.booking.use_cases.ports import BusinessSettings
 from shared.db import tenant_tx
 from shared.errors import NotFound
+from shared.outbox import enqueue
 
 _BUSINESS = """
 SELECT name, address, phone, timezone, locale, horizon_days, max_active_bookings,
@@ -47,6 +49,11 @@ _ATTENDANCE = """
 UPDATE bookings SET attendance_confirmed_at = $2, updated_at = now()
 WHERE id = $1 AND status = 'confirmed' AND attendance_confirmed_at IS NULL
 """
+_MOVED_FROM = """
+SELECT (details ->> 'from')::timestamptz FROM booking_history
+WHERE booking_id = $1 AND action = 'rescheduled' AND (details ->> 'to')::timestamptz = $2
+ORDER BY at DESC, id DESC LIMIT 1
+"""
 _COMMENT = """
 UPDATE reviews SET comment = $3
 WHERE booking_id = $1 AND customer_id = $2 AND comment = ''
@@ -56,6 +63,13 @@ WHERE booking_id = $1 AND customer_id = $2 AND comment = ''
 class PgTenantSession:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
+
+    async def record_event(self, subject: str, event: msgspec.Struct, *, msg_id: str) -> None:
+        await enqueue(self._conn, subject, event, msg_id=msg_id)
+
+    async def moved_from(self, booking_id: int, starts_at: datetime) -> datetime | None:
+        found: datetime | None = await self._conn.fetchval(_MOVED_FROM, booking_id, starts_at)
+        return found
 
     async def business(self) -> BusinessSettings:
         row = await self._conn.fetchrow(_BUSINESS)

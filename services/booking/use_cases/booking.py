@@ -3,9 +3,9 @@
 The limit of active bookings (with the customer's row locked, so two confirms cannot both
 pass it), the service and master, and the time against a fresh read of the schedule; the
 database's exclusion constraint has the last word (`SlotTaken` -> `SlotUnavailable("taken")`).
-The event is published after the commit. A confirm that arrives again for a booking that
-already exists (a double tap, a redelivered update) returns that booking and publishes its
-event again, which JetStream drops as a duplicate.
+The event is written in the same transaction (the outbox). A confirm that arrives again for a
+booking that already exists (a double tap, a redelivered update) returns that booking and
+records nothing: its event was committed with it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from services.booking.use_cases.errors import (
     SlotUnavailable,
     StaleChoice,
 )
-from services.booking.use_cases.events import audience, publish_created
+from services.booking.use_cases.events import audience, record_created
 from services.booking.use_cases.ports import BusinessSettings, Scope
 from shared.errors import NotFound
 
@@ -95,5 +95,5 @@ async def confirm_booking(
                 ) from taken
             except NotFound as gone:
                 raise ChoiceGone("master", master_id) from gone
-    await publish_created(scope.events, scope.tenant_id, booking, customer, who)
+            await record_created(session, scope.tenant_id, booking, customer, who)
     return Confirmed(booking=booking, customer=customer, business=who.business)

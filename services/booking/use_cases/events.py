@@ -1,7 +1,11 @@
-"""The `booking.*` events, built from a committed booking and published after the commit.
+"""The `booking.*` events, written in the transaction that changes the booking.
 
-`Nats-Msg-Id` is `booking:<tenant>:<booking id>:<kind>` (a reschedule adds the new start in
-unix seconds), so a redelivered update that publishes again is dropped by JetStream.
+Each `record_*` writes the event into the session's outbox (the shared outbox table, inside the
+tenant's transaction), so the event exists exactly when the change committed; the booking
+service's relay publishes it. Only the call that makes a change records its event: a repeated
+confirm, cancel or move (a double tap, a redelivered update) finds the change done and records
+nothing. `Nats-Msg-Id` is `booking:<tenant>:<booking id>:<kind>` (a reschedule adds the new
+start in unix seconds).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.booking.domain.entities import Booking, CancelledBy, Customer
-from services.booking.use_cases.ports import BusinessSettings, EventPublisher, TenantSession
+from services.booking.use_cases.ports import BusinessSettings, EventOutbox, TenantSession
 from shared.messages import BookingCancelled, BookingCreated, BookingRescheduled
 from shared.subjects import booking_event
 
@@ -34,8 +38,8 @@ def msg_id(tenant_id: str, booking_id: int, kind: str, starts_at: datetime | Non
     return f"{base}:{int(starts_at.timestamp())}" if starts_at is not None else base
 
 
-async def publish_created(
-    events: EventPublisher,
+async def record_created(
+    events: EventOutbox,
     tenant_id: str,
     booking: Booking,
     customer: Customer,
@@ -57,11 +61,11 @@ async def publish_created(
         locale=who.business.locale,
     )
     subject = booking_event("created", tenant_id)
-    await events.publish(subject, event, msg_id=msg_id(tenant_id, booking.id, "created"))
+    await events.record_event(subject, event, msg_id=msg_id(tenant_id, booking.id, "created"))
 
 
-async def publish_cancelled(
-    events: EventPublisher,
+async def record_cancelled(
+    events: EventOutbox,
     tenant_id: str,
     booking: Booking,
     customer: Customer,
@@ -84,11 +88,11 @@ async def publish_cancelled(
         locale=who.business.locale,
     )
     subject = booking_event("cancelled", tenant_id)
-    await events.publish(subject, event, msg_id=msg_id(tenant_id, booking.id, "cancelled"))
+    await events.record_event(subject, event, msg_id=msg_id(tenant_id, booking.id, "cancelled"))
 
 
-async def publish_rescheduled(
-    events: EventPublisher,
+async def record_rescheduled(
+    events: EventOutbox,
     tenant_id: str,
     booking: Booking,
     customer: Customer,
@@ -113,4 +117,4 @@ async def publish_rescheduled(
     )
     subject = booking_event("rescheduled", tenant_id)
     key = msg_id(tenant_id, booking.id, "rescheduled", booking.starts_at)
-    await events.publish(subject, event, msg_id=key)
+    await events.record_event(subject, event, msg_id=key)

@@ -1,7 +1,10 @@
 """«Мои записи»: the customer's upcoming bookings, cancelling and moving them.
 
 Only the customer's own confirmed bookings, and only up to the business's cut-offs before
-the visit (`cancel_cutoff_min`, `reschedule_cutoff_min`). Events go out after the commit.
+the visit (`cancel_cutoff_min`, `reschedule_cutoff_min`). Each change writes its event in its
+own transaction (the outbox). A repeat of a change already made (a double tap, a redelivered
+update) is recognised and answered as done, with no second event: a cancel by the booking's
+status, a move by the booking standing at the target time after a recorded move there.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from services.booking.use_cases.errors import (
     SlotUnavailable,
     TooLate,
 )
-from services.booking.use_cases.events import audience, publish_cancelled, publish_rescheduled
+from services.booking.use_cases.events import audience, record_cancelled, record_rescheduled
 from services.booking.use_cases.ports import BusinessSettings, Scope, TenantSession
 
 MAX_BOOKING_ID = 2**63  # a bigint: anything else on a button is made up
@@ -102,7 +105,7 @@ async def cancel(scope: Scope, *, telegram_id: int, booking_id: int) -> Changed:
         who = await audience(session)
         business = who.business
         if booking.status == "cancelled" and booking.cancelled_by == "customer":
-            pass  # done before (a double tap or a redelivery): say so and publish again
+            pass  # done before (a double tap or a redelivery): say so, its event is recorded
         elif booking.status != "confirmed":
             raise BookingNotActive(booking_id, booking.status)
         elif not before_cutoff(booking.starts_at, now, business.cancel_cutoff_min):
@@ -111,7 +114,7 @@ async def cancel(scope: Scope, *, telegram_id: int, booking_id: int) -> Changed:
             booking = await session.cancel_booking(
                 booking_id, cancelled_by="customer", actor="customer", customer_id=customer.id
             )
-    await publish_cancelled(scope.events, scope.tenant_id, booking, customer, who)
+            await record_cancelled(session, scope.tenant_id, booking, customer, who)
     return Changed(booking=booking, business=business)
 
 
@@ -150,6 +153,13 @@ async def reschedule(
     async with scope.store.transaction() as session:
         customer, booking = await owned(session, telegram_id, booking_id)
         who = await audience(session)
+        if commit and booking.starts_at == starts_at:
+            # Already there: this move was made before (a redelivery, a double tap). Answer as
+            # then, from the recorded move, without moving or announcing it again.
+            moved_from = await session.moved_from(booking_id, starts_at)
+            return Changed(
+                booking=booking, business=who.business, old_starts_at=moved_from or starts_at
+            )
         _check_move_cutoff(booking, who.business, now)
         choice = Choice(booking.service_id, booking.master_id, booking.id)
         day = starts_at.astimezone(ZoneInfo(who.business.timezone)).date()
@@ -170,7 +180,7 @@ async def reschedule(
                 booking_id=booking.id,
                 day=day,
             ) from taken
-    await publish_rescheduled(
-        scope.events, scope.tenant_id, moved, customer, who, old_starts_at=old_starts_at
-    )
+        await record_rescheduled(
+            session, scope.tenant_id, moved, customer, who, old_starts_at=old_starts_at
+        )
     return Changed(booking=moved, business=who.business, old_starts_at=old_starts_at)

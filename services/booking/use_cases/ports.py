@@ -1,7 +1,8 @@
 """What the customer use cases need from the outside, as Protocols, and the values they pass.
 
 `TenantStore.transaction()` is one transaction in one tenant's schema (Postgres in
-production, a hand-written fake in unit tests); `EventPublisher` is `shared.bus.Publisher`.
+production, a hand-written fake in unit tests). Events are written in that transaction
+(`EventOutbox.record_event`, the shared outbox in production) and published by the relay.
 """
 
 from __future__ import annotations
@@ -42,7 +43,13 @@ class BusinessSettings:
     reminder_offsets_min: tuple[int, ...]
 
 
-class TenantSession(Protocol):
+class EventOutbox(Protocol):
+    async def record_event(self, subject: str, event: msgspec.Struct, *, msg_id: str) -> None:
+        """Write the event in the open transaction; it is published once this commits."""
+        ...
+
+
+class TenantSession(EventOutbox, Protocol):
     """Reads and writes inside one open transaction of one tenant."""
 
     async def business(self) -> BusinessSettings: ...
@@ -105,6 +112,10 @@ class TenantSession(Protocol):
         self, booking_id: int, *, starts_at: datetime, actor: str, customer_id: int
     ) -> Booking: ...
 
+    async def moved_from(self, booking_id: int, starts_at: datetime) -> datetime | None:
+        """Where the latest recorded move of the booking to `starts_at` came from, if any."""
+        ...
+
     async def confirm_attendance(self, booking_id: int, *, at: datetime) -> None: ...
 
     async def add_review(
@@ -120,15 +131,10 @@ class TenantStore(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[TenantSession]: ...
 
 
-class EventPublisher(Protocol):
-    async def publish(self, subject: str, event: msgspec.Struct, *, msg_id: str) -> None: ...
-
-
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """One tenant as the use cases see it: its data, the time and the bus."""
+    """One tenant as the use cases see it: its data and the time."""
 
     tenant_id: str
     store: TenantStore
     clock: Clock
-    events: EventPublisher

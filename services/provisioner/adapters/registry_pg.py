@@ -1,23 +1,36 @@
-"""The tenant registry in the `platform` schema, and tenant schema creation, in Postgres."""
+"""The tenant registry in the `platform` schema, and tenant schema creation, in Postgres.
+
+A change that is announced writes its announcement (a `tenant.*` event) into the outbox in the
+change's own transaction, so neither exists without the other.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 
-from services.provisioner.ports import Applied, Payment, TenantRecord, TenantStatus
+from services.provisioner.ports import (
+    Announce,
+    Announcement,
+    Applied,
+    Payment,
+    TenantRecord,
+    TenantStatus,
+)
 from shared.db import tenant_schema
 from shared.messages import Signup
 from shared.migrate import Migration, create_tenant_schema
+from shared.outbox import enqueue
 from shared.subjects import RESERVED_TENANT_IDS, TENANT_ID_PATTERN
 
 _COLUMNS = (
     "tenant_id, signup_id, business_name, timezone, owner_chat_id, buyer_chat_id, bot_id, "
     "bot_username, bot_token_sealed, delivery, status, plan_code, trial, paid_until, "
-    "warned_days, created_at"
+    "warned_days, created_at, version"
 )
 
 
@@ -102,7 +115,14 @@ class PgTenantRegistry:
             assert row is not None
             return Applied(tenant=_record(row), created=True, applied=True)
 
-    async def apply_payment(self, tenant_id: str, payment: Payment, now: datetime) -> Applied:
+    async def apply_payment(
+        self,
+        tenant_id: str,
+        payment: Payment,
+        now: datetime,
+        *,
+        announce: Callable[[Applied], Announcement | None] | None = None,
+    ) -> Applied:
         async with self._pool.acquire() as conn, conn.transaction():
             row = await conn.fetchrow(
                 f"SELECT {_COLUMNS} FROM platform.tenants WHERE tenant_id = $1 FOR UPDATE",
@@ -128,12 +148,14 @@ class PgTenantRegistry:
             )
             assert row is not None
             after = _record(row)
-            return Applied(
+            result = Applied(
                 tenant=after,
                 created=False,
                 applied=True,
                 reactivated=before.status in {"grace", "suspended"} and after.status == "active",
             )
+            await _write(conn, announce(result) if announce else None)
+            return result
 
     async def get(self, tenant_id: str) -> TenantRecord | None:
         row = await self._pool.fetchrow(
@@ -166,19 +188,31 @@ class PgTenantRegistry:
         )
         return [_record(row) for row in rows]
 
-    async def mark_warned(self, tenant_id: str, days: int) -> bool:
-        """Mark this threshold and every longer one as announced; True if this one was new."""
-        result = await self._pool.fetchval(
-            "UPDATE platform.tenants SET warned_days = ARRAY(SELECT DISTINCT unnest("
-            " warned_days || ARRAY(SELECT generate_series($2, 366)))), updated_at = now()"
-            " WHERE tenant_id = $1 AND NOT ($2 = ANY(warned_days)) RETURNING tenant_id",
-            tenant_id,
-            days,
-        )
-        return result is not None
+    async def mark_warned(
+        self, tenant_id: str, days: int, *, announcement: Announcement | None = None
+    ) -> bool:
+        """Mark this threshold and every longer one as announced and write the announcement,
+        in one transaction; True if this one was new."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            result = await conn.fetchval(
+                "UPDATE platform.tenants SET warned_days = ARRAY(SELECT DISTINCT unnest("
+                " warned_days || ARRAY(SELECT generate_series($2, 366)))), updated_at = now()"
+                " WHERE tenant_id = $1 AND NOT ($2 = ANY(warned_days)) RETURNING tenant_id",
+                tenant_id,
+                days,
+            )
+            if result is not None:
+                await _write(conn, announcement)
+            return result is not None
 
     async def set_status(
-        self, tenant_id: str, status: TenantStatus, *, actor: str, reason: str
+        self,
+        tenant_id: str,
+        status: TenantStatus,
+        *,
+        actor: str,
+        reason: str,
+        announce: Announce | None = None,
     ) -> TenantRecord | None:
         async with self._pool.acquire() as conn, conn.transaction():
             row = await conn.fetchrow(
@@ -187,11 +221,20 @@ class PgTenantRegistry:
                 tenant_id,
                 status,
             )
-            if row is not None:
-                await self._audit(conn, actor, f"status:{status}", tenant_id, {"reason": reason})
-            return _record(row) if row else None
+            if row is None:
+                return None
+            await self._audit(conn, actor, f"status:{status}", tenant_id, {"reason": reason})
+            tenant = _record(row)
+            await _write(conn, announce(tenant) if announce else None)
+            return tenant
 
-    async def expired(self, now: datetime, grace_days: int) -> list[tuple[TenantRecord, str]]:
+    async def expired(
+        self,
+        now: datetime,
+        grace_days: int,
+        *,
+        announce: Callable[[TenantRecord, str], Announcement | None] | None = None,
+    ) -> list[tuple[TenantRecord, str]]:
         async with self._pool.acquire() as conn, conn.transaction():
             suspended = await conn.fetch(
                 "UPDATE platform.tenants SET status = 'suspended', updated_at = now()"
@@ -210,6 +253,7 @@ class PgTenantRegistry:
             changed += [(_record(r), "grace") for r in grace]
             for tenant, status in changed:
                 await self._audit(conn, "lifecycle", f"status:{status}", tenant.tenant_id, {})
+                await _write(conn, announce(tenant, status) if announce else None)
             return changed
 
     async def _free_tenant_id(self, conn: asyncpg.Connection, signup: Signup) -> str:
@@ -254,3 +298,8 @@ class PgTenantRegistry:
             tenant_id,
             json.dumps(details, ensure_ascii=False),
         )
+
+
+async def _write(conn: asyncpg.Connection, announcement: Announcement | None) -> None:
+    if announcement is not None:
+        await enqueue(conn, announcement.subject, announcement.event, msg_id=announcement.msg_id)

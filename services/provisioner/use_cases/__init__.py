@@ -1,4 +1,5 @@
-"""The provisioner's logic: provisioning and renewals, the paid period, the operator's console."""
+"""The provisioner's logic: provisioning and renewals, the paid period, reconciliation, the
+operator's console."""
 
 from services.provisioner.use_cases.console import (
     Console,
@@ -12,6 +13,7 @@ from services.provisioner.use_cases.console import (
 )
 from services.provisioner.use_cases.lifecycle import Lifecycle, SweepReport
 from services.provisioner.use_cases.provisioning import Provisioning
+from services.provisioner.use_cases.reconcile import Reconciled, Reconciler
 from services.provisioner.use_cases.refunds import PaymentNotApplied, Refunds
 
 __all__ = [
@@ -22,6 +24,8 @@ __all__ = [
     "PaymentNotApplied",
     "PlatformStats",
     "Provisioning",
+    "Reconciled",
+    "Reconciler",
     "Refunds",
     "SweepReport",
     "TenantCard",

@@ -2,7 +2,10 @@
 
 `sweep()` is run periodically (and by tests with a controllable clock). Each warning is sent
 once per paid period: the registry records which thresholds were announced and a renewal
-clears them.
+clears them. A warning, a suspension or a resumption is written to the outbox in the same
+transaction as the registry change it announces, so a NATS outage delays it but cannot lose
+it. The `tenants` KV entry is written after the commit; if that write fails, the
+reconciliation (`reconcile.Reconciler`) brings the entry in line on the next sweep.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from services.provisioner.ports import Directory, Events, TenantRecord, TenantRegistry
+from services.provisioner.ports import Announcement, Directory, TenantRecord, TenantRegistry
 from shared.clock import Clock
 from shared.errors import TenantUnknown
 from shared.messages import TenantExpiring, TenantResumed, TenantSuspended
@@ -32,14 +35,12 @@ class Lifecycle:
         *,
         registry: TenantRegistry,
         directory: Directory,
-        events: Events,
         clock: Clock,
         warn_days: tuple[int, ...],
         grace_days: int,
     ) -> None:
         self._registry = registry
         self._directory = directory
-        self._events = events
         self._clock = clock
         self._warn_days = tuple(sorted(set(warn_days)))
         self._grace_days = grace_days
@@ -49,44 +50,54 @@ class Lifecycle:
         report = SweepReport()
         for days in self._warn_days:
             for tenant in await self._registry.due_for_warning(now, days):
-                if await self._registry.mark_warned(tenant.tenant_id, days):
-                    await self._warn(tenant, days)
+                warning = self._warning(tenant, days)
+                if await self._registry.mark_warned(tenant.tenant_id, days, announcement=warning):
                     report.warned.append((tenant.tenant_id, days))
-        for tenant, status in await self._registry.expired(now, self._grace_days):
+        changed = await self._registry.expired(now, self._grace_days, announce=self._expiry)
+        for tenant, status in changed:
+            (report.suspended if status == "suspended" else report.grace).append(tenant.tenant_id)
+        for tenant, _ in changed:
             await self._directory.put(tenant.config())
-            if status == "suspended":
-                report.suspended.append(tenant.tenant_id)
-                await self._announce_suspension(tenant, "expired")
-            else:
-                report.grace.append(tenant.tenant_id)
         return report
 
     async def suspend(self, tenant_id: str, *, actor: str, reason: str) -> TenantRecord:
-        tenant = await self._registry.set_status(tenant_id, "suspended", actor=actor, reason=reason)
+        tenant = await self._registry.set_status(
+            tenant_id,
+            "suspended",
+            actor=actor,
+            reason=reason,
+            announce=lambda t: self._suspension(t, reason),
+        )
         if tenant is None:
             raise TenantUnknown(tenant_id)
         await self._directory.put(tenant.config())
-        await self._announce_suspension(tenant, reason)
         return tenant
 
     async def resume(self, tenant_id: str, *, actor: str) -> TenantRecord:
-        tenant = await self._registry.set_status(tenant_id, "active", actor=actor, reason="resume")
+        at = self._clock.now().isoformat()
+        tenant = await self._registry.set_status(
+            tenant_id,
+            "active",
+            actor=actor,
+            reason="resume",
+            announce=lambda t: Announcement(
+                tenant_event("resumed", t.tenant_id),
+                TenantResumed(
+                    tenant_id=t.tenant_id,
+                    bot_username=t.bot_username,
+                    owner_chat_id=t.owner_chat_id,
+                ),
+                msg_id=f"tenant:{t.tenant_id}:resumed:{at}",
+            ),
+        )
         if tenant is None:
             raise TenantUnknown(tenant_id)
         await self._directory.put(tenant.config())
-        await self._events.publish(
-            tenant_event("resumed", tenant_id),
-            TenantResumed(
-                tenant_id=tenant_id,
-                bot_username=tenant.bot_username,
-                owner_chat_id=tenant.owner_chat_id,
-            ),
-            msg_id=f"tenant:{tenant_id}:resumed:{self._clock.now().isoformat()}",
-        )
         return tenant
 
-    async def _warn(self, tenant: TenantRecord, days: int) -> None:
-        await self._events.publish(
+    @staticmethod
+    def _warning(tenant: TenantRecord, days: int) -> Announcement:
+        return Announcement(
             tenant_event("expiring", tenant.tenant_id),
             TenantExpiring(
                 tenant_id=tenant.tenant_id,
@@ -98,8 +109,12 @@ class Lifecycle:
             msg_id=f"tenant:{tenant.tenant_id}:expiring:{days}:{tenant.paid_until.isoformat()}",
         )
 
-    async def _announce_suspension(self, tenant: TenantRecord, reason: str) -> None:
-        await self._events.publish(
+    def _expiry(self, tenant: TenantRecord, status: str) -> Announcement | None:
+        return self._suspension(tenant, "expired") if status == "suspended" else None
+
+    @staticmethod
+    def _suspension(tenant: TenantRecord, reason: str) -> Announcement:
+        return Announcement(
             tenant_event("suspended", tenant.tenant_id),
             TenantSuspended(
                 tenant_id=tenant.tenant_id,

@@ -3,7 +3,10 @@
 The registry transaction (schema, role, seed, registry row, the applied payment) is the point
 of no return and is idempotent by the payment id. Everything after it (directory entry, bot
 webhook, the event) is repeated on every redelivery, and each step is idempotent, so a
-provisioner killed half-way finishes the job on the next delivery.
+provisioner killed half-way finishes the job on the next delivery, or the sweep's
+reconciliation finishes it (`finish`). `tenant.provisioned` is written to the outbox in the
+transaction that marks the tenant announced, once the bot is set up; `tenant.renewed` in the
+transaction that applies the payment.
 
 The bot's menu and description are optional: when setting them fails the tenant still goes
 live and the buyer is still told (`tenant.provisioned`); a `DecorateBot` command on
@@ -20,6 +23,8 @@ from dataclasses import replace
 from typing import Literal
 
 from services.provisioner.ports import (
+    Announcement,
+    Announcements,
     Applied,
     BotSetup,
     Directory,
@@ -51,6 +56,7 @@ class Provisioning:
         registry: TenantRegistry,
         bots: BotSetup,
         directory: Directory,
+        announcements: Announcements,
         events: Events,
         sealer: Sealer,
         clock: Clock,
@@ -59,7 +65,8 @@ class Provisioning:
         self._registry = registry
         self._bots = bots
         self._directory = directory
-        self._events = events
+        self._announcements = announcements
+        self._events = events  # commands only (`setup.bot.<t>`); events go through the outbox
         self._sealer = sealer
         self._clock = clock
         self._delivery = delivery
@@ -109,41 +116,53 @@ class Provisioning:
         return applied
 
     async def renew(self, tenant_id: str, payment: Payment) -> Applied:
-        applied = await self._registry.apply_payment(tenant_id, payment, self._clock.now())
-        tenant = applied.tenant
-        await self._directory.put(tenant.config())
-        await self._events.publish(
-            tenant_event("renewed", tenant.tenant_id),
-            TenantRenewed(
-                tenant_id=tenant.tenant_id,
-                bot_username=tenant.bot_username,
-                owner_chat_id=tenant.owner_chat_id,
-                paid_until=tenant.paid_until,
-                reactivated=applied.reactivated,
-            ),
-            msg_id=f"tenant:{tenant.tenant_id}:renewed:{payment.payment_id}",
+        def renewed(applied: Applied) -> Announcement:
+            tenant = applied.tenant
+            return Announcement(
+                tenant_event("renewed", tenant.tenant_id),
+                TenantRenewed(
+                    tenant_id=tenant.tenant_id,
+                    bot_username=tenant.bot_username,
+                    owner_chat_id=tenant.owner_chat_id,
+                    paid_until=tenant.paid_until,
+                    reactivated=applied.reactivated,
+                ),
+                msg_id=f"tenant:{tenant.tenant_id}:renewed:{payment.payment_id}",
+            )
+
+        applied = await self._registry.apply_payment(
+            tenant_id, payment, self._clock.now(), announce=renewed
         )
+        await self._directory.put(applied.tenant.config())
         return applied
 
+    async def finish(self, tenant: TenantRecord) -> None:
+        """Bring a committed tenant live (the sweep's reconciliation, for one never announced)."""
+        await self._go_live(tenant)
+
     async def _go_live(self, tenant: TenantRecord) -> None:
+        """Directory entry, bot set-up, then the announcement (once)."""
         token = self._sealer.unseal(tenant.bot_token_sealed)
         await self._directory.put(tenant.config())
         await self._bots.configure(tenant, token)
         decorated = await self._try_decorate(tenant, token)
-        await self._events.publish(
-            tenant_event("provisioned", tenant.tenant_id),
-            TenantProvisioned(
-                tenant_id=tenant.tenant_id,
-                business_name=tenant.business_name,
-                bot_username=tenant.bot_username,
-                owner_chat_id=tenant.owner_chat_id,
-                buyer_chat_id=tenant.buyer_chat_id,
-                paid_until=tenant.paid_until,
-                plan_code=tenant.plan_code,
-                trial=tenant.trial,
-                signup_id=tenant.signup_id,
+        await self._announcements.mark_live(
+            tenant.tenant_id,
+            Announcement(
+                tenant_event("provisioned", tenant.tenant_id),
+                TenantProvisioned(
+                    tenant_id=tenant.tenant_id,
+                    business_name=tenant.business_name,
+                    bot_username=tenant.bot_username,
+                    owner_chat_id=tenant.owner_chat_id,
+                    buyer_chat_id=tenant.buyer_chat_id,
+                    paid_until=tenant.paid_until,
+                    plan_code=tenant.plan_code,
+                    trial=tenant.trial,
+                    signup_id=tenant.signup_id,
+                ),
+                msg_id=f"tenant:{tenant.tenant_id}:provisioned",
             ),
-            msg_id=f"tenant:{tenant.tenant_id}:provisioned",
         )
         log.info("tenant %s is live as @%s", tenant.tenant_id, tenant.bot_username)
         if not decorated:

@@ -51,7 +51,6 @@ def admin_scope(deps: BookingDeps, tenant_id: str) -> AdminScope:
         tenant_id=tenant_id,
         store=PgAdminStore(deps.pool, tenant_id),
         clock=deps.clock,
-        events=deps.publisher,
     )
 
 

@@ -1,9 +1,9 @@
 """The day's bookings, a booking's card, and what staff do with one: cancel with a reason,
 mark it completed or a no-show.
 
-A master sees and touches only their own bookings. A cancel by staff publishes
-`BookingCancelled(cancelled_by="staff")` after the commit, so notifier tells the customer and
-drops the reminders; a repeated cancel (a double tap) publishes the same event id again.
+A master sees and touches only their own bookings. A cancel by staff records
+`BookingCancelled(cancelled_by="staff")` in its transaction (the outbox), so notifier tells the
+customer and drops the reminders; a repeated cancel (a double tap) records nothing more.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from services.booking.use_cases.admin.ports import (
     Outcome,
     Staff,
 )
-from services.booking.use_cases.events import Audience, publish_cancelled
+from services.booking.use_cases.events import Audience, record_cancelled
 from services.booking.use_cases.ports import BusinessSettings
 
 MAX_BOOKING_ID = 2**63 - 1
@@ -97,7 +97,7 @@ def clean_reason(text: str) -> str:
 
 
 async def cancel(scope: AdminScope, actor: Staff, booking_id: int, *, reason: str = "") -> Card:
-    """Cancel a confirmed booking for the customer; the event goes out after the commit."""
+    """Cancel a confirmed booking for the customer, its event in the same transaction."""
     async with scope.store.transaction() as session:
         line = await _line(session, actor, booking_id)
         booking = line.booking
@@ -105,7 +105,7 @@ async def cancel(scope: AdminScope, actor: Staff, booking_id: int, *, reason: st
             business=await session.business(), admin_chat_ids=await session.admin_chat_ids()
         )
         if booking.status == "cancelled" and booking.cancelled_by == "staff":
-            pass  # done before: publish again (JetStream drops the duplicate)
+            pass  # done before: its event was recorded with it
         elif booking.status != "confirmed":
             raise BadInput(f"status_{booking.status}")
         else:
@@ -115,9 +115,9 @@ async def cancel(scope: AdminScope, actor: Staff, booking_id: int, *, reason: st
                 )
             except BookingNotActive as gone:
                 raise BadInput(f"status_{gone.status}") from gone
-    await publish_cancelled(
-        scope.events, scope.tenant_id, booking, line.customer, who, cancelled_by="staff"
-    )
+            await record_cancelled(
+                session, scope.tenant_id, booking, line.customer, who, cancelled_by="staff"
+            )
     return Card(
         line=BookingLine(booking=booking, customer=line.customer),
         business=who.business,

@@ -9,7 +9,7 @@ from typing import Literal, Protocol
 
 from services.booking.domain.entities import Booking, Customer
 from services.booking.domain.model import WeeklyInterval
-from services.booking.use_cases.ports import BusinessSettings, EventPublisher
+from services.booking.use_cases.ports import BusinessSettings, EventOutbox
 from shared.clock import Clock
 
 Role = Literal["owner", "admin", "master"]
@@ -202,7 +202,7 @@ class StaffPort(Protocol):
     async def update_setting(self, field: str, value: SettingValue) -> None: ...
 
 
-class AdminSession(BookingsPort, CatalogPort, SchedulePort, StaffPort, Protocol):
+class AdminSession(BookingsPort, CatalogPort, SchedulePort, StaffPort, EventOutbox, Protocol):
     """Reads and writes inside one open transaction of one tenant."""
 
 
@@ -217,4 +217,3 @@ class AdminScope:
     tenant_id: str
     store: AdminStore
     clock: Clock
-    events: EventPublisher
