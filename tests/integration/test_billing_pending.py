@@ -96,7 +96,10 @@ class Billing:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def billing(pg_pool: asyncpg.Pool) -> AsyncIterator[Billing]:
+async def billing(login_urls: dict[str, str]) -> AsyncIterator[Billing]:
+    # billing's own login, as in production: it owns its schema and migrates it
+    pg_pool = await asyncpg.create_pool(login_urls["billing"], min_size=1, max_size=4)
+    assert pg_pool is not None
     await migrate_schema(pg_pool, "billing", load_migrations(Path("services/billing/migrations")))
     async with (
         running_sandbox({SHOP_ID: SHOP_SECRET}) as url,  # no notification URL: none arrives
@@ -109,6 +112,7 @@ async def billing(pg_pool: asyncpg.Pool) -> AsyncIterator[Billing]:
             api=api, ledger=ledger, recorder=recorder, older_than=timedelta(0)
         )
         yield Billing(pool=pg_pool, yk=yk, api=api, ledger=ledger, reconcile=reconcile)
+    await pg_pool.close()
 
 
 async def test_a_paid_payment_whose_notification_was_lost_is_recorded(billing: Billing) -> None:

@@ -53,6 +53,9 @@ class RecordingBots:
     async def configure(self, tenant: TenantRecord, token: Secret) -> None:  # noqa: ARG002
         self.calls.append(tenant.tenant_id)
 
+    async def decorate(self, tenant: TenantRecord, token: Secret) -> None:
+        del tenant, token
+
 
 @dataclass
 class World:

@@ -4,6 +4,7 @@ provisioner makes tenant schemas and roles through the narrow functions and noth
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,9 +12,10 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
+from devstack.infra import prepare_database
 from shared.migrate import create_tenant_schema, load_migrations, migrate_schema, shared_migrations
 from shared.settings import login_role
-from tests.conftest import unique_tenant_id
+from tests.conftest import RUN_ID, create_database, drop_database, unique_tenant_id
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -44,21 +46,33 @@ async def test_every_login_is_itself_and_no_superuser(
 
 
 async def test_billing_owns_its_schema_and_booking_cannot_read_it(
-    logins: dict[str, asyncpg.Connection], login_urls: dict[str, str]
+    database_server_url: str,
 ) -> None:
-    pool = await asyncpg.create_pool(login_urls["billing"], min_size=1, max_size=1)
-    assert pool is not None
+    # Billing migrates its schema as itself, in a database no test has migrated as superuser.
+    name = f"bookbots_priv_{RUN_ID}"
+    owner_url = await create_database(database_server_url, name)
     try:
-        await migrate_schema(pool, "billing", load_migrations(ROOT / "services/billing/migrations"))
+        own = await asyncio.to_thread(prepare_database, owner_url)
+        pool = await asyncpg.create_pool(own["billing"], min_size=1, max_size=1)
+        assert pool is not None
+        try:
+            migrations = load_migrations(ROOT / "services/billing/migrations")
+            assert await migrate_schema(pool, "billing", migrations) == len(migrations)
+            assert await pool.fetchval("SELECT count(*) FROM billing.payments") == 0
+        finally:
+            await pool.close()
+        others = {s: await asyncpg.connect(own[s]) for s in ("booking", "notifier")}
+        try:
+            for conn in others.values():
+                with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                    await conn.fetch("SELECT * FROM billing.payments")
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await others["booking"].execute("CREATE SCHEMA booking_own")
+        finally:
+            for conn in others.values():
+                await conn.close()
     finally:
-        await pool.close()
-    assert await logins["billing"].fetchval("SELECT count(*) FROM billing.payments") >= 0
-    with pytest.raises(asyncpg.InsufficientPrivilegeError):
-        await logins["booking"].fetch("SELECT * FROM billing.payments")
-    with pytest.raises(asyncpg.InsufficientPrivilegeError):
-        await logins["notifier"].fetch("SELECT * FROM billing.payments")
-    with pytest.raises(asyncpg.InsufficientPrivilegeError):
-        await logins["booking"].execute("CREATE SCHEMA booking_own")
+        await drop_database(database_server_url, name)
 
 
 @pytest.mark.parametrize("target", ["postgres", "bookbots_billing", "bookbots_migrator"])

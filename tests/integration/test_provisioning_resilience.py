@@ -6,6 +6,7 @@ emulator (failures injected per Bot API method)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -35,11 +36,13 @@ from shared.crypto import Sealer
 from shared.messages import PaymentSucceeded, Signup, TenantConfig, decode, encode
 from shared.metrics import Metrics
 from shared.migrate import ensure_extensions, load_migrations, migrate_schema, shared_migrations
+from shared.outbox import Relay, migrate_outbox
 from shared.settings import Secret, TelegramSettings
 from shared.subjects import (
     PAYMENT_SUCCEEDED,
     PROVISIONER_PAYMENTS,
     STREAM_DLQ,
+    STREAM_TENANT,
     dead_letter,
     setup_bot,
     tenant_event,
@@ -136,6 +139,7 @@ async def live(test_database_url: str) -> AsyncIterator[Live]:
     assert pool is not None
     await ensure_extensions(pool)
     await migrate_schema(pool, "platform", load_migrations(PLATFORM_MIGRATIONS))
+    await migrate_outbox(pool)
     broker = make_broker(own.nats_url, "provisioner")
     try:
         async with (
@@ -161,9 +165,14 @@ async def live(test_database_url: str) -> AsyncIterator[Live]:
                 )
             )
             await broker.start()
+            # tenant.provisioned leaves through the outbox: its relay runs as in the service
+            relay = asyncio.create_task(Relay(pool, publisher, stream=STREAM_TENANT).run())
             try:
                 yield Live(own, broker, js, telegram, pool)
             finally:
+                relay.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await relay
                 await broker.stop()
                 await bots.close()
     finally:

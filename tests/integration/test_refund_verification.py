@@ -99,8 +99,8 @@ class World:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def world(infra: LocalInfra, test_database_url: str) -> AsyncIterator[World]:
-    pool = await asyncpg.create_pool(test_database_url, min_size=1, max_size=4)
+async def world(infra: LocalInfra, login_urls: dict[str, str]) -> AsyncIterator[World]:
+    pool = await asyncpg.create_pool(login_urls["billing"], min_size=1, max_size=4)
     assert pool is not None
     broker = make_broker(infra.nats_url, f"refund-verification-{RUN_ID}")
     await broker.connect()

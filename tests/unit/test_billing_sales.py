@@ -555,7 +555,7 @@ async def test_a_saved_card_is_charged_once_per_period_the_day_before_it_ends() 
     }
 
 
-def test_the_client_address_reads_every_forwarded_line_from_the_right() -> None:
+async def test_the_client_address_reads_every_forwarded_line_from_the_right() -> None:
     source = NotificationSource(
         allowed=(ipaddress.ip_network("185.71.76.0/27"),),
         trusted_proxies=(ipaddress.ip_network("10.0.0.0/8"),),
