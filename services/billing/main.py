@@ -48,7 +48,7 @@ __all__ = ["SERVICE", "create_app"]
 
 def create_app(settings: BillingSettings) -> Litestar:
     metrics = Metrics(SERVICE)
-    sealer = Sealer(settings.secrets.key)
+    sealer = Sealer(settings.secrets.key, settings.secrets.previous)
     texts = Catalog.load(LOCALES)
 
     @contextlib.asynccontextmanager

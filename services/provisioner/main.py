@@ -11,14 +11,22 @@ from pathlib import Path
 
 from litestar import Litestar
 
+from services.provisioner.adapters.bot_identity import TelegramBotIdentity
 from services.provisioner.adapters.bot_setup import TelegramBotSetup
 from services.provisioner.adapters.console_pg import PgConsoleStore
 from services.provisioner.adapters.export import PgTenantExporter
 from services.provisioner.adapters.registry_pg import PgTenantRegistry
+from services.provisioner.adapters.sealed_tokens_pg import PgSealedTokens
 from services.provisioner.bot import OpsDeps, TelegramTenantBots, build_ops_dispatcher
 from services.provisioner.config import ProvisionerSettings
 from services.provisioner.subscribers import SERVICE, ops_router, provisioning_router
-from services.provisioner.use_cases import Console, Lifecycle, Provisioning
+from services.provisioner.use_cases import (
+    Console,
+    Lifecycle,
+    ManualTenants,
+    Provisioning,
+    SecretRotation,
+)
 from shared.bus import RetryPolicy, tenants_bucket
 from shared.crypto import Sealer
 from shared.http import ops_router as health_router
@@ -39,6 +47,8 @@ class UseCases:
     provisioning: Provisioning
     lifecycle: Lifecycle
     console: Console
+    manual: ManualTenants
+    rotation: SecretRotation
 
 
 async def compose(
@@ -49,9 +59,11 @@ async def compose(
     tenant_migrations = shared_migrations("tenant")
     directory = TenantDirectory(await tenants_bucket(runtime.js))
     registry = PgTenantRegistry(pool, tenant_migrations)
+    bot_setup = TelegramBotSetup(bots, sealer, gateway_public_url=settings.gateway_public_url)
+    store = PgConsoleStore(pool, tenant_migrations)
     provisioning = Provisioning(
         registry=registry,
-        bots=TelegramBotSetup(bots, sealer, gateway_public_url=settings.gateway_public_url),
+        bots=bot_setup,
         directory=directory,
         events=runtime.publisher,
         sealer=sealer,
@@ -67,7 +79,7 @@ async def compose(
         grace_days=settings.lifecycle.grace_days,
     )
     console = Console(
-        store=PgConsoleStore(pool, tenant_migrations),
+        store=store,
         registry=registry,
         provisioning=provisioning,
         lifecycle=lifecycle,
@@ -77,7 +89,28 @@ async def compose(
         events=runtime.publisher,
         clock=runtime.clock,
     )
-    return UseCases(provisioning=provisioning, lifecycle=lifecycle, console=console)
+    manual = ManualTenants(
+        provisioning=provisioning,
+        identities=TelegramBotIdentity(bots),
+        registry=registry,
+        store=store,
+        sealer=sealer,
+        clock=runtime.clock,
+    )
+    rotation = SecretRotation(
+        tokens=PgSealedTokens(pool),
+        directory=directory,
+        bots=bot_setup,
+        store=store,
+        sealer=sealer,
+    )
+    return UseCases(
+        provisioning=provisioning,
+        lifecycle=lifecycle,
+        console=console,
+        manual=manual,
+        rotation=rotation,
+    )
 
 
 async def run_sweeper(lifecycle: Lifecycle, every_seconds: int) -> None:
@@ -93,7 +126,7 @@ async def run_sweeper(lifecycle: Lifecycle, every_seconds: int) -> None:
 
 def create_app(settings: ProvisionerSettings) -> Litestar:
     metrics = Metrics(SERVICE)
-    sealer = Sealer(settings.secrets.key)
+    sealer = Sealer(settings.secrets.key, settings.secrets.previous)
     texts = Catalog.load(LOCALES)
 
     @contextlib.asynccontextmanager

@@ -10,6 +10,7 @@ import asyncio
 import io
 import json
 import os
+import secrets
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -42,7 +43,7 @@ from tests.conftest import RUN_ID, create_database, drop_database, unique_tenant
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 ROOT = Path(__file__).resolve().parents[2]
-PLATFORM_SECRET = "console-cli-test-platform-secret-0123456789"
+PLATFORM_SECRET = secrets.token_urlsafe(48)  # a fresh random key per run
 MONTH, QUARTER = 290_000, 780_000
 
 

@@ -5,6 +5,7 @@ alone, and a reminder waits for its moment on the controllable clock."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ from shared.tenants import TenantDirectory
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
-PLATFORM_SECRET = "notifier-integration-platform-secret-0123456789"
+PLATFORM_SECRET = secrets.token_urlsafe(48)  # a fresh random key per run
 
 
 @dataclass

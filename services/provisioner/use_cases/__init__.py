@@ -11,15 +11,20 @@ from services.provisioner.use_cases.console import (
     operator_actor,
 )
 from services.provisioner.use_cases.lifecycle import Lifecycle, SweepReport
+from services.provisioner.use_cases.manual_tenant import ManualTenants
 from services.provisioner.use_cases.provisioning import Provisioning
+from services.provisioner.use_cases.rotation import Rotated, SecretRotation
 
 __all__ = [
     "Console",
     "Deletion",
     "Lifecycle",
+    "ManualTenants",
     "Migrated",
     "PlatformStats",
     "Provisioning",
+    "Rotated",
+    "SecretRotation",
     "SweepReport",
     "TenantCard",
     "TenantPage",
