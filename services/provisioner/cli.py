@@ -102,7 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", parents=[common], help="migrate every tenant schema")
     migrate.add_argument("--batch-size", type=int, default=50)
     create = sub.add_parser(
-        "create-tenant", parents=[common], help="create a tenant from a bot token (manual sale)"
+        "create-tenant",
+        parents=[common],
+        allow_abbrev=False,  # `--token` must not pass for `--token-file`
+        help="create a tenant from a bot token (manual sale)",
     )
     create.add_argument(
         "--token-file", required=True, metavar="FILE", help="file holding the token, - for stdin"

@@ -334,6 +334,7 @@ async def test_cli_delete_needs_confirmation_then_exports(world: World, tmp_path
 
     assert code == 0, err
     assert f"{tenant_id} deleted" in out
+    assert export.stat().st_mode & 0o777 == 0o600  # names and phones: the owner's eyes only
     document = json.loads(export.read_bytes())
     assert document["tables"]["business"][0]["name"] == "Салон Под Снос"
     gone = await world.registry.get(tenant_id)
