@@ -9,6 +9,7 @@ re-registered the webhook.
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import secrets
 import sys
@@ -33,6 +34,7 @@ from services.gateway.config import GatewaySettings
 from services.gateway.main import create_app as create_gateway
 from services.provisioner.adapters.bot_setup import TelegramBotSetup
 from services.provisioner.adapters.registry_pg import PgTenantRegistry
+from services.provisioner.cli import build_parser, run_cli
 from services.provisioner.config import ProvisionerSettings
 from services.provisioner.main import MIGRATIONS
 from services.provisioner.ports import Payment
@@ -65,6 +67,7 @@ class World:
     client: TelegramSandboxClient
     gateway_url: str
     bots: Bots
+    settings: ProvisionerSettings
 
     async def cli(self, *args: str, stdin: bytes = b"") -> tuple[int, str, str]:
         """`python -m services.provisioner.cli ...` as its own process."""
@@ -82,6 +85,12 @@ class World:
         out, err = await asyncio.wait_for(process.communicate(stdin), timeout=60)
         assert process.returncode is not None
         return process.returncode, out.decode(), err.decode()
+
+    async def run(self, *argv: str) -> tuple[int, str, str]:
+        """The CLI in this process (its parser, composition root and exit codes)."""
+        out, err = io.StringIO(), io.StringIO()
+        code = await run_cli(build_parser().parse_args(argv), self.settings, out, err)
+        return code, out.getvalue(), err.getvalue()
 
     async def old_tenant(self, name: str, *, delivery: str = "webhook") -> tuple[str, SandboxBot]:
         """A tenant as the platform made it under the old key: row, KV entry, webhook."""
@@ -183,6 +192,7 @@ async def world(infra: LocalInfra, secrets_database: str) -> AsyncIterator[World
                         client=client,
                         gateway_url=gateway_url,
                         bots=bots,
+                        settings=settings,
                     )
                 finally:
                     await bots.close()
@@ -236,7 +246,7 @@ async def test_create_tenant_from_a_token_file(world: World, tmp_path: Path) -> 
 
     subscription = await world.nc.subscribe("tenant.provisioned.*", cb=collect)
     try:
-        code, out, err = await world.cli(
+        code, out, err = await world.run(
             "create-tenant",
             "--token-file",
             str(token_file),
@@ -281,14 +291,15 @@ async def test_create_tenant_from_a_token_file(world: World, tmp_path: Path) -> 
     assert audit is not None
     assert bot.token not in str(audit)
 
-    code, _, err = await world.cli(
-        "create-tenant", "--token-file", "-", "--owner-id", "1", stdin=bot.token.encode()
+    code, _, err = await world.run(
+        "create-tenant", "--token-file", str(token_file), "--owner-id", "1"
     )
     assert code == 2
     assert "bot_taken" in err
 
 
 async def test_create_tenant_refuses_a_token_telegram_does_not_know(world: World) -> None:
+    """Read from stdin (`--token-file -`), in a process of its own."""
     unknown = f"{secrets.randbelow(10**9)}:{secrets.token_urlsafe(26)}"
     code, out, err = await world.cli(
         "create-tenant", "--token-file", "-", "--owner-id", "7", stdin=unknown.encode()
@@ -298,7 +309,10 @@ async def test_create_tenant_refuses_a_token_telegram_does_not_know(world: World
     assert unknown not in out + err
 
 
-async def test_create_tenant_never_takes_the_token_on_the_command_line(world: World) -> None:
-    code, _, err = await world.cli("create-tenant", "--token", "1:abc", "--owner-id", "7")
-    assert code == 2
-    assert "--token-file" in err
+async def test_create_tenant_never_takes_the_token_on_the_command_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as usage:
+        build_parser().parse_args(["create-tenant", "--token", "1:abc", "--owner-id", "7"])
+    assert usage.value.code == 2
+    assert "--token-file" in capsys.readouterr().err
