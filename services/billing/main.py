@@ -11,6 +11,7 @@ from litestar import Litestar
 
 from services.billing.adapters.bot_api import TelegramBotTokens
 from services.billing.adapters.ledger_pg import PgLedger
+from services.billing.adapters.sealed_signups_pg import PgSealedSignups
 from services.billing.adapters.signups_pg import PgSignups
 from services.billing.adapters.tenants_pg import PgTenants
 from services.billing.adapters.yookassa_api import YooKassaApi
@@ -30,6 +31,7 @@ from services.billing.use_cases import (
     StartTrial,
     TrackTenants,
 )
+from services.billing.use_cases.reseal import reseal_signups
 from shared.bus import RetryPolicy
 from shared.crypto import Sealer
 from shared.http import ops_router
@@ -62,6 +64,7 @@ def create_app(settings: BillingSettings) -> Litestar:
         ) as runtime:
             pool = runtime.require_pool()
             await migrate_schema(pool, "billing", load_migrations(MIGRATIONS))
+            await reseal_signups(PgSealedSignups(pool), sealer)  # after a key rotation
             ledger = PgLedger(pool)
             signups = PgSignups(pool)
             tenants = PgTenants(pool)
