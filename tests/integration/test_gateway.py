@@ -243,3 +243,11 @@ async def test_a_webhook_secret_of_the_previous_platform_key_is_accepted(
     stranger = Sealer(Secret(secrets.token_urlsafe(48))).webhook_secret(tenant)
     assert await gateway.post(tenant, UPDATE.replace(b"7001", b"7101"), old) == 200
     assert await gateway.post(tenant, UPDATE.replace(b"7001", b"7102"), stranger) == 401
+
+
+async def test_a_strangers_body_is_never_read(gateway: Gateway) -> None:
+    """A wrong secret is 401 before the body is read: the body here never ends."""
+    tenant = unique_tenant_id()
+    await add_tenant(gateway.nats_url, tenant, gateway.sealer)
+    head = request_head(tenant, b"not-the-secret", b"Content-Length: 3000\r\n")
+    assert await raw_exchange(gateway.url, head, [b'{"update_id": 1']) == 401
