@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,9 +36,12 @@ _DEFAULT = re.compile(r"\$\{(\w+)(?::-([^}]*)|:\?[^}]*)?\}")
 
 
 def resolve(value: object) -> str:
-    """`${VAR:-default}` -> default; `${VAR:?msg}` -> a stand-in a user must set."""
+    """`${VAR:-default}` -> default; `${VAR:?msg}` -> a stand-in a user must set (random, as
+    `PLATFORM_SECRET` must be)."""
     text = str(value)
-    return _DEFAULT.sub(lambda m: m.group(2) if m.group(2) is not None else "x" * 40, text)
+    return _DEFAULT.sub(
+        lambda m: m.group(2) if m.group(2) is not None else secrets.token_urlsafe(48), text
+    )
 
 
 class Recording(dict[str, str]):
