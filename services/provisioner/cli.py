@@ -2,11 +2,11 @@
 
 The same settings (environment, `.env`) and the same use cases as the service and the
 operator's bot; every command is audited as `cli:<os user>`. A bot token is never taken on the
-command line (it would sit in the shell history and `ps`): `create-tenant` reads it from
-`--token-file FILE` or `--token-file -` (stdin). Exports are created readable by their owner
-only (mode 0600). Exit codes: 0 done, 1 not found,
-2 usage (a bad argument, a setting missing, or an action the tenant's state does not allow),
-3 failed for now (NATS, Postgres or the Bot API unavailable: run the same command again).
+command line (it would sit in the shell history and `ps`): `create-tenant` reads it from a file
+or stdin. Exports are created readable by their owner only (see `cli_files`).
+Exit codes: 0 done, 1 not found, 2 usage (a bad argument, a setting missing, or an action the
+tenant's state does not allow), 3 failed for now (NATS, Postgres or the Bot API unavailable:
+run the same command again).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import asyncpg
 import nats.errors
 
 from services.provisioner import cli_output as out
+from services.provisioner.cli_files import FileExportSink, UsageError, read_token
 from services.provisioner.config import ProvisionerSettings
 from services.provisioner.main import MIGRATIONS, UseCases, compose
 from services.provisioner.use_cases import Console, cli_actor
@@ -35,7 +36,7 @@ from shared.logs import configure_logging
 from shared.migrate import ensure_extensions, load_migrations, migrate_schema
 from shared.runner import load_or_exit
 from shared.runtime import open_runtime
-from shared.settings import LogSettings, Secret
+from shared.settings import LogSettings
 from shared.telegram import Bots, make_session
 
 PROG = "python -m services.provisioner.cli"
@@ -43,10 +44,6 @@ CLI_SERVICE = "provisioner-cli"
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 CONNECT_TIMEOUT_SECONDS = 15.0
 SECRET_COMMANDS = frozenset({"create-tenant", "rotate-secrets"})
-
-
-class UsageError(Exception):
-    """The command cannot run as given (exit code 2)."""
 
 
 class Unavailable(AppError):
@@ -121,40 +118,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="re-seal every token with PLATFORM_SECRET and re-register webhooks",
     )
     return parser
-
-
-def read_token(source: str) -> Secret:
-    """The first line of `source` (a file, or stdin for `-`), never echoed."""
-    try:
-        text = sys.stdin.readline() if source == "-" else Path(source).read_text("utf-8")
-    except OSError as error:
-        raise UsageError(f"cannot read the token file: {error.strerror}") from None
-    token = text.strip().splitlines()[0].strip() if text.strip() else ""
-    if not token:
-        raise UsageError("the token file is empty")
-    return Secret(token)
-
-
-class FileExportSink:
-    """Writes the export to a file (via a temporary file, synced, then renamed into place)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    async def keep(self, tenant_id: str, document: bytes) -> None:  # noqa: ARG002 - the port's shape
-        await asyncio.to_thread(self._write, document)
-
-    def _write(self, document: bytes) -> None:
-        partial = self.path.with_name(self.path.name + ".partial")
-        with contextlib.suppress(FileNotFoundError):
-            partial.unlink()  # a leftover of an interrupted run, perhaps with wider rights
-        # Created 0600 from the first byte (customer names and phones): no chmod window.
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(document)
-            file.flush()
-            os.fsync(file.fileno())
-        partial.replace(self.path)
 
 
 def _ask(prompt: str) -> str:
