@@ -7,9 +7,11 @@ exits. Nothing else in the project reads the environment.
 
 from __future__ import annotations
 
+import base64
 import builtins
 import ipaddress
 import os
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,18 +258,79 @@ class TelegramSettings:
         return cls(api_base=env.str("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/"))
 
 
+MIN_SECRET_BYTES = 32
+MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'  # noqa: S105 - a command
+_HEX = frozenset("0123456789abcdefABCDEF")
+_B64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/")
+
+
+def decode_platform_secret(text: builtins.str) -> bytes | None:
+    """The bytes of a hex or (urlsafe or standard) base64 secret; None when it is neither."""
+    text = text.strip()
+    if text and len(text) % 2 == 0 and set(text) <= _HEX:
+        return bytes.fromhex(text)
+    body = text.rstrip("=")
+    if not body or not set(body) <= _B64 or len(body) % 4 == 1:
+        return None
+    padded = body.replace("+", "-").replace("/", "_") + "=" * (-len(body) % 4)
+    try:
+        return base64.urlsafe_b64decode(padded)
+    except ValueError:
+        return None
+
+
+def secret_key_material(text: builtins.str) -> bytes:
+    """What HKDF is fed: the decoded bytes of an encoded secret, else the text itself (only
+    older secrets in PLATFORM_SECRET_PREVIOUS may be plain text)."""
+    decoded = decode_platform_secret(text)
+    return decoded if decoded is not None else text.encode()
+
+
+def _looks_random(raw: bytes) -> builtins.bool:
+    """False for obviously weak keys: repeated patterns or few distinct byte values."""
+    expected_distinct = 256 * (1 - (255 / 256) ** len(raw))
+    if len(set(raw)) < 0.6 * expected_distinct:
+        return False
+    return len(zlib.compress(raw, 9)) >= len(raw)
+
+
+def check_platform_secret(name: builtins.str, text: builtins.str) -> None:
+    """Raise one clear `SettingsError` unless `text` encodes >= 32 random-looking bytes."""
+    how = f"make one with: {MAKE_SECRET}"
+    raw = decode_platform_secret(text)
+    if raw is None:
+        raise SettingsError(f"setting {name} must be urlsafe base64 or hex; {how}")
+    if len(raw) < MIN_SECRET_BYTES:
+        raise SettingsError(
+            f"setting {name} must encode at least {MIN_SECRET_BYTES} random bytes"
+            f" (it has {len(raw)}); {how}"
+        )
+    is_hex = set(text.strip()) <= _HEX
+    mixed_case = any(c.isupper() for c in text) and any(c.islower() for c in text)
+    if not _looks_random(raw) or not (is_hex or mixed_case):
+        raise SettingsError(f"setting {name} looks typed or repetitive, not random; {how}")
+
+
 @dataclass(frozen=True, slots=True)
 class PlatformSecrets:
-    """The platform key: seals bot tokens at rest and derives per-tenant webhook secrets."""
+    """The platform key: seals bot tokens at rest and derives per-tenant webhook secrets.
+
+    `key` (PLATFORM_SECRET) must encode at least 32 random bytes (urlsafe base64 or hex).
+    `previous` (PLATFORM_SECRET_PREVIOUS, comma separated) are older keys still accepted for
+    opening seals and webhook secrets while `rotate-secrets` moves everything to `key`.
+    """
 
     key: Secret
+    previous: tuple[Secret, ...] = ()
 
     @classmethod
     def load(cls, env: Env) -> PlatformSecrets:
         key = env.secret("PLATFORM_SECRET")
-        if len(key.reveal()) < 32:
-            raise SettingsError("setting PLATFORM_SECRET must be at least 32 characters")
-        return cls(key=key)
+        check_platform_secret("PLATFORM_SECRET", key.reveal())
+        previous = tuple(
+            Secret(item) for item in env.list("PLATFORM_SECRET_PREVIOUS") if item != key.reveal()
+        )
+        return cls(key=key, previous=previous)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from litestar import Litestar
 
 from services.billing.adapters.bot_api import TelegramBotTokens
 from services.billing.adapters.ledger_pg import PgLedger
+from services.billing.adapters.sealed_signups_pg import PgSealedSignups
 from services.billing.adapters.signups_pg import PgSignups
 from services.billing.adapters.tenants_pg import PgTenants
 from services.billing.adapters.yookassa_api import YooKassaApi
@@ -34,6 +35,7 @@ from services.billing.use_cases import (
     StartTrial,
     TrackTenants,
 )
+from services.billing.use_cases.reseal import reseal_signups
 from shared.advisories import count_max_deliveries
 from shared.bus import RetryPolicy, ensure_consumers
 from shared.crypto import Sealer
@@ -69,7 +71,7 @@ async def check_pending(reconcile: ReconcilePending, every_seconds: float) -> No
 
 def create_app(settings: BillingSettings) -> Litestar:
     metrics = Metrics(SERVICE)
-    sealer = Sealer(settings.secrets.key)
+    sealer = Sealer(settings.secrets.key, settings.secrets.previous)
     texts = Catalog.load(LOCALES)
 
     @contextlib.asynccontextmanager
@@ -84,6 +86,7 @@ def create_app(settings: BillingSettings) -> Litestar:
             pool = runtime.require_pool()
             await migrate_schema(pool, "billing", load_migrations(MIGRATIONS))
             await migrate_outbox(pool)
+            await reseal_signups(PgSealedSignups(pool), sealer)  # after a key rotation
             ledger = PgLedger(pool)
             signups = PgSignups(pool)
             tenants = PgTenants(pool)

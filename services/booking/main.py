@@ -29,7 +29,7 @@ LOCALES = Path(__file__).parent / "locales"
 
 def create_app(settings: BookingSettings) -> Litestar:
     metrics = Metrics(SERVICE)
-    sealer = Sealer(settings.secrets.key)
+    sealer = Sealer(settings.secrets.key, settings.secrets.previous)
     texts = Catalog.load(LOCALES)
 
     @contextlib.asynccontextmanager

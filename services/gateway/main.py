@@ -27,7 +27,7 @@ SERVICE = "gateway"
 
 def create_app(settings: GatewaySettings) -> Litestar:
     metrics = Metrics(SERVICE)
-    sealer = Sealer(settings.secrets.key)
+    sealer = Sealer(settings.secrets.key, settings.secrets.previous)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

@@ -1,4 +1,10 @@
-"""The webhook door: `POST /tg/{bot_key}`; errors become the statuses Telegram understands."""
+"""The webhook door: `POST /tg/{bot_key}`; errors become the statuses Telegram understands.
+
+The sender is checked before the body is read: a wrong, missing or undecodable secret header
+is 401 and an unknown bot 404 without reading a byte; a body announced or streamed past the
+limit is 413 as soon as it passes it (Litestar 2.13+ enforces `request_max_body_size` on the
+`Content-Length` and while streaming), never after buffering all of it.
+"""
 
 from __future__ import annotations
 
@@ -24,10 +30,10 @@ def webhook_router(accept: AcceptUpdate, metrics: Metrics, *, max_body_bytes: in
     async def telegram_webhook(
         bot_key: FromPath[str], request: Request[Any, Any, Any]
     ) -> Response[bytes]:
-        payload = await request.body()
         with log_context(tenant=bot_key):
             try:
-                update_id = await accept(bot_key, request.headers.get(SECRET_HEADER), payload)
+                route = await accept.admit(bot_key, request.headers.get(SECRET_HEADER))
+                update_id = await accept.publish(route, await request.body())
             except Forbidden:
                 status = 401
             except TenantUnknown:

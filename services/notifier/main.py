@@ -57,7 +57,7 @@ def dispatch_policy(settings: NotifierSettings) -> DispatchPolicy:
 
 def create_app(settings: NotifierSettings) -> Litestar:
     metrics = Metrics(SERVICE)
-    sealer = Sealer(settings.secrets.key)
+    sealer = Sealer(settings.secrets.key, settings.secrets.previous)
     texts = Texts.load(LOCALES)
 
     @contextlib.asynccontextmanager

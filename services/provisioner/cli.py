@@ -1,9 +1,12 @@
 """`python -m services.provisioner.cli`: the operator's console in a terminal.
 
 The same settings (environment, `.env`) and the same use cases as the service and the
-operator's bot; every command is audited as `cli:<os user>`. Exit codes: 0 done, 1 not found,
-2 usage (a bad argument, a setting missing, or an action the tenant's state does not allow),
-3 failed for now (NATS, Postgres or the Bot API unavailable: run the same command again).
+operator's bot; every command is audited as `cli:<os user>`. A bot token is never taken on the
+command line (it would sit in the shell history and `ps`): `create-tenant` reads it from a file
+or stdin. Exports are created readable by their owner only (see `cli_files`).
+Exit codes: 0 done, 1 not found, 2 usage (a bad argument, a setting missing, or an action the
+tenant's state does not allow), 3 failed for now (NATS, Postgres or the Bot API unavailable:
+run the same command again).
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ import asyncpg
 import nats.errors
 
 from services.provisioner import cli_output as out
+from services.provisioner.cli_files import FileExportSink, UsageError, read_token
 from services.provisioner.config import ProvisionerSettings
-from services.provisioner.main import MIGRATIONS, compose
+from services.provisioner.main import MIGRATIONS, UseCases, compose
 from services.provisioner.use_cases import Console, cli_actor
 from shared.crypto import Sealer
 from shared.errors import AppError, InvalidTenantId, NotFound, RuleViolation
@@ -40,10 +44,7 @@ PROG = "python -m services.provisioner.cli"
 CLI_SERVICE = "provisioner-cli"
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 CONNECT_TIMEOUT_SECONDS = 15.0
-
-
-class UsageError(Exception):
-    """The command cannot run as given (exit code 2)."""
+SECRET_COMMANDS = frozenset({"create-tenant", "rotate-secrets"})
 
 
 class Unavailable(AppError):
@@ -98,25 +99,26 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("sweep", parents=[common], help="run one lifecycle sweep now")
     migrate = sub.add_parser("migrate", parents=[common], help="migrate every tenant schema")
     migrate.add_argument("--batch-size", type=int, default=50)
+    create = sub.add_parser(
+        "create-tenant",
+        parents=[common],
+        allow_abbrev=False,  # `--token` must not pass for `--token-file`
+        help="create a tenant from a bot token (manual sale)",
+    )
+    create.add_argument(
+        "--token-file", required=True, metavar="FILE", help="file holding the token, - for stdin"
+    )
+    create.add_argument("--owner-id", required=True, type=int, help="owner's Telegram id")
+    create.add_argument("--name", default=None, help="business name (default: the bot's name)")
+    create.add_argument("--timezone", default="Europe/Moscow")
+    create.add_argument("--days", type=int, default=30, help="paid period in days")
+    create.add_argument("--amount", type=kopecks, default=0, metavar="RUB", help="paid, roubles")
+    sub.add_parser(
+        "rotate-secrets",
+        parents=[common],
+        help="re-seal every token with PLATFORM_SECRET and re-register webhooks",
+    )
     return parser
-
-
-class FileExportSink:
-    """Writes the export to a file (via a temporary file, synced, then renamed into place)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    async def keep(self, tenant_id: str, document: bytes) -> None:  # noqa: ARG002 - the port's shape
-        await asyncio.to_thread(self._write, document)
-
-    def _write(self, document: bytes) -> None:
-        partial = self.path.with_name(self.path.name + ".partial")
-        with partial.open("wb") as file:
-            file.write(document)
-            file.flush()
-            os.fsync(file.fileno())
-        partial.replace(self.path)
 
 
 def _ask(prompt: str) -> str:
@@ -191,6 +193,28 @@ async def execute(  # noqa: PLR0911 - one return per command reads best
     raise UsageError(f"unknown command {args.command!r}")
 
 
+async def execute_secrets(args: argparse.Namespace, use: UseCases, actor: str) -> str:
+    """The commands that handle bot tokens and the platform key."""
+    as_json: bool = getattr(args, "json", False)
+    if args.command == "create-tenant":
+        token = await asyncio.to_thread(read_token, args.token_file)
+        tenant = await use.manual.create(
+            actor,
+            token=token,
+            owner_id=args.owner_id,
+            name=args.name,
+            timezone=args.timezone,
+            days=args.days,
+            amount_kopecks=args.amount,
+        )
+        card = await use.console.card(actor, tenant.tenant_id)
+        return out.card_json(card) if as_json else out.card_text(card)
+    if args.command == "rotate-secrets":
+        rotated = await use.rotation.rotate(actor)
+        return out.rotated_json(rotated) if as_json else out.rotated_text(rotated)
+    raise UsageError(f"unknown command {args.command!r}")
+
+
 async def run(args: argparse.Namespace, settings: ProvisionerSettings) -> str:
     """The composition root: the runtime (NATS + Postgres), the use cases, one command."""
     async with contextlib.AsyncExitStack() as stack:
@@ -216,8 +240,13 @@ async def run(args: argparse.Namespace, settings: ProvisionerSettings) -> str:
             await migrate_outbox(pool)  # the console's changes are announced through it
         bots = Bots(make_session(settings.telegram), max_size=64)
         stack.push_async_callback(bots.close)
-        use = await compose(settings, runtime, bots, Sealer(settings.secrets.key))
-        return await execute(args, use.console, cli_actor(os_user()))
+        use = await compose(
+            settings, runtime, bots, Sealer(settings.secrets.key, settings.secrets.previous)
+        )
+        actor = cli_actor(os_user())
+        if args.command in SECRET_COMMANDS:
+            return await execute_secrets(args, use, actor)
+        return await execute(args, use.console, actor)
     raise AssertionError("unreachable")  # pragma: no cover - the stack re-raises or returns
 
 

@@ -16,6 +16,7 @@ from services.provisioner.use_cases import (
     Deletion,
     Migrated,
     PlatformStats,
+    Rotated,
     SweepReport,
     TenantCard,
     TenantPage,
@@ -197,3 +198,18 @@ def migrated_text(migrated: Migrated) -> str:
 
 def migrated_json(migrated: Migrated) -> str:
     return to_json(dataclasses.asdict(migrated))
+
+
+def rotated_text(rotated: Rotated) -> str:
+    pairs: list[tuple[str, object]] = [
+        ("tenants", rotated.tenants),
+        ("re-sealed", rotated.resealed),
+        ("webhooks set", rotated.webhooks),
+    ]
+    if rotated.unreadable:
+        pairs.append(("unreadable", ", ".join(rotated.unreadable)))
+    return block(pairs)
+
+
+def rotated_json(rotated: Rotated) -> str:
+    return to_json(dataclasses.asdict(rotated))

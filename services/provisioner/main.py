@@ -12,11 +12,13 @@ from pathlib import Path
 from litestar import Litestar
 
 from services.provisioner.adapters.announcements_pg import PgAnnouncements
+from services.provisioner.adapters.bot_identity import TelegramBotIdentity
 from services.provisioner.adapters.bot_setup import TelegramBotSetup
 from services.provisioner.adapters.console_pg import PgConsoleStore
 from services.provisioner.adapters.export import PgTenantExporter
 from services.provisioner.adapters.refunds_pg import PgRefunds
 from services.provisioner.adapters.registry_pg import PgTenantRegistry
+from services.provisioner.adapters.sealed_tokens_pg import PgSealedTokens
 from services.provisioner.bot import OpsDeps, TelegramTenantBots, build_ops_dispatcher
 from services.provisioner.config import ProvisionerSettings
 from services.provisioner.subscribers import (
@@ -28,9 +30,11 @@ from services.provisioner.subscribers import (
 from services.provisioner.use_cases import (
     Console,
     Lifecycle,
+    ManualTenants,
     Provisioning,
     Reconciler,
     Refunds,
+    SecretRotation,
 )
 from shared.advisories import count_max_deliveries
 from shared.bus import RetryPolicy, ensure_consumers, tenants_bucket
@@ -64,6 +68,8 @@ class UseCases:
     console: Console
     refunds: Refunds
     reconciler: Reconciler
+    manual: ManualTenants
+    rotation: SecretRotation
 
 
 async def compose(
@@ -74,9 +80,11 @@ async def compose(
     tenant_migrations = shared_migrations("tenant")
     directory = TenantDirectory(await tenants_bucket(runtime.js))
     registry = PgTenantRegistry(pool, tenant_migrations)
+    bot_setup = TelegramBotSetup(bots, sealer, gateway_public_url=settings.gateway_public_url)
+    store = PgConsoleStore(pool, tenant_migrations)
     provisioning = Provisioning(
         registry=registry,
-        bots=TelegramBotSetup(bots, sealer, gateway_public_url=settings.gateway_public_url),
+        bots=bot_setup,
         directory=directory,
         announcements=PgAnnouncements(pool),
         events=runtime.publisher,
@@ -92,7 +100,7 @@ async def compose(
         grace_days=settings.lifecycle.grace_days,
     )
     console = Console(
-        store=PgConsoleStore(pool, tenant_migrations),
+        store=store,
         registry=registry,
         provisioning=provisioning,
         lifecycle=lifecycle,
@@ -110,12 +118,29 @@ async def compose(
         directory=directory,
         provisioning=provisioning,
     )
+    manual = ManualTenants(
+        provisioning=provisioning,
+        identities=TelegramBotIdentity(bots),
+        registry=registry,
+        store=store,
+        sealer=sealer,
+        clock=runtime.clock,
+    )
+    rotation = SecretRotation(
+        tokens=PgSealedTokens(pool),
+        directory=directory,
+        bots=bot_setup,
+        store=store,
+        sealer=sealer,
+    )
     return UseCases(
         provisioning=provisioning,
         lifecycle=lifecycle,
         console=console,
         refunds=refunds,
         reconciler=reconciler,
+        manual=manual,
+        rotation=rotation,
     )
 
 
@@ -139,7 +164,7 @@ async def run_sweeper(use: UseCases, every_seconds: int) -> None:
 
 def create_app(settings: ProvisionerSettings) -> Litestar:
     metrics = Metrics(SERVICE)
-    sealer = Sealer(settings.secrets.key)
+    sealer = Sealer(settings.secrets.key, settings.secrets.previous)
     texts = Catalog.load(LOCALES)
 
     @contextlib.asynccontextmanager

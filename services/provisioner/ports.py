@@ -265,3 +265,24 @@ class RefundStore(Protocol):
         time is left (it was paying for the current period). None when no tenant has this
         payment (not applied yet)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class BotIdentity:
+    """A bot as `getMe` describes it."""
+
+    bot_id: int
+    username: str
+    name: str
+
+
+class BotIdentities(Protocol):
+    async def identify(self, token: Secret) -> BotIdentity: ...
+
+
+class SealedTokens(Protocol):
+    """The registry's sealed tokens, for re-sealing under a new platform key."""
+
+    async def page(self, *, after: str, limit: int) -> list[TenantRecord]: ...
+
+    async def replace(self, tenant_id: str, old: str, new: str) -> TenantRecord | None: ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import importlib
 import re
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,7 @@ def resolve(value: object) -> str:
     def one(match: re.Match[str]) -> str:
         if match.group(2) is not None:
             return match.group(2)
-        return STAND_INS.get(match.group(1), "x" * 40)
+        return STAND_INS.get(match.group(1), secrets.token_urlsafe(48))
 
     return _VARIABLE.sub(one, str(value))
 

@@ -10,6 +10,7 @@ import asyncio
 import io
 import json
 import os
+import secrets
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -43,7 +44,7 @@ from tests.conftest import RUN_ID, create_database, drop_database, unique_tenant
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 ROOT = Path(__file__).resolve().parents[2]
-PLATFORM_SECRET = "console-cli-test-platform-secret-0123456789"
+PLATFORM_SECRET = secrets.token_urlsafe(48)  # a fresh random key per run
 MONTH, QUARTER = 290_000, 780_000
 
 
@@ -335,6 +336,7 @@ async def test_cli_delete_needs_confirmation_then_exports(world: World, tmp_path
 
     assert code == 0, err
     assert f"{tenant_id} deleted" in out
+    assert export.stat().st_mode & 0o777 == 0o600  # names and phones: the owner's eyes only
     document = json.loads(export.read_bytes())
     assert document["tables"]["business"][0]["name"] == "Салон Под Снос"
     gone = await world.registry.get(tenant_id)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -25,7 +26,8 @@ from tests.conftest import unique_tenant_id
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
-PLATFORM_SECRET = "gateway-test-platform-secret-0123456789"
+PLATFORM_SECRET = secrets.token_urlsafe(48)  # a fresh random key per run
+PREVIOUS_SECRET = secrets.token_hex(32)  # the key before the last rotation
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
@@ -55,6 +57,7 @@ async def gateway() -> AsyncIterator[Gateway]:
                 **local.nats_env("gateway"),  # the gateway's own NATS user
                 "NATS_PUBLISH_TIMEOUT": "1",
                 "PLATFORM_SECRET": PLATFORM_SECRET,
+                "PLATFORM_SECRET_PREVIOUS": PREVIOUS_SECRET,
                 "TELEGRAM_API_BASE": "http://127.0.0.1:9",
                 "GATEWAY_PUBLIC_URL": "http://127.0.0.1:9",
                 "GATEWAY_MAX_BODY_BYTES": "4096",
@@ -165,3 +168,86 @@ async def test_without_nats_the_update_is_refused_so_telegram_retries(gateway: G
     await asyncio.to_thread(gateway.local.processes[0].wait)
     update = UPDATE.replace(b"7001", b"7002")
     assert await gateway.post(tenant, update, secret) != 200
+
+
+async def raw_exchange(url: str, head: bytes, body_chunks: list[bytes]) -> int:
+    """Send a request by hand (headers, then some body, never its end) and return the status:
+    a server that waited for the whole body would never answer, and the wait times out."""
+    host, port = url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(head)
+        for chunk in body_chunks:
+            writer.write(chunk)
+            await writer.drain()
+        async with asyncio.timeout(10):
+            status_line = await reader.readline()
+        return int(status_line.split()[1])
+    finally:
+        writer.close()
+
+
+def request_head(bot_key: str, secret: bytes, extra: bytes) -> bytes:
+    return (
+        f"POST /tg/{bot_key} HTTP/1.1\r\nHost: gateway\r\n".encode()
+        + b"Content-Type: application/json\r\n"
+        + b"X-Telegram-Bot-Api-Secret-Token: "
+        + secret
+        + b"\r\n"
+        + extra
+        + b"\r\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "secret", ["секрет".encode(), "ключ".encode("cp1251"), b"\xff\xfe", b"x" * 300]
+)
+async def test_a_non_ascii_or_garbled_secret_header_is_401(gateway: Gateway, secret: bytes) -> None:
+    tenant = unique_tenant_id()
+    await add_tenant(gateway.nats_url, tenant, gateway.sealer)
+    async with httpx.AsyncClient(timeout=30) as client:
+        response = await client.post(
+            f"{gateway.url}/tg/{tenant}",
+            content=UPDATE,
+            headers={"Content-Type": "application/json", SECRET_HEADER: secret},
+        )
+    assert response.status_code == 401
+    assert await stored_updates(gateway.nats_url, tenant) == []
+
+
+async def test_a_huge_announced_body_is_413_before_it_is_read(gateway: Gateway) -> None:
+    tenant = unique_tenant_id()
+    await add_tenant(gateway.nats_url, tenant, gateway.sealer)
+    secret = gateway.sealer.webhook_secret(tenant).encode()
+    head = request_head(tenant, secret, b"Content-Length: 10000000000\r\n")
+    assert await raw_exchange(gateway.url, head, [b'{"update_id": 1, "message": ']) == 413
+
+
+async def test_a_chunked_body_past_the_limit_is_413_before_it_ends(gateway: Gateway) -> None:
+    tenant = unique_tenant_id()
+    await add_tenant(gateway.nats_url, tenant, gateway.sealer)
+    secret = gateway.sealer.webhook_secret(tenant).encode()
+    head = request_head(tenant, secret, b"Transfer-Encoding: chunked\r\n")
+    chunk = b"x" * 1024
+    chunks = [b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(8)]  # 8 KiB > 4 KiB limit
+    assert await raw_exchange(gateway.url, head, chunks) == 413
+
+
+async def test_a_webhook_secret_of_the_previous_platform_key_is_accepted(
+    gateway: Gateway,
+) -> None:
+    """While `rotate-secrets` re-registers webhooks, Telegram still sends the old secret."""
+    tenant = unique_tenant_id()
+    await add_tenant(gateway.nats_url, tenant, gateway.sealer)
+    old = Sealer(Secret(PREVIOUS_SECRET)).webhook_secret(tenant)
+    stranger = Sealer(Secret(secrets.token_urlsafe(48))).webhook_secret(tenant)
+    assert await gateway.post(tenant, UPDATE.replace(b"7001", b"7101"), old) == 200
+    assert await gateway.post(tenant, UPDATE.replace(b"7001", b"7102"), stranger) == 401
+
+
+async def test_a_strangers_body_is_never_read(gateway: Gateway) -> None:
+    """A wrong secret is 401 before the body is read: the body here never ends."""
+    tenant = unique_tenant_id()
+    await add_tenant(gateway.nats_url, tenant, gateway.sealer)
+    head = request_head(tenant, b"not-the-secret", b"Content-Length: 3000\r\n")
+    assert await raw_exchange(gateway.url, head, [b'{"update_id": 1']) == 401

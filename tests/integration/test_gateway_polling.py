@@ -3,6 +3,7 @@ nothing is lost when the gateway polls again after a restart."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -28,7 +29,7 @@ from tests.conftest import unique_tenant_id
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
-PLATFORM_SECRET = "polling-test-platform-secret-0123456789"
+PLATFORM_SECRET = secrets.token_urlsafe(48)  # a fresh random key per run
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -6,6 +6,7 @@ delivery log is gone."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ from shared.tenants import TenantDirectory
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
-PLATFORM_SECRET = "notifier-integration-platform-secret-0123456789"
+PLATFORM_SECRET = secrets.token_urlsafe(48)  # a fresh random key per run
 
 
 @dataclass

@@ -7,6 +7,7 @@ NATS KV and JetStream.
 from __future__ import annotations
 
 import json
+import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -48,7 +49,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")
 
 OPERATOR = 910_001
 STRANGER = 910_002
-PLATFORM_SECRET = "ops-bot-test-platform-secret-0123456789"
+PLATFORM_SECRET = secrets.token_urlsafe(48)  # a fresh random key per run
 TEXTS = Catalog.load(LOCALES)
 WAIT = 15.0
 MOSCOW = ZoneInfo("Europe/Moscow")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import secrets
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ from shared.subjects import PAYMENT_SUCCEEDED, TG_SALES_UPDATE, TRIAL_STARTED, t
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
-PLATFORM_SECRET = "sales-bot-test-platform-secret-0123456789"
+PLATFORM_SECRET = secrets.token_urlsafe(48)  # a fresh random key per run
 SHOP_ID, SHOP_SECRET = "510001", "test_sales_bot_secret_key_123456"
 RUN = uuid.uuid4().hex[:6]
 T = TypeVar("T")

@@ -14,6 +14,7 @@ from services.booking.bot import (
     errors,
     fallback,
     my_bookings,
+    private_only,
     reminders,
     reviews,
     start,
@@ -34,6 +35,7 @@ def build_dispatcher(redis: Redis) -> Dispatcher:
         storage=storage,
         events_isolation=RedisEventIsolation(redis, key_builder=keys),
     )
+    dispatcher.update.outer_middleware(private_only.PrivateChatsOnly())  # first: nothing else runs
     dispatcher.update.outer_middleware(suspended.SuspendedTenant())
     dispatcher.update.outer_middleware(CustomerContext())
     dispatcher.include_router(errors.router())

@@ -13,7 +13,7 @@ from aiogram.types import ErrorEvent
 
 from services.booking.bot.codes import BadButton
 from services.booking.bot.replies import notify, show
-from services.booking.bot.screens import Screen, Words, booking, manage, menu
+from services.booking.bot.screens import Screen, Words, booking, esc, manage, menu
 from services.booking.domain.errors import BookingNotActive, ReviewRefused
 from services.booking.use_cases import calendar, choice, customers
 from services.booking.use_cases import manage as managing
@@ -116,7 +116,9 @@ async def too_late(event: ErrorEvent, words: Words) -> None:
     assert isinstance(error, TooLate)
     hours = words.duration(error.cutoff_min)
     key = f"late.{error.action}" + ("_phone" if error.phone else "")
-    await _reply(event, None, words(key, cutoff=hours, phone=error.phone), alert=True)
+    # An alert is plain text; a message is HTML, where the owner-typed phone is escaped.
+    phone = error.phone if event.update.callback_query else esc(error.phone)
+    await _reply(event, None, words(key, cutoff=hours, phone=phone), alert=True)
 
 
 async def limit_reached(event: ErrorEvent, scope: Scope, words: Words) -> None:

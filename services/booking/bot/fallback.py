@@ -8,7 +8,7 @@ from aiogram.types import CallbackQuery, Message
 
 from services.booking.bot.callbacks import Blank
 from services.booking.bot.replies import show
-from services.booking.bot.screens import Words, menu
+from services.booking.bot.screens import Words, esc, menu
 from services.booking.use_cases import customers
 from services.booking.use_cases.ports import Scope
 
@@ -36,7 +36,7 @@ async def stray_text(message: Message, scope: Scope, words: Words) -> None:
     business = await customers.greet(
         scope, telegram_id=user.id, language_code=user.language_code or "", payload=None
     )
-    screen = menu.main_menu(words, words("start.hint", name=business.name))
+    screen = menu.main_menu(words, words("start.hint", name=esc(business.name)))
     await message.answer(screen.text, reply_markup=screen.markup)
 
 

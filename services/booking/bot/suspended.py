@@ -8,6 +8,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 
+from services.booking.bot.screens import esc
 from services.booking.context import BookingDeps, TenantContext
 
 
@@ -29,9 +30,11 @@ class SuspendedTenant(BaseMiddleware):
             return None
         locale = deps.texts.locale_for(user.language_code)
         key = "suspended.owner" if user.id == tenant.config.owner_chat_id else "suspended.customer"
-        text = deps.texts.text(locale, key, name=tenant.config.business_name)
-        if event.callback_query:
-            await event.callback_query.answer(text, show_alert=True)
-        elif event.message:
-            await event.message.answer(text)
+        name = tenant.config.business_name
+        if event.callback_query:  # an alert: plain text
+            await event.callback_query.answer(
+                deps.texts.text(locale, key, name=name), show_alert=True
+            )
+        elif event.message:  # HTML: the name is escaped
+            await event.message.answer(deps.texts.text(locale, key, name=esc(name)))
         return None

@@ -12,14 +12,17 @@ from services.provisioner.use_cases.console import (
     operator_actor,
 )
 from services.provisioner.use_cases.lifecycle import Lifecycle, SweepReport
+from services.provisioner.use_cases.manual_tenant import ManualTenants
 from services.provisioner.use_cases.provisioning import Provisioning
 from services.provisioner.use_cases.reconcile import Reconciled, Reconciler
 from services.provisioner.use_cases.refunds import PaymentNotApplied, Refunds
+from services.provisioner.use_cases.rotation import Rotated, SecretRotation
 
 __all__ = [
     "Console",
     "Deletion",
     "Lifecycle",
+    "ManualTenants",
     "Migrated",
     "PaymentNotApplied",
     "PlatformStats",
@@ -27,6 +30,8 @@ __all__ = [
     "Reconciled",
     "Reconciler",
     "Refunds",
+    "Rotated",
+    "SecretRotation",
     "SweepReport",
     "TenantCard",
     "TenantPage",

@@ -12,7 +12,7 @@ from services.booking.bot.admin.screens import catalog as screens
 from services.booking.bot.admin.screens.parts import question
 from services.booking.bot.admin.states import AdminInput
 from services.booking.bot.replies import show
-from services.booking.bot.screens import Words
+from services.booking.bot.screens import Words, esc
 from services.booking.use_cases.admin import masters
 from services.booking.use_cases.admin.ports import AdminScope, Staff
 
@@ -43,7 +43,7 @@ async def ask_name(
     else:
         found = await masters.card(admin, staff, callback_data.m)
         master_id = found.master.id
-        text = words("admin.mst.ask_rename", name=found.master.name)
+        text = words("admin.mst.ask_rename", name=esc(found.master.name))
         back = Mst(a="v", m=master_id).pack()
     await ask(callback, state, AdminInput.master_name, question(words, text, back), m=master_id)
 

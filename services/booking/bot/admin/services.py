@@ -13,7 +13,7 @@ from services.booking.bot.admin.screens import catalog as screens
 from services.booking.bot.admin.screens.parts import question
 from services.booking.bot.admin.states import AdminInput
 from services.booking.bot.replies import show
-from services.booking.bot.screens import Words
+from services.booking.bot.screens import Words, esc
 from services.booking.use_cases.admin import catalog
 from services.booking.use_cases.admin.parsing import parse_price
 from services.booking.use_cases.admin.ports import AdminScope, Staff
@@ -77,7 +77,7 @@ async def ask_field(
     words: Words,
 ) -> None:
     found = await catalog.card(admin, staff, callback_data.s)
-    text = words(f"admin.svc.ask_{callback_data.a}", name=found.service.name)
+    text = words(f"admin.svc.ask_{callback_data.a}", name=esc(found.service.name))
     screen = question(words, text, Svc(a="v", s=found.service.id).pack())
     await ask(
         callback, state, AdminInput.service_field, screen, s=found.service.id, f=callback_data.a

@@ -13,7 +13,7 @@ from services.booking.bot.admin.screens import people as screens
 from services.booking.bot.admin.screens.parts import question
 from services.booking.bot.admin.states import AdminInput
 from services.booking.bot.replies import show
-from services.booking.bot.screens import Words
+from services.booking.bot.screens import Words, esc
 from services.booking.use_cases.admin import staff as team
 from services.booking.use_cases.admin.errors import BadInput
 from services.booking.use_cases.admin.ports import AdminScope, Staff
@@ -75,7 +75,7 @@ async def remove(
     callback: CallbackQuery, callback_data: Member, staff: Staff, admin: AdminScope, words: Words
 ) -> None:
     gone = await team.remove(admin, staff, callback_data.p)
-    notice = words("admin.stf.removed", who=screens.who(words, gone))
+    notice = words("admin.stf.removed", who=esc(screens.who(words, gone)))
     await show(callback, screens.staff(words, await team.staff_list(admin, staff), notice=notice))
 
 

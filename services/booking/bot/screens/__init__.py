@@ -1,5 +1,5 @@
 """What the customer sees: each function turns a use case's result into text and buttons."""
 
-from services.booking.bot.screens.common import Screen, Words
+from services.booking.bot.screens.common import Screen, Words, esc
 
-__all__ = ["Screen", "Words"]
+__all__ = ["Screen", "Words", "esc"]

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from services.booking.bot import codes
 from services.booking.bot.callbacks import Manage, Menu, MoveTo, PickDay
-from services.booking.bot.screens.common import Screen, Words, button, details
+from services.booking.bot.screens.common import Screen, Words, button, details, esc
 from services.booking.domain.entities import Booking
 from services.booking.use_cases.manage import Changed, MyBookings
 
@@ -34,7 +34,7 @@ def my_list(w: Words, mine: MyBookings, *, notice: str = "") -> Screen:
         line = w("my.item", n=number, details=_about(w, item.booking, zone))
         if not (item.can_cancel and item.can_move):
             key = "my.call_phone" if mine.business.phone else "my.call_us"
-            line += "\n" + w(key, phone=mine.business.phone)
+            line += "\n" + w(key, phone=esc(mine.business.phone))
         parts.append(line)
         rows.append(
             [
