@@ -21,12 +21,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def billing_url(infra: LocalInfra, test_database_url: str) -> AsyncIterator[str]:
+async def billing_url(infra: LocalInfra, login_urls: dict[str, str]) -> AsyncIterator[str]:
     settings = BillingSettings.load(
         Env(
             {
                 "NATS_URL": infra.nats_url,
-                "DATABASE_URL": test_database_url,
+                "DATABASE_URL": login_urls["billing"],
                 "REDIS_URL": infra.redis_url,
                 "TELEGRAM_API_BASE": "http://127.0.0.1:9",
                 "PLATFORM_SECRET": secrets.token_urlsafe(48),

@@ -11,6 +11,7 @@ private NATS, real Postgres and Redis, the Telegram emulator as the customer.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -47,7 +48,7 @@ from tests.support.waiting import until
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
-PLATFORM_SECRET = "interactive-resilience-secret-0123456789"
+PLATFORM_SECRET = secrets.token_urlsafe(48)
 SEALER = Sealer(Secret(PLATFORM_SECRET))
 MAX_AGE_SECONDS = 3
 TRY_AGAIN = "Не получилось выполнить действие. Пожалуйста, попробуйте ещё раз."
