@@ -39,8 +39,8 @@ from bench.chaos.platform_checks import (
     paid_tenants,
 )
 from bench.chaos.setup import open_tenants, settle
-from devstack.infra import LocalInfra, database_url
-from devstack.stack import Stack, StackConfig
+from devstack.infra import LocalInfra, database_url, prepare_database
+from devstack.stack import SERVICES, Stack, StackConfig
 from sandbox.telegram import TelegramSandboxClient
 from sandbox.yookassa import YooKassaSandboxClient
 
@@ -117,11 +117,16 @@ def run_chaos(options: ChaosOptions, *, log_dir: Path, say: Say) -> ChaosReport:
         redis_url = infra.start_redis(persist=True)
         server = infra.start_private_postgres()
         asyncio.run(_create_database(server, "bookbots_chaos"))
+        owner_url = database_url(server, "bookbots_chaos")
+        # every service as its own NATS user and Postgres login, as in production
+        logins = prepare_database(owner_url)
         stack = Stack(
             StackConfig(
                 nats_url=nats_url,
+                nats_env={name: infra.nats_env(name) for name in SERVICES},
                 redis_url=redis_url,
-                database_url=database_url(server, "bookbots_chaos"),
+                database_url=owner_url,
+                database_urls=logins,
                 log_dir=log_dir,
                 webhooks=True,
                 flood_limits=False,
