@@ -7,6 +7,7 @@ an edit or a callback answer), at the time or later.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 
@@ -54,10 +55,11 @@ class Journal:
     bookings: list[Booking] = field(default_factory=list)
     signups: list[Signup] = field(default_factory=list)
 
-    def stalled(self) -> int:
-        """Conversations that stopped because a step got no answer in time."""
+    def stalled(self) -> Counter[str]:
+        """Where conversations stopped: a step with no answer in time (`stalled at <step>`), or
+        a screen offering no free choice (`stalled at no bt: button`: the calendar is full)."""
         ends = [b.ended for b in self.bookings] + [s.ended for s in self.signups]
-        return sum(1 for end in ends if end.startswith("stalled"))
+        return Counter(end.removeprefix("stalled at ") for end in ends if end.startswith("stalled"))
 
     def count(self, ended: str) -> int:
         return sum(1 for b in self.bookings if b.ended == ended) + sum(

@@ -82,14 +82,19 @@ class ChaosReport:
         broken = [f for f in self.faults.faults if f.error]
         booked = self.journal.count("booked")
         stalled = self.journal.stalled()
+        full = sum(n for where, n in stalled.items() if where.startswith("no "))
+        late = sum(stalled.values()) - full
         out = [
             f"faults: {len(self.faults.faults)} ({kinds}); {len(broken)} could not be undone;"
             f" processes that died on their own: {len(self.faults.self_deaths)}"
             + (f" {sorted(set(self.faults.self_deaths))}" if self.faults.self_deaths else ""),
             f"load: {len(self.journal.bookings)} booking conversations ({booked} booked,"
             f" {self.journal.count('refused')} refused), {len(self.journal.signups)} signups"
-            f" ({self.journal.count('live')} told live), {stalled} conversations stalled,"
+            f" ({self.journal.count('live')} told live), {late} stopped for want of an answer"
+            f" in time, {full} found no free time (the calendar filled up),"
             f" {len(self.journal.actions)} actions",
+            "stopped at: "
+            + (", ".join(f"{where} {n}" for where, n in stalled.most_common(6)) or "nowhere"),
             f"quiescence: {self.settled}",
             "invariants:",
         ]
