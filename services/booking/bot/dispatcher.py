@@ -20,6 +20,7 @@ from services.booking.bot import (
     suspended,
 )
 from services.booking.bot.customer import CustomerContext
+from shared.chats import PrivateChatsOnly
 from shared.redis_keys import TenantKeyBuilder
 
 FSM_STATE_TTL_SECONDS = 7 * 24 * 3600
@@ -34,6 +35,7 @@ def build_dispatcher(redis: Redis) -> Dispatcher:
         storage=storage,
         events_isolation=RedisEventIsolation(redis, key_builder=keys),
     )
+    dispatcher.update.outer_middleware(PrivateChatsOnly())  # before anything may answer
     dispatcher.update.outer_middleware(suspended.SuspendedTenant())
     dispatcher.update.outer_middleware(CustomerContext())
     dispatcher.include_router(errors.router())

@@ -1,0 +1,38 @@
+"""How many cases each fuzz test runs: `FUZZ_PROFILE=small` (the default, inside `make test`)
+or `FUZZ_PROFILE=full` (`make fuzz`: at least 10,000 updates and 10,000 callback payloads)."""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+PROFILE = os.environ.get("FUZZ_PROFILE", "small")
+if PROFILE not in {"small", "full"}:
+    raise SystemExit(f"FUZZ_PROFILE must be 'small' or 'full', not {PROFILE!r}")
+
+# cases per test: (small, full)
+_BUDGET = {
+    "booking_updates": (90, 6_000),
+    "sales_updates": (50, 4_000),
+    "gateway_updates": (60, 2_000),
+    "booking_callbacks": (40, 2_800),  # per role: customer, master, owner
+    "sales_callbacks": (40, 2_000),
+}
+
+
+def fuzz_settings(test: str) -> settings:
+    small, full = _BUDGET[test]
+    return settings(
+        max_examples=small if PROFILE == "small" else full,
+        deadline=None,
+        database=None,
+        derandomize=PROFILE == "small",  # `make test` is repeatable; `make fuzz` explores
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+            HealthCheck.large_base_example,
+        ],
+        print_blob=True,
+    )
