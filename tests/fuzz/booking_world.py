@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,6 +42,7 @@ from tests.fuzz.harness import (
     Part,
     RawUpdates,
     Snapshot,
+    changed,
     feed_like_subscriber,
     tables_of,
 )
@@ -98,7 +99,8 @@ async def _seeding(pool: asyncpg.Pool, tenant_id: str) -> AsyncIterator[asyncpg.
         yield conn
 
 
-async def _seed_a(pool: asyncpg.Pool, tenant_id: str) -> None:
+async def _seed_a(pool: asyncpg.Pool, tenant_id: str) -> int:
+    """Returns the id of master «Ирина»."""
     async with _seeding(pool, tenant_id) as conn:
         first = await conn.fetchval("SELECT id FROM masters ORDER BY id LIMIT 1")
         irina = await conn.fetchval(
@@ -141,9 +143,8 @@ async def _seed_a(pool: asyncpg.Pool, tenant_id: str) -> None:
         ]
         for number, (who, master, starts, status) in enumerate(plan, start=1):
             await conn.execute(_BOOK, number, customers[who], master, starts, status)
-        await conn.execute(
-            "SELECT setval(pg_get_serial_sequence('bookings', 'id'), 100)"
-        )
+        await conn.execute("SELECT setval(pg_get_serial_sequence('bookings', 'id'), 100)")
+    return int(irina)
 
 
 async def _seed_b(pool: asyncpg.Pool, tenant_id: str) -> None:
@@ -158,6 +159,36 @@ async def _seed_b(pool: asyncpg.Pool, tenant_id: str) -> None:
             await conn.execute(
                 _BOOK, B_FIRST_ID + offset, customer, master, at(3 + offset, 16), "confirmed"
             )
+
+
+def refusable(role: str, schema: str, tables: list[str], master_id: int) -> list[Part]:
+    """What a customer (CUSTOMER) or a master (MASTER, of «Ирина») can never change, whatever
+    they press: other people's bookings and customers, and the business's setup; a master
+    also nothing of other masters. Staff are customers too: their own customer row and
+    bookings are theirs to change."""
+    q = f'"{schema}"'
+    user = CUSTOMER if role == "customer" else MASTER
+    theirs = f"customer_id IN (SELECT id FROM {q}.customers WHERE telegram_id = {user})"
+    limited = {
+        "bookings": f"NOT {theirs}",
+        "booking_history": f"booking_id IN (SELECT id FROM {q}.bookings WHERE NOT {theirs})",
+        "customers": f"telegram_id IS DISTINCT FROM {user}",
+        "reviews": f"NOT {theirs}",
+    }
+    if role == "master":
+        others = f"master_id IS DISTINCT FROM {master_id}"
+        limited |= {
+            "bookings": f"master_id <> {master_id} AND NOT {theirs}",
+            "booking_history": f"booking_id IN (SELECT id FROM {q}.bookings "
+            f"WHERE master_id <> {master_id} AND NOT {theirs})",
+            "masters": f"id <> {master_id}",
+            "working_hours": others,
+            "breaks": others,
+            "days_off": others,
+            "changed_hours": others,
+            "blocked_ranges": others,
+        }
+    return [Part(t, limited.get(t, "true")) for t in tables if t != "schema_migrations"]
 
 
 @dataclass
@@ -185,6 +216,9 @@ class BookingWorld:
     messages: dict[int, int]  # user -> a bot message in their chat
     foreign_ids: list[int]
     both: Fingerprint = field(init=False)
+    refusals: dict[str, Fingerprint] = field(default_factory=dict)
+    checks: dict[str, Fingerprint] = field(default_factory=dict)
+    corpus: list[str] = field(default_factory=list)
     baseline: dict[Part, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -205,13 +239,18 @@ class BookingWorld:
         finally:
             current_tenant.reset(token)
 
-    async def settle(self) -> list[str]:
-        """After a case: what changed in the other business (must be nothing); tenant A's
-        changes undone (only if it made any). One query for both fingerprints."""
-        now = await self.both.take(self.pool)
-        if any(now[p] != self.baseline[p] for p in self.whole.parts):
-            await self.snapshot.restore(self.pool)
-        return [f"{self.other_tenant}: {p.table}" for p in self.other_whole.parts if now[p] != self.baseline[p]]
+    async def settle(self, role: str | None = None) -> tuple[list[str], list[str]]:
+        """After a case, in one query: what changed that `role` (customer, master) may not
+        change, and what changed in the other business (both must be empty); then tenant
+        A's changed tables are put back as seeded."""
+        fingerprint = self.checks[role] if role in self.checks else self.both
+        now = await fingerprint.take(self.pool)
+        refused = changed(self.baseline, now, self.refusals[role].parts) if role in self.refusals else []
+        other = changed(self.baseline, now, self.other_whole.parts)
+        dirty = [p.name for p in self.whole.parts if now[p] != self.baseline[p]]
+        if dirty:
+            await self.snapshot.restore(self.pool, dirty)
+        return refused, other
 
 
 async def _start(world: BookingWorld, user: int, text: str) -> int:
@@ -245,7 +284,7 @@ async def open_booking_world(
 ) -> BookingWorld:
     tenant_id = await _new_tenant(pool, "Салон <b>Анна</b> & Co")
     other = await _new_tenant(pool, "Барбершоп")
-    await _seed_a(pool, tenant_id)
+    irina = await _seed_a(pool, tenant_id)
     await _seed_b(pool, other)
     username = f"fz_{uuid.uuid4().hex[:10]}_bot"
     sandbox_bot = await client.create_bot(username, "Салон")
@@ -290,5 +329,54 @@ async def open_booking_world(
     for user in (OTHER, *STRANGERS):
         world.messages[user] = await _start(world, user, "/start")
     await world.snapshot.take(pool)
-    world.baseline = await world.both.take(pool)
+    world.refusals = {
+        role: Fingerprint(schema, refusable(role, schema, tables, irina))
+        for role in ("customer", "master")
+    }
+    world.corpus = await harvest(
+        client, sandbox_bot, world.raw, world.feed, [r.user for r in world.roles.values()]
+    )
+    await world.snapshot.restore(pool)
+    world.checks = {role: f + world.both for role, f in world.refusals.items()}
+    for check in world.checks.values():
+        world.baseline |= await check.take(pool)
     return world
+
+
+
+async def harvest(
+    client: TelegramSandboxClient,
+    bot: SandboxBot,
+    raw: RawUpdates,
+    feed: Callable[[Any], Awaitable[Outcome]],
+    users: list[int],
+    *,
+    presses_per_user: int = 25,
+) -> list[str]:
+    """Callback data from the bot's own replies: each user presses their way breadth-first
+    through the screens they are shown (the caller undoes what that changed)."""
+    found: set[str] = set()
+    for user in users:
+        queue: list[tuple[int, str]] = []
+        seen: set[str] = set()
+        version = 0
+        for _ in range(presses_per_user + 1):
+            view = await client.chat(bot, user)
+            for message in view.messages:
+                if not message.from_bot or message.version <= version:
+                    continue
+                for row in message.buttons:
+                    for button in row:
+                        data = button.callback_data
+                        if data and data not in seen:
+                            seen.add(data)
+                            queue.append((message.message_id, data))
+            version = view.version
+            if not queue:
+                break
+            message_id, data = queue.pop(0)
+            update = await pressed(client, bot, raw, user, message_id, data)
+            assert await feed(update) == "ok", data
+        found |= seen
+    await raw.take()
+    return sorted(found)

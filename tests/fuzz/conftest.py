@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import asyncpg
 import httpx
@@ -39,10 +38,16 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"{COUNTS.line()} [profile {PROFILE}]")
 
 
-@dataclass(repr=False)
 class Worlds:
-    booking: BookingWorld
-    sales: SalesWorld
+    """The session's booking tenant and sales bot (a plain class: Hypothesis prints it in
+    a failing case, and its repr stays one line)."""
+
+    def __init__(self, booking: BookingWorld, sales: SalesWorld) -> None:
+        self.booking = booking
+        self.sales = sales
+
+    def __repr__(self) -> str:
+        return f"Worlds(tenant={self.booking.tenant.tenant_id})"
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -97,6 +97,10 @@ class Part:
     table: str
     where: str = "true"
 
+    @property
+    def name(self) -> str:
+        return self.table.rsplit(".", 1)[-1].strip('"')
+
 
 class Fingerprint:
     """One md5 per part, in one query: equal fingerprints, unchanged rows."""
@@ -120,8 +124,11 @@ class Fingerprint:
         return {part: row[i] for i, part in enumerate(self.parts)}
 
 
-def changed(before: dict[Part, str], after: dict[Part, str]) -> list[str]:
-    return [f"{p.table} where {p.where}" for p in before if before[p] != after[p]]
+def changed(
+    before: dict[Part, str], after: dict[Part, str], parts: Sequence[Part] | None = None
+) -> list[str]:
+    """The parts (all of `before`'s, or `parts`) whose rows differ."""
+    return [f"{p.table} where {p.where}" for p in parts or before if before[p] != after[p]]
 
 
 async def tables_of(pool: asyncpg.Pool, schema: str) -> list[str]:
@@ -148,12 +155,13 @@ class Snapshot:
                     f'CREATE TABLE "{self.copy}"."{table}" AS TABLE "{self.schema}"."{table}"'
                 )
 
-    async def restore(self, pool: asyncpg.Pool) -> None:
-        listed = ", ".join(f'"{self.schema}"."{t}"' for t in self.tables)
+    async def restore(self, pool: asyncpg.Pool, tables: Sequence[str] | None = None) -> None:
+        """Put `tables` (default: all) back as copied; foreign keys are not checked while
+        doing it (replica mode), so any subset can be restored on its own."""
         async with pool.acquire() as conn, conn.transaction():
             await conn.execute("SET LOCAL session_replication_role = replica")
-            await conn.execute(f"TRUNCATE {listed}")
-            for table in self.tables:
+            for table in tables or self.tables:
+                await conn.execute(f'DELETE FROM "{self.schema}"."{table}"')
                 await conn.execute(
                     f'INSERT INTO "{self.schema}"."{table}" '
                     f'SELECT * FROM "{self.copy}"."{table}"'

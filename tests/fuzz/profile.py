@@ -16,7 +16,7 @@ _BUDGET = {
     "booking_updates": (90, 6_000),
     "sales_updates": (50, 4_000),
     "gateway_updates": (60, 2_000),
-    "booking_callbacks": (40, 2_800),  # per role: customer, master, owner
+    "booking_callbacks": (120, 7_500),  # customer, master and owner
     "sales_callbacks": (40, 2_000),
 }
 

@@ -8,7 +8,7 @@ purchase: none of OTHER_BUYER's rows may change, and no payment may be made for 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import asyncpg
@@ -41,7 +41,7 @@ from shared.i18n import Catalog
 from shared.migrate import load_migrations, migrate_schema
 from shared.settings import Env, Secret
 from shared.telegram import Bots
-from tests.fuzz.booking_world import NOW, FixedClock
+from tests.fuzz.booking_world import NOW, FixedClock, harvest
 from tests.fuzz.harness import Counts, Fingerprint, Outcome, Part, RawUpdates, feed_like_subscriber
 
 SHOP_ID, SHOP_SECRET = "510077", "fuzz_sales_secret_key_0123456789"
@@ -83,6 +83,7 @@ class SalesWorld:
     others: Fingerprint
     messages: dict[int, int]  # user -> a bot message in their chat
     foreign: list[str]
+    corpus: list[str] = field(default_factory=list)
 
     async def feed(self, update: dict[str, object]) -> Outcome:
         return await feed_like_subscriber(
@@ -212,4 +213,5 @@ async def open_sales_world(
             assert await world.feed(update) == "ok"
         view = await client.chat(sandbox_bot, user)
         world.messages[user] = [m for m in view.messages if m.from_bot][-1].message_id
+    world.corpus = await harvest(client, sandbox_bot, world.raw, world.feed, [STRANGER])
     return world
