@@ -6,7 +6,9 @@ import logging
 
 import msgspec
 from aiogram import Bot, Dispatcher
+from aiogram.types import Update
 from faststream.nats import NatsMessage, NatsRouter
+from pydantic import ValidationError
 
 from services.billing.bot import SalesDeps
 from services.billing.use_cases import AutoRenew, TrackTenants
@@ -68,7 +70,13 @@ def sales_router(
                 update = msgspec.json.decode(msg.body)
             except (msgspec.DecodeError, msgspec.ValidationError) as error:
                 raise PoisonMessage(f"not a Telegram update: {error}") from None
-            await dispatcher.feed_raw_update(bot, update, sales=deps)
+            try:
+                await dispatcher.feed_raw_update(bot, update, sales=deps)
+            except ValidationError as error:
+                if error.title != Update.__name__:
+                    raise
+                # aiogram cannot read it: no retry can help
+                raise PoisonMessage(f"not a Telegram update: {error}") from None
 
         await consumer.run(msg, work)
 

@@ -6,7 +6,9 @@ import logging
 
 import msgspec
 from aiogram import Dispatcher
+from aiogram.types import Update
 from faststream.nats import NatsMessage, NatsRouter
+from pydantic import ValidationError
 
 from services.booking.context import BookingDeps, TenantContext
 from shared.bus import Consumer, Publisher, RetryPolicy, subscriber_options
@@ -66,6 +68,11 @@ def updates_router(
             token = current_tenant.set(tenant_id)
             try:
                 await dispatcher.feed_raw_update(bot, update, tenant=context, deps=deps)
+            except ValidationError as error:
+                if error.title != Update.__name__:
+                    raise
+                # aiogram cannot read it: no retry can help
+                raise PoisonMessage(f"not a Telegram update: {error}") from None
             finally:
                 current_tenant.reset(token)
 

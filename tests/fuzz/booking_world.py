@@ -93,9 +93,7 @@ FROM services AS s WHERE s.name = 'Стрижка'
 async def _seeding(pool: asyncpg.Pool, tenant_id: str) -> AsyncIterator[asyncpg.Connection]:
     """A transaction in the tenant's schema as the test's superuser (ids set by hand)."""
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(
-            "SELECT set_config('search_path', $1, true)", tenant_schema(tenant_id)
-        )
+        await conn.execute("SELECT set_config('search_path', $1, true)", tenant_schema(tenant_id))
         yield conn
 
 
@@ -243,9 +241,11 @@ class BookingWorld:
         """After a case, in one query: what changed that `role` (customer, master) may not
         change, and what changed in the other business (both must be empty); then tenant
         A's changed tables are put back as seeded."""
-        fingerprint = self.checks[role] if role in self.checks else self.both
+        fingerprint = self.checks.get(role or "", self.both)
         now = await fingerprint.take(self.pool)
-        refused = changed(self.baseline, now, self.refusals[role].parts) if role in self.refusals else []
+        refused = (
+            changed(self.baseline, now, self.refusals[role].parts) if role in self.refusals else []
+        )
         other = changed(self.baseline, now, self.other_whole.parts)
         dirty = [p.name for p in self.whole.parts if now[p] != self.baseline[p]]
         if dirty:
@@ -263,7 +263,12 @@ async def _start(world: BookingWorld, user: int, text: str) -> int:
 
 
 async def pressed(
-    client: TelegramSandboxClient, bot: SandboxBot, raw: RawUpdates, user: int, message_id: int, data: str
+    client: TelegramSandboxClient,
+    bot: SandboxBot,
+    raw: RawUpdates,
+    user: int,
+    message_id: int,
+    data: str,
 ) -> dict[str, object]:
     """The raw update of `user` pressing a button with `data` on the bot's message (the
     emulator opens the query, so the bot's answer to it is valid, as with Telegram)."""
@@ -308,7 +313,9 @@ async def open_booking_world(
         sandbox_bot=sandbox_bot,
         bot=bots.get(Secret(sandbox_bot.token)),
         dispatcher=build_dispatcher(redis),
-        deps=BookingDeps(pool=pool, publisher=publisher, clock=FixedClock(), texts=Catalog.load(LOCALES)),
+        deps=BookingDeps(
+            pool=pool, publisher=publisher, clock=FixedClock(), texts=Catalog.load(LOCALES)
+        ),
         tenant=TenantContext(tenant_id=tenant_id, config=config, update_id=0),
         other_tenant=other,
         raw=RawUpdates(http, base_url, sandbox_bot.token),
@@ -341,7 +348,6 @@ async def open_booking_world(
     for check in world.checks.values():
         world.baseline |= await check.take(pool)
     return world
-
 
 
 async def harvest(

@@ -163,8 +163,7 @@ class Snapshot:
             for table in tables or self.tables:
                 await conn.execute(f'DELETE FROM "{self.schema}"."{table}"')
                 await conn.execute(
-                    f'INSERT INTO "{self.schema}"."{table}" '
-                    f'SELECT * FROM "{self.copy}"."{table}"'
+                    f'INSERT INTO "{self.schema}"."{table}" SELECT * FROM "{self.copy}"."{table}"'
                 )
 
     async def drop(self, pool: asyncpg.Pool) -> None:

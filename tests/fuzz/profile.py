@@ -13,11 +13,11 @@ if PROFILE not in {"small", "full"}:
 
 # cases per test: (small, full)
 _BUDGET = {
-    "booking_updates": (90, 6_000),
-    "sales_updates": (50, 4_000),
-    "gateway_updates": (60, 2_000),
+    "booking_updates": (90, 5_000),
+    "sales_updates": (50, 3_500),
+    "gateway_updates": (60, 1_500),
     "booking_callbacks": (120, 7_500),  # customer, master and owner
-    "sales_callbacks": (40, 2_000),
+    "sales_callbacks": (40, 2_600),
 }
 
 

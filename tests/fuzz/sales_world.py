@@ -55,6 +55,7 @@ OTHER_SIGNUP = f"fz-signup-{RUN}"
 OTHER_PAYMENT = f"fz-payment-{RUN}"
 OTHER_TENANT = f"fz_other_{RUN}"
 
+
 def _others(buyer: int) -> list[Part]:
     """Rows the fuzzing buyer must never change (by the `billing` schema's owner columns)."""
     mine = f"buyer_chat_id = {buyer}"
@@ -66,7 +67,9 @@ def _others(buyer: int) -> list[Part]:
         Part("tenants", f"NOT ({mine})"),
         Part("trials", f"NOT ({mine})"),
         Part("saved_methods", f"tenant_id IN ({their_tenants})"),
-        Part("ledger", f"payment_id IN (SELECT payment_id FROM billing.payments WHERE NOT ({mine}))"),
+        Part(
+            "ledger", f"payment_id IN (SELECT payment_id FROM billing.payments WHERE NOT ({mine}))"
+        ),
     ]
 
 

@@ -191,7 +191,7 @@ def member_updates(draw: st.DrawFn, pool: list[int]) -> dict[str, JSON]:
 
 
 @st.composite
-def update_bodies(draw: st.DrawFn, pool: list[int]) -> dict[str, JSON]:
+def update_bodies(draw: st.DrawFn, pool: list[int]) -> dict[str, JSON]:  # noqa: PLR0911 - one return per kind
     """One well-formed update of any kind but `callback_query` (which needs an open query in
     the emulator: see `callback_data`), without its `update_id`."""
     kind = draw(
@@ -347,8 +347,12 @@ def mutated_data(draw: st.DrawFn, real: str, foreign_ids: list[int]) -> str:
     return utf8_cut(":".join(parts)) or "x"
 
 
-raw_data = st.one_of(
-    st.binary(min_size=1, max_size=64).map(lambda b: b.decode(errors="replace")),
-    st.text(_chars, min_size=1, max_size=64),
-    st.text(string.ascii_lowercase + string.digits + ":-", min_size=1, max_size=64),
-).map(utf8_cut).filter(bool)
+raw_data = (
+    st.one_of(
+        st.binary(min_size=1, max_size=64).map(lambda b: b.decode(errors="replace")),
+        st.text(_chars, min_size=1, max_size=64),
+        st.text(string.ascii_lowercase + string.digits + ":-", min_size=1, max_size=64),
+    )
+    .map(utf8_cut)
+    .filter(bool)
+)

@@ -69,9 +69,7 @@ def _field_values(annotation: Any, foreign: list[Any]) -> st.SearchStrategy[str]
 def built(draw: st.DrawFn, classes: list[type[CallbackData]], foreign: list[Any]) -> str:
     """Data for one of the bot's button classes, each field any value of (about) its type."""
     cls = draw(st.sampled_from(classes))
-    values = [
-        draw(_field_values(info.annotation, foreign)) for info in cls.model_fields.values()
-    ]
+    values = [draw(_field_values(info.annotation, foreign)) for info in cls.model_fields.values()]
     return utf8_cut(":".join([cls.__prefix__, *values])) or "x"
 
 

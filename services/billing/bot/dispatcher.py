@@ -8,8 +8,8 @@ from redis.asyncio import Redis
 
 from services.billing.bot import errors, purchase, renewal, signup, start
 from services.billing.bot.common import LocaleMiddleware
-from shared.clock import Clock
 from shared.chats import PrivateChatsOnly
+from shared.clock import Clock
 from shared.redis_keys import TenantKeyBuilder
 
 SALES_SCOPE = "sales"
