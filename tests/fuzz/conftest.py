@@ -5,6 +5,7 @@ built once per session on the run's real NATS, Postgres and Redis; and the summa
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -22,15 +23,35 @@ from shared.settings import TelegramSettings
 from shared.telegram import Bots, make_session
 from tests.fuzz.booking_world import BookingWorld, open_booking_world
 from tests.fuzz.harness import Counts
-from tests.fuzz.profile import PROFILE
+from tests.fuzz.profile import MAX_MINUTES, PROFILE
 from tests.fuzz.sales_world import SHOP_ID, SHOP_SECRET, SalesWorld, open_sales_world
 
 COUNTS = Counts()
+STARTED = time.monotonic()
 
 
 @pytest.fixture(scope="session")
 def counts() -> Counts:
     return COUNTS
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Fuzz rounds interleaved (round 0 of every test, then round 1, ...), so a run cut short
+    by `FUZZ_MAX_MINUTES` has tried every kind of input; other tests keep their places."""
+    places = [i for i, item in enumerate(items) if item.get_closest_marker("fuzz")]
+
+    def round_of(item: pytest.Item) -> int:
+        callspec = getattr(item, "callspec", None)
+        return int(callspec.params.get("round_", 0)) if callspec else 0
+
+    for place, item in zip(places, sorted((items[i] for i in places), key=round_of), strict=True):
+        items[place] = item
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    spent = (time.monotonic() - STARTED) / 60
+    if item.get_closest_marker("fuzz") and MAX_MINUTES and spent > MAX_MINUTES:
+        pytest.skip(f"FUZZ_MAX_MINUTES={MAX_MINUTES:g} spent")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -9,6 +9,7 @@ product's failure, not the harness's.
 
 from __future__ import annotations
 
+import re
 import string
 from typing import Any
 
@@ -336,7 +337,7 @@ def mutated_data(draw: st.DrawFn, real: str, foreign_ids: list[int]) -> str:
             parts[index] = str(draw(_numbers))
         elif kind == "foreign" and foreign_ids:
             parts[index] = str(draw(st.sampled_from(foreign_ids)))
-        elif kind == "shift" and current.lstrip("-").isdigit():
+        elif kind == "shift" and re.fullmatch(r"-?[0-9]+", current):
             parts[index] = str(int(current) + draw(st.sampled_from([-1, 1, 100, -100, 10_000])))
         elif kind == "text":
             parts[index] = draw(st.text(_chars, max_size=8))

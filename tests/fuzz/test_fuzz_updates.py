@@ -20,7 +20,7 @@ from tests.fuzz import sales_world as sw
 from tests.fuzz.booking_world import pressed
 from tests.fuzz.conftest import Worlds
 from tests.fuzz.harness import is_update
-from tests.fuzz.profile import fuzz_settings
+from tests.fuzz.profile import fuzz_settings, rounds
 from tests.fuzz.strategies import malformed, raw_data, unknown_fields, update_bodies
 
 pytestmark = [
@@ -74,10 +74,13 @@ def _in_a_group(user: int) -> tuple[str, dict[str, Any]]:
     return "update", {"update_id": 1, "message": message}
 
 
+@rounds
 @fuzz_settings("booking_updates")
 @example(case=_in_a_group(bw.OWNER))
 @given(case=cases(bw.POOL))
-async def test_booking_dispatcher_handles_every_update(worlds: Worlds, case: Any) -> None:
+async def test_booking_dispatcher_handles_every_update(
+    worlds: Worlds, round_: int, case: Any
+) -> None:
     world = worlds.booking
 
     async def press(user: int, message_id: int, data: str) -> dict[str, Any]:
@@ -93,10 +96,13 @@ async def test_booking_dispatcher_handles_every_update(worlds: Worlds, case: Any
     assert outcome == ("ok" if well_formed else "poison")
 
 
+@rounds
 @fuzz_settings("sales_updates")
 @example(case=_in_a_group(sw.BUYER))
 @given(case=cases(sw.POOL))
-async def test_sales_dispatcher_handles_every_update(worlds: Worlds, case: Any) -> None:
+async def test_sales_dispatcher_handles_every_update(
+    worlds: Worlds, round_: int, case: Any
+) -> None:
     world = worlds.sales
     others_before = await world.others.take(world.pool)
 
