@@ -25,6 +25,7 @@ from shared.messages import (
 )
 from shared.metrics import Metrics
 from shared.subjects import BILLING_SALES_UPDATES, BILLING_TENANTS
+from shared.updates import without_nul
 
 SERVICE = "billing"
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def sales_router(
         async def work() -> None:
             try:
                 msgspec.json.decode(msg.body, type=_UpdateHead)
-                update = msgspec.json.decode(msg.body)
+                update = without_nul(msgspec.json.decode(msg.body))
             except (msgspec.DecodeError, msgspec.ValidationError) as error:
                 raise PoisonMessage(f"not a Telegram update: {error}") from None
             try:

@@ -19,6 +19,7 @@ from shared.redis_keys import current_tenant
 from shared.subjects import BOOKING_UPDATES
 from shared.telegram import Bots
 from shared.tenants import TenantDirectory
+from shared.updates import without_nul
 
 SERVICE = "booking"
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def updates_router(
                 log.info("dropping an update for unknown tenant %s", tenant_id)
                 return
             try:
-                update = msgspec.json.decode(msg.body)
+                update = without_nul(msgspec.json.decode(msg.body))
             except msgspec.DecodeError as error:
                 raise PoisonMessage(f"update is not JSON: {error}") from None
             if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):

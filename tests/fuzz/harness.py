@@ -16,6 +16,8 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from pydantic import ValidationError
 
+from shared.updates import without_nul
+
 Outcome = Literal["ok", "poison"]
 
 
@@ -55,6 +57,7 @@ async def feed_like_subscriber(
     it, classified as their `Consumer` would: an update aiogram cannot read is poison (dead
     letter at once); any other exception would be retried and dead-lettered, so it fails the
     case as an unhandled error."""
+    update = without_nul(update)  # as both subscribers do after decoding
     try:
         await dispatcher.feed_raw_update(bot, update, **context)
     except ValidationError as error:

@@ -74,9 +74,18 @@ def _in_a_group(user: int) -> tuple[str, dict[str, Any]]:
     return "update", {"update_id": 1, "message": message}
 
 
+def _with_nul(user: int) -> tuple[str, dict[str, Any]]:
+    """Found by this fuzz: a NUL in a name or language code failed every query carrying it."""
+    sender = {"id": user, "is_bot": False, "first_name": "A\x00", "language_code": "\x00"}
+    chat = {"id": user, "type": "private", "first_name": "A"}
+    message = {"message_id": 1, "date": 0, "chat": chat, "from": sender, "text": "/start\x00"}
+    return "update", {"update_id": 2, "message": message}
+
+
 @rounds
 @fuzz_settings("booking_updates")
 @example(case=_in_a_group(bw.OWNER))
+@example(case=_with_nul(bw.CUSTOMER))
 @given(case=cases(bw.POOL))
 async def test_booking_dispatcher_handles_every_update(
     worlds: Worlds, round_: int, case: Any
@@ -99,6 +108,7 @@ async def test_booking_dispatcher_handles_every_update(
 @rounds
 @fuzz_settings("sales_updates")
 @example(case=_in_a_group(sw.BUYER))
+@example(case=_with_nul(sw.BUYER))
 @given(case=cases(sw.POOL))
 async def test_sales_dispatcher_handles_every_update(
     worlds: Worlds, round_: int, case: Any
