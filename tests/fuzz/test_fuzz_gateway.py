@@ -46,7 +46,11 @@ from tests.fuzz.harness import Counts, RawUpdates, is_update
 from tests.fuzz.profile import fuzz_settings, rounds
 from tests.fuzz.strategies import malformed, raw_data, unknown_fields, update_bodies
 
-pytestmark = [pytest.mark.fuzz, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [
+    pytest.mark.fuzz,
+    pytest.mark.asyncio(loop_scope="session"),
+    pytest.mark.filterwarnings("ignore:Detected unknown update type:RuntimeWarning"),
+]
 
 PLATFORM_SECRET = "fuzz-gateway-platform-secret-0123456789abcdef"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
