@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help install run test test-unit test-integration test-e2e test-sandbox lint fmt bench bench-provisioning chaos compose-check compose-up compose-sandbox nats-conf clean
+.PHONY: help install run test test-unit test-integration test-e2e test-sandbox fuzz lint fmt bench bench-provisioning chaos compose-check compose-up compose-sandbox nats-conf clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-20s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ test-e2e: $(STAMP) ## the running stack through the sandbox
 
 test-sandbox: $(STAMP) ## the Telegram and YooKassa emulators
 	@$(PY) -m pytest tests/sandbox
+
+fuzz: $(STAMP) ## Hypothesis: >= 10,000 generated updates and >= 10,000 callback payloads at the real stack; prints the counts
+	@FUZZ_PROFILE=full $(PY) -m pytest tests/fuzz -m fuzz -q
 
 lint: $(STAMP) ## ruff (lint + format check) and mypy --strict
 	@$(VENV)/bin/ruff check .

@@ -6,7 +6,9 @@ import logging
 
 import msgspec
 from aiogram import Bot, Dispatcher
+from aiogram.types import Update
 from faststream.nats import NatsMessage, NatsRouter
+from pydantic import ValidationError
 
 from services.billing.bot import SalesDeps
 from services.billing.use_cases import AutoRenew, TrackTenants
@@ -25,6 +27,7 @@ from shared.messages import (
 )
 from shared.metrics import Metrics
 from shared.subjects import BILLING_SALES_UPDATES, BILLING_TENANTS
+from shared.updates import without_nul
 
 SERVICE = "billing"
 log = logging.getLogger(__name__)
@@ -69,10 +72,16 @@ def sales_router(
         async def work() -> None:
             try:
                 msgspec.json.decode(msg.body, type=_UpdateHead)
-                update = msgspec.json.decode(msg.body)
+                update = without_nul(msgspec.json.decode(msg.body))
             except (msgspec.DecodeError, msgspec.ValidationError) as error:
                 raise PoisonMessage(f"not a Telegram update: {error}") from None
-            await dispatcher.feed_raw_update(bot, update, sales=deps)
+            try:
+                await dispatcher.feed_raw_update(bot, update, sales=deps)
+            except ValidationError as error:
+                if error.title != Update.__name__:
+                    raise
+                # aiogram cannot read it: no retry can help
+                raise PoisonMessage(f"not a Telegram update: {error}") from None
 
         async def give_up() -> None:
             await apology.send(bot, msg.body)

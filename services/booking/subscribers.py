@@ -6,7 +6,9 @@ import logging
 
 import msgspec
 from aiogram import Dispatcher
+from aiogram.types import Update
 from faststream.nats import NatsMessage, NatsRouter
+from pydantic import ValidationError
 
 from services.booking.context import BookingDeps, TenantContext
 from shared.apology import Apology
@@ -18,6 +20,7 @@ from shared.redis_keys import current_tenant
 from shared.subjects import BOOKING_UPDATES
 from shared.telegram import Bots
 from shared.tenants import TenantDirectory
+from shared.updates import without_nul
 
 SERVICE = "booking"
 log = logging.getLogger(__name__)
@@ -56,7 +59,7 @@ def updates_router(
                 log.info("dropping an update for unknown tenant %s", tenant_id)
                 return
             try:
-                update = msgspec.json.decode(msg.body)
+                update = without_nul(msgspec.json.decode(msg.body))
             except msgspec.DecodeError as error:
                 raise PoisonMessage(f"update is not JSON: {error}") from None
             if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
@@ -68,6 +71,11 @@ def updates_router(
             token = current_tenant.set(tenant_id)
             try:
                 await dispatcher.feed_raw_update(bot, update, tenant=context, deps=deps)
+            except ValidationError as error:
+                if error.title != Update.__name__:
+                    raise
+                # aiogram cannot read it: no retry can help
+                raise PoisonMessage(f"not a Telegram update: {error}") from None
             finally:
                 current_tenant.reset(token)
 

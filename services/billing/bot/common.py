@@ -6,9 +6,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject, User
 
 from services.billing.bot.deps import SalesDeps
+
+_NOT_MODIFIED = "message is not modified"
 
 
 class LocaleMiddleware(BaseMiddleware):
@@ -29,9 +32,14 @@ class LocaleMiddleware(BaseMiddleware):
 async def show(
     callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
-    """Replace the pressed message's text and buttons (or send a new one if it is gone)."""
+    """Replace the pressed message's text and buttons (or send a new one if it is gone).
+    The same button pressed twice shows the same screen: Telegram's "not modified" is fine."""
     if isinstance(callback.message, Message):
-        await callback.message.edit_text(text, reply_markup=markup)
+        try:
+            await callback.message.edit_text(text, reply_markup=markup)
+        except TelegramBadRequest as error:
+            if _NOT_MODIFIED not in error.message:
+                raise
     elif callback.from_user:
         bot = callback.bot
         if bot is not None:

@@ -8,6 +8,7 @@ from redis.asyncio import Redis
 
 from services.billing.bot import errors, purchase, renewal, signup, start
 from services.billing.bot.common import LocaleMiddleware
+from shared.chats import PrivateChatsOnly
 from shared.clock import Clock
 from shared.redis_keys import TenantKeyBuilder
 
@@ -24,6 +25,7 @@ def build_sales_dispatcher(redis: Redis, *, clock: Clock, state_ttl_seconds: int
         events_isolation=RedisEventIsolation(redis, key_builder=keys),
         name="sales",
     )
+    dispatcher.update.outer_middleware(PrivateChatsOnly())
     dispatcher.update.outer_middleware(LocaleMiddleware())
     dispatcher.include_routers(
         errors.router(),

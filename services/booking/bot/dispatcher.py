@@ -14,13 +14,13 @@ from services.booking.bot import (
     errors,
     fallback,
     my_bookings,
-    private_only,
     reminders,
     reviews,
     start,
     suspended,
 )
 from services.booking.bot.customer import CustomerContext
+from shared.chats import PrivateChatsOnly
 from shared.redis_keys import TenantKeyBuilder
 
 FSM_STATE_TTL_SECONDS = 7 * 24 * 3600
@@ -35,7 +35,7 @@ def build_dispatcher(redis: Redis) -> Dispatcher:
         storage=storage,
         events_isolation=RedisEventIsolation(redis, key_builder=keys),
     )
-    dispatcher.update.outer_middleware(private_only.PrivateChatsOnly())  # first: nothing else runs
+    dispatcher.update.outer_middleware(PrivateChatsOnly())  # first: nothing else runs
     dispatcher.update.outer_middleware(suspended.SuspendedTenant())
     dispatcher.update.outer_middleware(CustomerContext())
     dispatcher.include_router(errors.router())

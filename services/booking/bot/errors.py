@@ -7,6 +7,8 @@ Anything not handled here propagates: the consumer retries the update, then dead
 
 from __future__ import annotations
 
+import contextlib
+
 from aiogram import Router
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
@@ -83,9 +85,10 @@ async def stale_choice(event: ErrorEvent, scope: Scope, words: Words) -> None:
     screen: Screen | None = None
     if error.day is not None:
         picked = choice.Choice(error.service_id, None)
-        found = await choice.day_times(scope, picked, error.day)
-        if found.times:
-            screen = booking.times(words, found, booking.Flow.of(picked), notice=notice)
+        with contextlib.suppress(RuleViolation):  # its service is gone (or never was)
+            found = await choice.day_times(scope, picked, error.day)
+            if found.times:
+                screen = booking.times(words, found, booking.Flow.of(picked), notice=notice)
     if screen is None:
         screen = booking.services_list(words, await choice.list_services(scope))
     await _reply(event, screen, notice, alert=False)
