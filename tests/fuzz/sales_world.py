@@ -7,6 +7,7 @@ purchase: none of OTHER_BUYER's rows may change, and no payment may be made for 
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -45,7 +46,7 @@ from tests.fuzz.booking_world import NOW, FixedClock, harvest
 from tests.fuzz.harness import Counts, Fingerprint, Outcome, Part, RawUpdates, feed_like_subscriber
 
 SHOP_ID, SHOP_SECRET = "510077", "fuzz_sales_secret_key_0123456789"
-PLATFORM_SECRET = "fuzz-sales-platform-secret-0123456789abcdef"
+PLATFORM_SECRET = secrets.token_urlsafe(48)
 BUYER = 710_000_201
 OTHER_BUYER = 710_000_202
 STRANGER = 710_000_203
@@ -189,7 +190,6 @@ async def open_sales_world(
         trial=StartTrial(
             flow=flow,
             signups=signups,
-            events=publisher,
             clock=clock,
             trial_days=settings.trial_days,
         ),

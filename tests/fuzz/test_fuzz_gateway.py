@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import itertools
 import re
+import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -52,7 +53,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:Detected unknown update type:RuntimeWarning"),
 ]
 
-PLATFORM_SECRET = "fuzz-gateway-platform-secret-0123456789abcdef"
+PLATFORM_SECRET = secrets.token_urlsafe(48)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 65_536
 DRAIN_SECONDS = 30.0
