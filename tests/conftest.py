@@ -18,6 +18,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -25,10 +26,17 @@ import pytest_asyncio
 
 from devstack.infra import InfraMissing, LocalInfra, database_url, prepare_database
 from shared.db import tenant_schema
-from shared.migrate import create_tenant_schema, ensure_extensions, shared_migrations
+from shared.migrate import (
+    create_tenant_schema,
+    ensure_extensions,
+    load_migrations,
+    migrate_schema,
+    shared_migrations,
+)
 from shared.outbox import migrate_outbox
 
 RUN_ID = uuid.uuid4().hex[:8]
+ROOT = Path(__file__).resolve().parent.parent
 
 # HTTP clients log request URLs, and Bot API URLs carry bot tokens: keep them out of test output.
 for _noisy in ("httpx", "httpcore"):
@@ -84,12 +92,33 @@ class RunDatabase:
     logins: dict[str, str]  # service -> its own login's URL
 
 
+SERVICE_SCHEMAS = {  # login -> the schema it owns and the folder of its migrations
+    "billing": ("billing", ROOT / "services/billing/migrations"),
+    "notifier": ("notifier", ROOT / "services/notifier/migrations"),
+    "provisioner": ("platform", ROOT / "services/provisioner/migrations"),
+}
+
+
+async def _migrate_as_owners(logins: dict[str, str]) -> None:
+    """Each service schema migrated by its own login first, as in a deployment: a test that
+    later migrates it as the superuser finds nothing to do, so the tables stay the service's."""
+    for service, (schema, folder) in SERVICE_SCHEMAS.items():
+        pool = await asyncpg.create_pool(logins[service], min_size=1, max_size=1)
+        assert pool is not None
+        try:
+            await migrate_schema(pool, schema, load_migrations(folder))
+        finally:
+            await pool.close()
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def test_database(database_server_url: str) -> AsyncIterator[RunDatabase]:
     """A fresh database per run, bootstrapped like a deployment (`shared.bootstrap`)."""
     name = f"bookbots_test_{RUN_ID}"
     url = await create_database(database_server_url, name)
-    yield RunDatabase(url=url, logins=await asyncio.to_thread(prepare_database, url))
+    logins = await asyncio.to_thread(prepare_database, url)
+    await _migrate_as_owners(logins)
+    yield RunDatabase(url=url, logins=logins)
     await drop_database(database_server_url, name)
     admin = await asyncpg.connect(database_server_url)
     try:

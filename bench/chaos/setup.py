@@ -79,10 +79,10 @@ async def in_flight(js: JetStreamContext, pool: asyncpg.Pool, telegram_url: str)
             )
     busy = await pool.fetchval(
         "SELECT count(*) FROM notifier.deliveries WHERE status = 'sending'"
-        " OR (status = 'pending' AND due_at <= now())"
+        " OR (status = 'pending' AND (due_at <= now() OR attempts > 0))"
     )
     if busy:
-        waiting.append(f"{busy} deliveries due or sending")
+        waiting.append(f"{busy} deliveries due, sending or waiting to be retried")
     if await table_exists(pool, "outbox.events"):
         unsent = await pool.fetchval("SELECT count(*) FROM outbox.events WHERE sent_at IS NULL")
         if unsent:
