@@ -80,6 +80,7 @@ async def in_flight(js: JetStreamContext, pool: asyncpg.Pool, telegram_url: str)
     busy = await pool.fetchval(
         "SELECT count(*) FROM notifier.deliveries WHERE status = 'sending'"
         " OR (status = 'pending' AND (due_at <= now() OR attempts > 0))"
+        " OR lease_until > now()"
     )
     if busy:
         waiting.append(f"{busy} deliveries due, sending or waiting to be retried")

@@ -61,6 +61,8 @@ from shared.messages import DeadLetter, DeliveryOutcome
 from shared.subjects import dead_letter, delivery_outcome
 
 log = logging.getLogger(__name__)
+
+RETRY_SOON_SECONDS = 2.0  # a row whose send could not even start (infrastructure away)
 SERVICE = "notifier"
 OutcomeStatus = Literal["sent", "blocked", "failed"]
 
@@ -174,11 +176,19 @@ class Dispatcher:
         return len(rows)
 
     async def deliver(self, row: Claimed, spread: _Spread | None = None) -> None:
-        ready = await self._ready(row)
-        if ready is None:
+        try:
+            ready = await self._ready(row)
+            if ready is None:
+                return
+            row = ready
+            grant = await self._limiter.acquire(row.tenant_id, row.via, row.chat_id)
+        except Exception:  # Redis or Postgres away before anything was sent
+            # Nothing went out: give the row back to be tried again shortly instead of holding
+            # it for the whole lease (an owner's alert would wait a minute after a Redis blip).
+            log.exception("delivery %d could not start; trying again shortly", row.id)
+            with contextlib.suppress(Exception):  # then the lease runs out as before
+                await self._queue.postpone(row, self._later(RETRY_SOON_SECONDS))
             return
-        row = ready
-        grant = await self._limiter.acquire(row.tenant_id, row.via, row.chat_id)
         if grant.wait > 0:
             delay = spread.delay(row) if spread else 0.0
             await self._queue.postpone(row, self._later(grant.wait + delay))
