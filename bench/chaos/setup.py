@@ -79,7 +79,10 @@ async def in_flight(js: JetStreamContext, pool: asyncpg.Pool, telegram_url: str)
             )
     busy = await pool.fetchval(
         "SELECT count(*) FROM notifier.deliveries WHERE status = 'sending'"
-        " OR (status = 'pending' AND (due_at <= now() OR attempts > 0))"
+        # due now, being retried, or held back by the flood limits (an owner's chat takes one
+        # message a second, so a burst of alerts drains over minutes); reminders and review
+        # requests days ahead are not in flight
+        " OR (status = 'pending' AND (due_at <= now() + interval '10 minutes' OR attempts > 0))"
         " OR lease_until > now()"
     )
     if busy:

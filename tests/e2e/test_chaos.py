@@ -21,7 +21,7 @@ SHORT = ChaosOptions(
     tenants=1,
     signup_pause=5,
     step_timeout=60,
-    settle_seconds=120,
+    settle_seconds=300,  # an owner chat takes one alert a second: a burst drains over minutes
 )
 
 
