@@ -32,6 +32,7 @@ def ops_router(*, metrics: Metrics, checks: Mapping[str, ReadinessCheck]) -> Rou
 
     @get("/metrics", include_in_schema=False)
     async def metrics_route() -> Response[bytes]:
+        await metrics.refresh()
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")
 
     return Router(path="/", route_handlers=[healthz, readyz, metrics_route])

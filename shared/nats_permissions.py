@@ -31,7 +31,15 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.subjects import CONSUMERS, KV_CLOCK, KV_TENANTS, STREAM_TG, STREAMS, dead_letter
+from shared.subjects import (
+    CONSUMERS,
+    KV_CLOCK,
+    KV_TENANTS,
+    STREAM_DLQ,
+    STREAM_TG,
+    STREAMS,
+    dead_letter,
+)
 
 SERVICES = ("gateway", "booking", "billing", "provisioner", "notifier")
 ADMIN = "admin"
@@ -118,6 +126,7 @@ def service_permissions(service: str) -> Permissions:
         if STREAM_OWNERS.get(spec.name) == service:
             publish.extend(spec.subjects)
     publish.append(dead_letter(service))
+    publish.append(f"$JS.API.STREAM.INFO.{STREAM_DLQ.name}")  # its dead-letter count (/metrics)
     for consumer in CONSUMERS:
         if consumer.service != service:
             continue

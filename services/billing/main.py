@@ -12,6 +12,7 @@ from litestar import Litestar
 
 from services.billing.adapters.bot_api import TelegramBotTokens
 from services.billing.adapters.ledger_pg import PgLedger
+from services.billing.adapters.metrics_pg import watch_payments
 from services.billing.adapters.sealed_signups_pg import PgSealedSignups
 from services.billing.adapters.signups_pg import PgSignups
 from services.billing.adapters.tenants_pg import PgTenants
@@ -42,6 +43,7 @@ from shared.crypto import Sealer
 from shared.http import ops_router
 from shared.i18n import Catalog
 from shared.metrics import Metrics
+from shared.metrics_probes import watch_bus
 from shared.migrate import load_migrations, migrate_schema
 from shared.outbox import Relay, migrate_outbox
 from shared.runtime import open_runtime
@@ -183,6 +185,8 @@ def create_app(settings: BillingSettings) -> Litestar:
             app.state.checkout = checkout
             app.register(yookassa_router(record, metrics))
             await count_max_deliveries(runtime.broker, SERVICE, metrics)
+            watch_bus(metrics, runtime.js, SERVICE)
+            watch_payments(metrics, pool)
             app.register(ops_router(metrics=metrics, checks=runtime.readiness()))
             await ensure_consumers(runtime.js, consumers)
             await runtime.broker.start()

@@ -18,6 +18,7 @@ from shared.crypto import Sealer
 from shared.http import ops_router
 from shared.i18n import Catalog
 from shared.metrics import Metrics
+from shared.metrics_probes import watch_bus
 from shared.outbox import Relay, migrate_outbox
 from shared.runtime import open_runtime
 from shared.subjects import BOOKING_UPDATES, STREAM_BOOKING
@@ -64,6 +65,7 @@ def create_app(settings: BookingSettings) -> Litestar:
                 )
             )
             await count_max_deliveries(runtime.broker, SERVICE, metrics)
+            watch_bus(metrics, runtime.js, SERVICE)
             app.register(ops_router(metrics=metrics, checks=runtime.readiness()))
             await ensure_consumers(runtime.js, [(BOOKING_UPDATES, policy)])
             await runtime.broker.start()

@@ -20,6 +20,7 @@ from shared.bus import Publisher, make_broker, open_bus, tenants_bucket
 from shared.crypto import Sealer
 from shared.http import ops_router
 from shared.metrics import Metrics
+from shared.metrics_probes import watch_bus
 from shared.tenants import TenantDirectory
 
 SERVICE = "gateway"
@@ -34,6 +35,7 @@ def create_app(settings: GatewaySettings) -> Litestar:
         broker = make_broker(settings.nats, SERVICE)
         js = await open_bus(broker)
         kv = await tenants_bucket(js)
+        watch_bus(metrics, js, SERVICE)
         registry = DirectoryRegistry(
             TenantDirectory(kv),
             sales_token=settings.sales_bot_token,

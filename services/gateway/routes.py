@@ -9,6 +9,7 @@ limit is 413 as soon as it passes it (Litestar 2.13+ enforces `request_max_body_
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from litestar import Request, Response, Router, post
@@ -30,6 +31,7 @@ def webhook_router(accept: AcceptUpdate, metrics: Metrics, *, max_body_bytes: in
     async def telegram_webhook(
         bot_key: FromPath[str], request: Request[Any, Any, Any]
     ) -> Response[bytes]:
+        started = time.perf_counter()
         with log_context(tenant=bot_key):
             try:
                 route = await accept.admit(bot_key, request.headers.get(SECRET_HEADER))
@@ -48,6 +50,7 @@ def webhook_router(accept: AcceptUpdate, metrics: Metrics, *, max_body_bytes: in
                 log.debug("update %d accepted", update_id)
                 status = 200
         metrics.http_requests.labels("tg_webhook", str(status)).inc()
+        metrics.http_seconds.labels("tg_webhook").observe(time.perf_counter() - started)
         if status != 200:
             raise HTTPException(status_code=status)
         return Response(b"", status_code=200)

@@ -11,6 +11,7 @@ from litestar import Litestar
 
 from services.notifier.adapters.deliveries_pg import PgDeliveries
 from services.notifier.adapters.delivery_log_pg import PgDeliveryLog
+from services.notifier.adapters.metrics_pg import CountedSender, watch_queue
 from services.notifier.adapters.rate_limit_redis import RedisRateLimiter
 from services.notifier.adapters.telegram_sender import DirectoryProfiles, TelegramSender
 from services.notifier.config import NotifierSettings
@@ -30,6 +31,7 @@ from shared.bus import RetryPolicy, ensure_consumers, tenants_bucket
 from shared.crypto import Sealer
 from shared.http import ops_router
 from shared.metrics import Metrics
+from shared.metrics_probes import watch_bus
 from shared.migrate import load_migrations, migrate_schema
 from shared.runtime import open_runtime
 from shared.subjects import NOTIFIER_BOOKINGS, NOTIFIER_PAYMENT_CANCELED, NOTIFIER_TENANTS
@@ -82,12 +84,15 @@ def create_app(settings: NotifierSettings) -> Litestar:
                     per_chat_rate=settings.dispatch.per_chat_rate,
                     margin=settings.dispatch.rate_margin,
                 ),
-                sender=TelegramSender(
-                    bots=bots,
-                    directory=directory,
-                    sealer=sealer,
-                    sales_token=settings.sales_bot_token,
-                    request_timeout=settings.dispatch.send_timeout_seconds,
+                sender=CountedSender(
+                    TelegramSender(
+                        bots=bots,
+                        directory=directory,
+                        sealer=sealer,
+                        sales_token=settings.sales_bot_token,
+                        request_timeout=settings.dispatch.send_timeout_seconds,
+                    ),
+                    metrics,
                 ),
                 events=runtime.publisher,
                 clock=runtime.clock,
@@ -127,6 +132,8 @@ def create_app(settings: NotifierSettings) -> Litestar:
                 )
             )
             await count_max_deliveries(runtime.broker, SERVICE, metrics)
+            watch_bus(metrics, runtime.js, SERVICE)
+            watch_queue(metrics, pool)
             app.register(ops_router(metrics=metrics, checks=runtime.readiness()))
             await ensure_consumers(
                 runtime.js,

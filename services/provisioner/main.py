@@ -16,6 +16,7 @@ from services.provisioner.adapters.bot_identity import TelegramBotIdentity
 from services.provisioner.adapters.bot_setup import TelegramBotSetup
 from services.provisioner.adapters.console_pg import PgConsoleStore
 from services.provisioner.adapters.export import PgTenantExporter
+from services.provisioner.adapters.metrics_pg import watch_tenants
 from services.provisioner.adapters.refunds_pg import PgRefunds
 from services.provisioner.adapters.registry_pg import PgTenantRegistry
 from services.provisioner.adapters.sealed_tokens_pg import PgSealedTokens
@@ -42,6 +43,7 @@ from shared.crypto import Sealer
 from shared.http import ops_router as health_router
 from shared.i18n import Catalog
 from shared.metrics import Metrics
+from shared.metrics_probes import watch_bus
 from shared.migrate import ensure_extensions, load_migrations, migrate_schema, shared_migrations
 from shared.outbox import Relay, migrate_outbox
 from shared.runtime import Runtime, open_runtime
@@ -222,6 +224,8 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
             else:
                 log.info("OPS_BOT_TOKEN is empty: the operator's bot is off")
             await count_max_deliveries(runtime.broker, SERVICE, metrics)
+            watch_bus(metrics, runtime.js, SERVICE)
+            watch_tenants(metrics, runtime.require_pool())
             app.register(health_router(metrics=metrics, checks=runtime.readiness()))
             await ensure_consumers(runtime.js, consumers)
             await runtime.broker.start()
