@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help install run test test-unit test-integration test-e2e test-sandbox fuzz lint fmt bench bench-provisioning chaos compose-check compose-up compose-sandbox nats-conf clean
+.PHONY: help install system-deps run test test-unit test-integration test-e2e test-sandbox fuzz lint fmt bench bench-provisioning chaos compose-check compose-up compose-sandbox nats-conf clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-20s %s\n", $$1, $$2}'
@@ -20,6 +20,9 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install the project with its dev tools
+
+system-deps: ## Debian's chromium and prometheus for the browser and monitoring tests (root + apt; else says what to install)
+	@bash scripts/system-deps.sh
 
 run: $(STAMP) ## bring up infrastructure, the sandbox, all five services and a demo business
 	@$(PY) -m devstack
