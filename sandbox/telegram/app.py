@@ -17,7 +17,7 @@ from sandbox.telegram.delivery import UpdateDispatcher
 from sandbox.telegram.errors import ControlError
 from sandbox.telegram.flood import FloodControl
 from sandbox.telegram.state import SandboxState
-from sandbox.telegram.ui_routes import chat_page, index
+from sandbox.telegram.ui_routes import botfather, chat_page, index
 from sandbox.telegram.user_actions import UserActions
 
 
@@ -54,7 +54,7 @@ def create_app(config: TelegramSandboxConfig) -> Litestar:
         return actions
 
     return Litestar(
-        route_handlers=[ControlController, bot_api, download_file, index, chat_page],
+        route_handlers=[ControlController, bot_api, download_file, index, chat_page, botfather],
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),
             "actions": Provide(provide_actions, sync_to_thread=False),

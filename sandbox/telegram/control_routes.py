@@ -131,7 +131,7 @@ class ControlController(Controller):
         actions: NamedDependency[UserActions],
     ) -> DeliveryResult:
         bot = services.state.bot_by_username(username)
-        profile = UserProfileIn(first_name=data.first_name)
+        profile = UserProfileIn(first_name=data.first_name, language_code=data.language_code)
         return await actions.share_contact(bot, user_id, data.phone_number, profile)
 
     @post("/bots/{username:str}/users/{user_id:int}/callback", status_code=_OK)
@@ -144,7 +144,10 @@ class ControlController(Controller):
         actions: NamedDependency[UserActions],
     ) -> DeliveryResult:
         bot = services.state.bot_by_username(username)
-        return await actions.press(bot, user_id, data.message_id, data.data, force=data.force)
+        profile = UserProfileIn(language_code=data.language_code)
+        return await actions.press(
+            bot, user_id, data.message_id, data.data, force=data.force, profile=profile
+        )
 
     @post("/bots/{username:str}/users/{user_id:int}/block", status_code=_OK)
     async def block(

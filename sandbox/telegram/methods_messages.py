@@ -178,6 +178,9 @@ async def answer_callback_query(ctx: MethodContext, raw: dict[str, Any]) -> bool
     )
     del ctx.bot.callback_answers[: -ctx.services.config.max_log_per_bot]
     ctx.bot.answers_signal.notify()
+    chat = ctx.bot.chats.get(chat_id)
+    if params.text and chat is not None:
+        chat.notice(params.text, show_alert=bool(params.show_alert))
     return True
 
 

@@ -79,11 +79,20 @@ class ChatMessage(Model, frozen=True, kw_only=True):
         raise KeyError(msg)
 
 
+class Notice(Model, frozen=True, kw_only=True):
+    """A callback answer's text: a toast, or (``show_alert``) an alert the user must close."""
+
+    version: int
+    text: str
+    show_alert: bool
+
+
 class ChatView(Model, frozen=True, kw_only=True):
     chat_id: int
     version: int
     messages: list[ChatMessage]
     keyboard: list[list[Button]] | None = None
+    notices: list[Notice] = []
 
 
 class SentItem(Model, frozen=True, kw_only=True):
@@ -132,6 +141,7 @@ class UserMessage(Model, frozen=True, kw_only=True):
 class UserContact(Model, frozen=True, kw_only=True):
     phone_number: str
     first_name: str | None = None
+    language_code: str | None = None
 
 
 class InjectFault(Model, frozen=True, kw_only=True):
@@ -146,3 +156,4 @@ class UserCallback(Model, frozen=True, kw_only=True):
     message_id: int
     data: str
     force: bool = False
+    language_code: str | None = None

@@ -59,6 +59,18 @@ class KeyboardButton:
     request_contact: bool = False
 
 
+MAX_NOTICES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class ChatNotice:
+    """A callback answer's text as the user saw it: a toast, or an alert with an OK button."""
+
+    version: int  # the chat version it appeared at
+    text: str
+    show_alert: bool
+
+
 @dataclass(slots=True)
 class ChatLog:
     """A private chat between one bot and one user, both directions."""
@@ -68,6 +80,7 @@ class ChatLog:
     last_user_version: int = 0
     messages: dict[int, ChatEntry] = field(default_factory=dict)
     reply_keyboard: list[list[KeyboardButton]] | None = None
+    notices: list[ChatNotice] = field(default_factory=list)
     signal: Signal = field(default_factory=Signal)
 
     def add(self, message: Message, *, from_bot: bool) -> ChatEntry:
@@ -78,6 +91,13 @@ class ChatLog:
             self.last_user_version = self.version
         self.signal.notify()
         return entry
+
+    def notice(self, text: str, *, show_alert: bool) -> None:
+        """Show a callback answer's text (the newest `MAX_NOTICES` are kept)."""
+        self.version += 1
+        self.notices.append(ChatNotice(version=self.version, text=text, show_alert=show_alert))
+        del self.notices[:-MAX_NOTICES]
+        self.signal.notify()
 
     def take_message_id(self) -> int:
         message_id = self.next_message_id

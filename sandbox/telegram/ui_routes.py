@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from sandbox.telegram.context import Services
-from sandbox.telegram.ui_page import CHAT_PAGE, INDEX_PAGE
+from sandbox.telegram.ui_page import BOTFATHER_PAGE, CHAT_PAGE, INDEX_PAGE
 
 _HTML = "text/html; charset=utf-8"
 _DEFAULT_USER = 100001
@@ -44,3 +44,8 @@ async def chat_page(
         "__CONFIG__", config.replace("</", "<\\/")
     )
     return Response(page, media_type=_HTML)
+
+
+@get("/botfather", include_in_schema=False)
+async def botfather() -> Response[str]:
+    return Response(BOTFATHER_PAGE, media_type=_HTML)

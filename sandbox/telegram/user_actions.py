@@ -95,9 +95,16 @@ class UserActions:
         return await self._services.dispatcher.dispatch(bot, update)
 
     async def press(
-        self, bot: Bot, user_id: int, message_id: int, data: str, *, force: bool = False
+        self,
+        bot: Bot,
+        user_id: int,
+        message_id: int,
+        data: str,
+        *,
+        force: bool = False,
+        profile: UserProfileIn | None = None,
     ) -> DeliveryResult:
-        user = self._user(bot, user_id, UserProfileIn())
+        user = self._user(bot, user_id, profile or UserProfileIn())
         chat = bot.chats.get(user.id)
         entry = chat.messages.get(message_id) if chat is not None else None
         if chat is None or entry is None or not entry.from_bot:

@@ -10,6 +10,7 @@ from sandbox.telegram.models import (
     CallbackAnswerItem,
     ChatMessage,
     ChatView,
+    Notice,
     SandboxStats,
     SentItem,
 )
@@ -63,7 +64,17 @@ def chat_view(bot: Bot, chat_id: int) -> ChatView:
             for row in chat.reply_keyboard
         ]
     messages = [chat_message(entry) for entry in chat.messages.values()]
-    return ChatView(chat_id=chat_id, version=chat.version, messages=messages, keyboard=keyboard)
+    notices = [
+        Notice(version=notice.version, text=notice.text, show_alert=notice.show_alert)
+        for notice in chat.notices
+    ]
+    return ChatView(
+        chat_id=chat_id,
+        version=chat.version,
+        messages=messages,
+        keyboard=keyboard,
+        notices=notices,
+    )
 
 
 async def wait_chat_change(bot: Bot, chat_id: int, known_version: int, seconds: float) -> None:

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 import pytest_asyncio
 from aiogram import Bot
@@ -84,6 +85,9 @@ async def test_conversation_through_aiogram(sandbox: str, client: TelegramSandbo
         await bot.answer_callback_query(query.id, text="Выбрано")
         answers = await client.callback_answers(made, chat_id=USER)
         assert [a.text for a in answers] == ["Выбрано"]
+        async with httpx.AsyncClient(base_url=sandbox) as http:  # what the chat page shows
+            view = (await http.get(f"/sandbox/bots/{made.username}/chats/{USER}/messages")).json()
+        assert [(n["text"], n["show_alert"]) for n in view["notices"]] == [("Выбрано", False)]
 
         await bot.edit_message_text(
             "Маникюр — когда?",
