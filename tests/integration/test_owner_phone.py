@@ -8,7 +8,7 @@ import asyncio
 
 import msgspec
 import pytest
-from owner_desk_support import (
+from test_owner_phone_support import (
     CUSTOMER_PHONE,
     MASTER_USER,
     admin_home,
@@ -27,13 +27,13 @@ from test_booking_conversation import (  # the shared harness (pytest's rootdir 
     talk,
 )
 
+from services.booking.adapters.desk_sql import PgDeskStore
+from services.booking.adapters.tenant_store import PgTenantStore
 from services.booking.use_cases import booking as customer_booking
 from services.booking.use_cases.admin import phone_booking
 from services.booking.use_cases.admin.desk_ports import DeskScope
 from services.booking.use_cases.admin.ports import Staff
 from services.booking.use_cases.errors import SlotUnavailable
-from services.booking.adapters.desk_sql import PgDeskStore
-from services.booking.adapters.tenant_store import PgTenantStore
 from services.booking.use_cases.ports import Scope
 from shared.messages import BookingCreated, BookingRescheduled
 
@@ -68,7 +68,8 @@ async def test_staff_book_a_caller_with_a_chat_who_gets_the_confirmation_and_a_r
         masters = only(await talk.tap(services, "Стрижка"))
         assert masters.button_texts[:2] == ["Анна", "Ирина"]
         days = only(await talk.tap(masters, "Анна"))
-        assert "Пн 2" in days.button_texts and "·Вс 8·" in days.button_texts
+        assert "Пн 2" in days.button_texts
+        assert "·Вс 8·" in days.button_texts
         times = only(await talk.tap(days, "Вт 3"))
         assert times.button_texts[:2] == ["10:00", "10:15"]
         assert "14:00" not in times.button_texts  # Анна's break
@@ -99,7 +100,7 @@ async def test_a_new_walk_in_customer_without_a_chat(talk: Talk) -> None:
     with as_user(talk, OWNER):
         home = await admin_home(talk)
         today = only(await talk.tap(home, "Записи на сегодня"))
-        asked = only(await talk.tap(today, "Записать клиента на этот день"))
+        only(await talk.tap(today, "Записать клиента на этот день"))
         ask_name = only(await talk.send("+7 (999) 111-22-33"))
         assert "Как его зовут?" in (ask_name.text or "")
         refused = only(await talk.send("Пётр 12"))
@@ -165,7 +166,7 @@ async def test_a_staff_booking_races_a_customer_and_the_constraint_decides(talk:
     # The loser's screen: the staff member is at the summary when the customer takes the time.
     with as_user(talk, OWNER):
         found = only(await talk.send("/admin"))
-        asked = only(await talk.tap(found, "Записать клиента"))
+        only(await talk.tap(found, "Записать клиента"))
         results = only(await talk.send("Пётр"))
         services = only(await talk.tap(results, "Пётр"))
         masters = only(await talk.tap(services, "Стрижка"))
@@ -207,7 +208,8 @@ async def test_staff_move_a_booking_and_the_customer_is_told(talk: Talk, pg_pool
     assert (event.moved_by, event.customer_chat_id) == ("staff", talk.user)
     rows = await notifier_rows(pg_pool, talk.clock, event)
     notice = [r for r in rows if r["kind"] == "customer_moved"]
-    assert len(notice) == 1 and notice[0]["chat_id"] == talk.user
+    assert len(notice) == 1
+    assert notice[0]["chat_id"] == talk.user
     assert "Было: 3 июня (вт) в 12:00\nСтало: 4 июня (ср) в 15:00" in notice[0]["text"]
 
 
