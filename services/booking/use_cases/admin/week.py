@@ -10,6 +10,7 @@ their own week; owner and admins any master's, or everyone's.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
@@ -57,22 +58,37 @@ def _span(schedules: list[MasterSchedule], days: list[date]) -> tuple[int, int]:
     return lo, hi
 
 
-def _state(
+def _overlaps(spans: list[tuple[float, float]], lo: float, hi: float) -> bool:
+    return any(a < hi and b > lo for a, b in spans)
+
+
+def _master_cells(
     schedule: MasterSchedule,
-    visits: list[Visit],
+    visits: list[tuple[float, float]],
     day: date,
-    minute: int,
-    lo: datetime,
-    hi: datetime,
-) -> Cell:
-    if any(v.starts_at < hi and v.ends_at > lo for v in visits):
-        return "busy"
-    works = any(w[0] <= minute < w[1] for w in schedule.windows_on(day))
-    blocked = any(b.starts_at < hi and b.ends_at > lo for b in schedule.blocked)
-    return "free" if works and not blocked else "closed"
+    edges: list[tuple[int, float, float]],
+) -> list[Cell]:
+    """One master's cells of one day; `edges` are (wall-clock minute, lo, hi) per cell."""
+    day_lo, day_hi = edges[0][1], edges[-1][2]
+    windows = schedule.windows_on(day)
+    blocked = [
+        (b.starts_at.timestamp(), b.ends_at.timestamp())
+        for b in schedule.blocked
+        if b.starts_at.timestamp() < day_hi and b.ends_at.timestamp() > day_lo
+    ]
+    mine = [(a, b) for a, b in visits if a < day_hi and b > day_lo]
+    cells: list[Cell] = []
+    for minute, lo, hi in edges:
+        if _overlaps(mine, lo, hi):
+            cells.append("busy")
+        elif any(w[0] <= minute < w[1] for w in windows) and not _overlaps(blocked, lo, hi):
+            cells.append("free")
+        else:
+            cells.append("closed")
+    return cells
 
 
-def _merge(states: list[Cell]) -> Cell:
+def _merge(states: tuple[Cell, ...]) -> Cell:
     open_ = [s for s in states if s != "closed"]
     if not open_:
         return "closed"
@@ -89,22 +105,28 @@ def build_rows(
     days = [monday + timedelta(days=n) for n in range(7)]
     first, last = _span(schedules, days)
     cell = 30 if last - first <= WIDE_SPAN_MIN else 60
-    by_master: dict[int, list[Visit]] = {s.master_id: [] for s in schedules}
+    spans: dict[int, list[tuple[float, float]]] = {s.master_id: [] for s in schedules}
     for visit in visits:
-        by_master.setdefault(visit.master_id, []).append(visit)
+        spans.setdefault(visit.master_id, []).append(
+            (visit.starts_at.timestamp(), visit.ends_at.timestamp())
+        )
+    counts = Counter(v.starts_at.astimezone(tz).date() for v in visits)
     rows = []
     for day in days:
         midnight = datetime.combine(day, time(), tzinfo=tz)
-        cells: list[Cell] = []
-        for minute in range(first, last, cell):
-            lo, hi = (
-                midnight + timedelta(minutes=minute),
-                midnight + timedelta(minutes=minute + cell),
+        edges = [
+            (
+                minute,
+                (midnight + timedelta(minutes=minute)).timestamp(),
+                (midnight + timedelta(minutes=minute + cell)).timestamp(),
             )
-            states = [_state(s, by_master[s.master_id], day, minute, lo, hi) for s in schedules]
-            cells.append(_merge(states))
-        count = sum(v.starts_at.astimezone(tz).date() == day for v in visits)
-        rows.append(WeekRow(day=day, cells=tuple(cells), bookings=count))
+            for minute in range(first, last, cell)
+        ]
+        per_master = [_master_cells(s, spans[s.master_id], day, edges) for s in schedules]
+        cells = tuple(_merge(states) for states in zip(*per_master, strict=True))
+        if not schedules:
+            cells = tuple("closed" for _ in edges)
+        rows.append(WeekRow(day=day, cells=cells, bookings=counts[day]))
     return first, cell, tuple(rows)
 
 
