@@ -8,6 +8,14 @@ import asyncio
 
 import msgspec
 import pytest
+from test_booking_conversation import (  # the shared harness (pytest's rootdir import)
+    OWNER,
+    Talk,
+    moscow,
+    only,
+    shared_infra,
+    talk,
+)
 from test_owner_phone_support import (
     CUSTOMER_PHONE,
     MASTER_USER,
@@ -17,14 +25,6 @@ from test_owner_phone_support import (
     customer,
     make_catalog,
     notifier_rows,
-)
-from test_booking_conversation import (  # the shared harness (pytest's rootdir import)
-    OWNER,
-    Talk,
-    moscow,
-    only,
-    shared_infra,
-    talk,
 )
 
 from services.booking.adapters.desk_sql import PgDeskStore

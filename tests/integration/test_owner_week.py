@@ -5,6 +5,14 @@ Telegram emulator with real Postgres, Redis and NATS, on a known data set (see
 from __future__ import annotations
 
 import pytest
+from test_booking_conversation import (  # the shared harness (pytest's rootdir import)
+    OWNER,
+    Talk,
+    moscow,
+    only,
+    shared_infra,
+    talk,
+)
 from test_owner_phone_support import (
     CUSTOMER_PHONE,
     MASTER_USER,
@@ -13,14 +21,6 @@ from test_owner_phone_support import (
     booking,
     customer,
     make_catalog,
-)
-from test_booking_conversation import (  # the shared harness (pytest's rootdir import)
-    OWNER,
-    Talk,
-    moscow,
-    only,
-    shared_infra,
-    talk,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
