@@ -271,3 +271,28 @@ async def test_tampered_buttons_get_a_polite_reply(talk: Talk) -> None:
         )
         assert (past.text or "").startswith("Это время уже недоступно.")
     assert await talk.sql("SELECT id FROM bookings") == []
+
+
+async def test_a_master_books_a_walk_in_typed_in_one_line_into_their_own_schedule(
+    talk: Talk,
+) -> None:
+    cat = await make_catalog(talk)
+    with as_user(talk, MASTER_USER):
+        home = await admin_home(talk)
+        asked = only(await talk.tap(home, "Записать клиента"))
+        services = only(await talk.send("Мария 8 (903) 555-44-33"))
+        assert "Клиент: Мария · +79035554433" in (services.text or "")
+        masters = only(await talk.tap(services, "Стрижка"))
+        assert masters.button_texts == ["Ирина", "‹ Назад"]  # only herself
+        days = only(await talk.tap(masters, "Ирина"))
+        assert "·Сб 7·" in days.button_texts  # she does not work on Saturdays
+        times = only(await talk.tap(days, "Вт 3"))
+        assert times.button_texts[:2] == ["12:00", "12:15"]
+        summary = only(await talk.tap(times, "12:00"))
+        card = only(await talk.tap(summary, "Записать"))
+        assert "Мастер: Ирина" in (card.text or "")
+        english = only(await talk.send("/admin", lang="en"))
+        assert "📞 Book a client" in english.button_texts
+    rows = await talk.sql("SELECT master_id, source FROM bookings")
+    assert [tuple(r) for r in rows] == [(cat.irina, "admin")]
+    assert asked.text

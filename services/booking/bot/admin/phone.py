@@ -41,11 +41,18 @@ async def ask_query(
     )
 
 
-async def query(message: Message, state: FSMContext, desk: DeskScope, words: Words) -> None:
+async def query(
+    message: Message, state: FSMContext, staff: Staff, desk: DeskScope, words: Words
+) -> None:
     day = int((await state.get_data()).get("d", 0))
     result = await phone_booking.find(desk, message.text or "")
     if result.customers:
         await done(message, state, screens.found(words, result, day))
+        return
+    if result.name and result.phone:  # a new customer typed in full: make them at once
+        customer = await phone_booking.add_customer(desk, name=result.name, phone=result.phone)
+        step, items = await phone_booking.services(desk, staff, Pick(customer.id))
+        await done(message, state, screens.services(words, step, items, day))
         return
     await state.set_state(AdminInput.phone_new)
     await state.set_data({"d": day, "n": result.name, "p": result.phone})

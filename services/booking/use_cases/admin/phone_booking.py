@@ -106,24 +106,30 @@ def split_contact(text: str) -> tuple[str, str]:
     return " ".join(name.split()), phone.group().strip()
 
 
+def _phone_or_empty(text: str) -> str:
+    try:
+        return parse_phone(text)
+    except BadInput:
+        return ""
+
+
 async def find(scope: DeskScope, text: str) -> Found:
-    """Customers whose phone ends with the typed digits, or whose name contains the text."""
+    """Customers whose phone ends with the typed digits, or whose name contains the text.
+
+    A name and a phone typed together (`Ольга +7 912 …`) search by either, and come back
+    split, so a new customer can be made from them at once."""
     query = clean_text(text, max_len=MAX_NAME)
     digits = "".join(_DIGITS.findall(query))
-    is_phone = PHONE_CHARS.fullmatch(query) is not None and len(digits) >= 4
+    if PHONE_CHARS.fullmatch(query) is not None and len(digits) >= 4:
+        name, phone, tail = "", _phone_or_empty(query), phone_tail(digits)
+    else:
+        name, raw = split_contact(query)
+        phone = _phone_or_empty(raw) if raw else ""
+        name = name if phone else query
+        tail = phone_tail(phone) if phone else ""
     async with scope.store.transaction() as session:
-        found = await session.find_customers(
-            phone_tail=phone_tail(digits) if is_phone else "",
-            name="" if is_phone else query,
-            limit=FOUND_LIMIT,
-        )
-    phone = ""
-    if is_phone:
-        try:
-            phone = parse_phone(query)
-        except BadInput:
-            phone = ""
-    return Found(customers=tuple(found), phone=phone, name="" if is_phone else query)
+        found = await session.find_customers(phone_tail=tail, name=name, limit=FOUND_LIMIT)
+    return Found(customers=tuple(found), phone=phone, name=name)
 
 
 def clean_name(text: str) -> str:
