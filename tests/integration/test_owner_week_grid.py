@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from services.booking.domain.model import MasterSchedule, UtcRange, WeeklyInterval
+from services.booking.use_cases.admin.callers import split_contact
 from services.booking.use_cases.admin.desk_ports import Visit
 from services.booking.use_cases.admin.desk_rules import parse_phone
 from services.booking.use_cases.admin.errors import BadInput
-from services.booking.use_cases.admin.phone_booking import split_contact
 from services.booking.use_cases.admin.week import build_rows
 
 pytestmark = [pytest.mark.integration]

@@ -16,7 +16,7 @@ from services.booking.bot.admin.screens import full_card
 from services.booking.bot.admin.states import AdminInput
 from services.booking.bot.replies import show
 from services.booking.bot.screens import Words
-from services.booking.use_cases.admin import card, desk_rules, phone_booking
+from services.booking.use_cases.admin import callers, card, desk_rules, phone_booking
 from services.booking.use_cases.admin.desk_ports import DeskScope
 from services.booking.use_cases.admin.errors import BadInput
 from services.booking.use_cases.admin.phone_booking import Booked, Pick
@@ -45,12 +45,12 @@ async def query(
     message: Message, state: FSMContext, staff: Staff, desk: DeskScope, words: Words
 ) -> None:
     day = int((await state.get_data()).get("d", 0))
-    result = await phone_booking.find(desk, message.text or "")
+    result = await callers.find(desk, message.text or "")
     if result.customers:
         await done(message, state, screens.found(words, result, day))
         return
     if result.name and result.phone:  # a new customer typed in full: make them at once
-        customer = await phone_booking.add_customer(desk, name=result.name, phone=result.phone)
+        customer = await callers.add_customer(desk, name=result.name, phone=result.phone)
         step, items = await phone_booking.services(desk, staff, Pick(customer.id))
         await done(message, state, screens.services(words, step, items, day))
         return
@@ -71,16 +71,16 @@ async def new_customer(
 ) -> None:
     data = await state.get_data()
     day = int(data.get("d", 0))
-    name, phone = phone_booking.split_contact(message.text or "")
+    name, phone = callers.split_contact(message.text or "")
     name = name or str(data.get("n", ""))
     phone = desk_rules.parse_phone(phone) if phone else str(data.get("p", ""))
     if not name or not phone:
         if name:
-            phone_booking.clean_name(name)
+            callers.clean_name(name)
         await state.update_data(n=name, p=phone)
         await answer(message, screens.ask_new(words, day, name=name, phone=phone))
         return
-    customer = await phone_booking.add_customer(desk, name=name, phone=phone)
+    customer = await callers.add_customer(desk, name=name, phone=phone)
     step, items = await phone_booking.services(desk, staff, Pick(customer.id))
     await done(message, state, screens.services(words, step, items, day))
 

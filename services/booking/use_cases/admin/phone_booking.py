@@ -1,18 +1,17 @@
 """A booking for a caller (someone who phoned or walked in), made by staff.
 
-Staff find the customer by phone or name, or enter a new one (name and phone, no Telegram
-chat), then pick service, master and a free time from the same availability engine as a
-customer; the booking is inserted with `source = 'admin'` and the actor `staff:<telegram id>`
-under the same exclusion constraint. Its `BookingCreated(made_by="staff")` is written in the
-transaction, so notifier confirms it to a customer who has a chat with the bot and schedules
-the usual reminders. Losing a race for the time is a `Lost` with the day's fresh free times,
-not an error. A repeated «Записать» (double tap, redelivery) finds the booking made and answers
-as done. A master books only into their own schedule; every id from a button is re-checked.
+Staff find or enter the customer (`callers`), then pick service, master and a free time from
+the same availability engine as a customer; the booking is inserted with `source = 'admin'`
+and the actor `staff:<telegram id>` under the same exclusion constraint. Its
+`BookingCreated(made_by="staff")` is written in the transaction, so notifier confirms it to a
+customer who has a chat with the bot and schedules the usual reminders. Losing a race for the
+time is a `Lost` with the day's fresh free times, not an error. A repeated «Записать» (double
+tap, redelivery) finds the booking made and answers as done. A master books only into their
+own schedule; every id from a button is re-checked.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -24,17 +23,13 @@ from services.booking.use_cases.admin.bookings import actor_tag
 from services.booking.use_cases.admin.desk_ports import DeskScope, DeskSession
 from services.booking.use_cases.admin.desk_rules import (
     DAYS_AHEAD,
-    PHONE_CHARS,
     audience,
     day_list,
     load_inputs,
     local_today,
-    parse_phone,
-    phone_tail,
     require_books_for,
 )
 from services.booking.use_cases.admin.errors import BadInput, Unknown
-from services.booking.use_cases.admin.parsing import clean_text
 from services.booking.use_cases.admin.ports import Staff
 from services.booking.use_cases.choice import Choice, pick_master
 from services.booking.use_cases.errors import ChoiceGone, SlotUnavailable
@@ -42,10 +37,7 @@ from services.booking.use_cases.events import record_created
 from services.booking.use_cases.ports import BusinessSettings
 from shared.errors import NotFound
 
-FOUND_LIMIT = 8
-MAX_NAME = 100
 MAX_CUSTOMER_ID = 2**63 - 1
-_DIGITS = re.compile(r"\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +47,6 @@ class Pick:
     customer_id: int
     service_id: int = 0
     master_id: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Found:
-    customers: tuple[Customer, ...]
-    phone: str  # the query as a valid phone, "" if it was not one
-    name: str  # the query as a name, "" if it was a phone
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,57 +78,6 @@ class Lost:
     """The time went to someone else (the database said so): the day's free times now."""
 
     times: Times
-
-
-def split_contact(text: str) -> tuple[str, str]:
-    """`Ольга +7 912 345-67-89` -> ("Ольга", "+7 912 345-67-89"): the phone is the longest run
-    of phone characters with digits in it; the rest is the name."""
-    runs = [m for m in re.finditer(r"[\d()+\-.][\d\s()+\-.]*", text) if _DIGITS.search(m.group())]
-    if not runs:
-        return " ".join(text.split()), ""
-    phone = max(runs, key=lambda m: len(_DIGITS.findall(m.group())))
-    name = text[: phone.start()] + " " + text[phone.end() :]
-    return " ".join(name.split()), phone.group().strip()
-
-
-def _phone_or_empty(text: str) -> str:
-    try:
-        return parse_phone(text)
-    except BadInput:
-        return ""
-
-
-async def find(scope: DeskScope, text: str) -> Found:
-    """Customers whose phone ends with the typed digits, or whose name contains the text.
-
-    A name and a phone typed together (`Ольга +7 912 …`) search by either, and come back
-    split, so a new customer can be made from them at once."""
-    query = clean_text(text, max_len=MAX_NAME)
-    digits = "".join(_DIGITS.findall(query))
-    if PHONE_CHARS.fullmatch(query) is not None and len(digits) >= 4:
-        name, phone, tail = "", _phone_or_empty(query), phone_tail(digits)
-    else:
-        name, raw = split_contact(query)
-        phone = _phone_or_empty(raw) if raw else ""
-        name = name if phone else query
-        tail = phone_tail(phone) if phone else ""
-    async with scope.store.transaction() as session:
-        found = await session.find_customers(phone_tail=tail, name=name, limit=FOUND_LIMIT)
-    return Found(customers=tuple(found), phone=phone, name=name)
-
-
-def clean_name(text: str) -> str:
-    return clean_text(text, max_len=MAX_NAME)
-
-
-async def add_customer(scope: DeskScope, *, name: str, phone: str) -> Customer:
-    """A new customer, or the one who already has this phone (never a second card)."""
-    name, phone = clean_name(name), parse_phone(phone)
-    async with scope.store.transaction() as session:
-        same = await session.find_customers(phone_tail=phone_tail(phone), name="", limit=1)
-        if same:
-            return same[0]
-        return await session.add_customer(name=name, phone=phone)
 
 
 async def _step(session: DeskSession, actor: Staff, pick: Pick) -> Step:

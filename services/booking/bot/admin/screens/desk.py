@@ -14,8 +14,9 @@ from services.booking.bot.admin.desk_callbacks import Desk, Move, minute_code
 from services.booking.bot.admin.screens.parts import home_row
 from services.booking.bot.screens.common import Screen, Words, button, esc
 from services.booking.domain.entities import Customer, MasterInfo, ServiceInfo
+from services.booking.use_cases.admin.callers import Found
 from services.booking.use_cases.admin.errors import BadInput
-from services.booking.use_cases.admin.phone_booking import Found, Step, Times
+from services.booking.use_cases.admin.phone_booking import Step, Times
 from services.booking.use_cases.admin.staff_moves import MoveDays, MoveTimes
 
 PER_ROW = 4
