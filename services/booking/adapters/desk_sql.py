@@ -3,7 +3,8 @@ name and entered by staff, their visit count and note, bookings made and moved b
 the week grid's schedule. Runs inside `tenant_tx`; the session is the admin session plus this.
 
 Phones are compared by their last ten digits (`+7 912 …`, `8 912 …` and `912 …` are one number),
-which the `customers_phone_tail_idx` index covers.
+which the `customers_phone_tail_idx` index serves for a whole number; a search by the last
+few digits scans the tenant's customers (a small table).
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ SELECT {_CUSTOMER} FROM customers
 WHERE ($1 <> '' AND phone <> '' AND {_TAIL} LIKE '%' || $1)
    OR ($2 <> '' AND name ILIKE '%' || $2 || '%')
 ORDER BY name, id LIMIT $3
+"""
+_BY_PHONE = f"""
+SELECT {_CUSTOMER} FROM customers WHERE phone <> '' AND {_TAIL} = $1 ORDER BY id LIMIT 1
 """
 _ADD = f"""
 INSERT INTO customers (telegram_id, name, phone) VALUES (NULL, $1, $2) RETURNING {_CUSTOMER}
@@ -85,6 +89,10 @@ class DeskSql:
         row = await self._conn.fetchrow(
             f"SELECT {_CUSTOMER} FROM customers WHERE id = $1", customer_id
         )
+        return None if row is None else _customer(row)
+
+    async def customer_by_phone(self, phone_tail: str) -> Customer | None:
+        row = await self._conn.fetchrow(_BY_PHONE, phone_tail)
         return None if row is None else _customer(row)
 
     async def add_customer(self, *, name: str, phone: str) -> Customer:

@@ -69,7 +69,7 @@ async def add_customer(scope: DeskScope, *, name: str, phone: str) -> Customer:
     """A new customer, or the one who already has this phone (never a second card)."""
     name, phone = clean_name(name), parse_phone(phone)
     async with scope.store.transaction() as session:
-        same = await session.find_customers(phone_tail=phone_tail(phone), name="", limit=1)
-        if same:
-            return same[0]
+        same = await session.customer_by_phone(phone_tail(phone))
+        if same is not None:
+            return same
         return await session.add_customer(name=name, phone=phone)

@@ -42,6 +42,10 @@ class DeskPort(Protocol):
 
     async def customer_by_id(self, customer_id: int) -> Customer | None: ...
 
+    async def customer_by_phone(self, phone_tail: str) -> Customer | None:
+        """The (first) customer whose phone ends with these ten digits."""
+        ...
+
     async def add_customer(self, *, name: str, phone: str) -> Customer:
         """A customer entered by staff (no Telegram chat yet)."""
         ...

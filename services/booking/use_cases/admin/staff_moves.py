@@ -120,6 +120,8 @@ async def move(
                 return Moved(line=line, business=who.business, old_starts_at=moved_from)
         if booking.status != "confirmed":
             raise BadInput(f"status_{booking.status}")
+        if booking.starts_at == starts_at:  # never offered: a move to where it already is
+            raise BadInput("bad_button")
         day = starts_at.astimezone(ZoneInfo(who.business.timezone)).date()
         choice = _choice(line)
         try:
