@@ -160,6 +160,7 @@ class BookingCreated(Event, frozen=True, kw_only=True):
     reminder_offsets_min: tuple[int, ...] = (1440, 120)
     admin_chat_ids: tuple[int, ...] = ()
     locale: str = "ru"
+    made_by: Literal["customer", "staff"] = "customer"  # staff: the customer is told by notifier
 
 
 class BookingCancelled(Event, frozen=True, kw_only=True):
@@ -191,6 +192,7 @@ class BookingRescheduled(Event, frozen=True, kw_only=True):
     reminder_offsets_min: tuple[int, ...] = (1440, 120)
     admin_chat_ids: tuple[int, ...] = ()
     locale: str = "ru"
+    moved_by: Literal["customer", "staff"] = "customer"  # staff: the customer is told by notifier
 
 
 class DeliveryOutcome(Event, frozen=True, kw_only=True):

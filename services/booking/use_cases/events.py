@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from services.booking.domain.entities import Booking, CancelledBy, Customer
 from services.booking.use_cases.ports import BusinessSettings, EventOutbox, TenantSession
@@ -44,6 +45,8 @@ async def record_created(
     booking: Booking,
     customer: Customer,
     who: Audience,
+    *,
+    made_by: Literal["customer", "staff"] = "customer",
 ) -> None:
     event = BookingCreated(
         tenant_id=tenant_id,
@@ -59,6 +62,7 @@ async def record_created(
         reminder_offsets_min=who.business.reminder_offsets_min,
         admin_chat_ids=who.admin_chat_ids,
         locale=who.business.locale,
+        made_by=made_by,
     )
     subject = booking_event("created", tenant_id)
     await events.record_event(subject, event, msg_id=msg_id(tenant_id, booking.id, "created"))
@@ -99,6 +103,7 @@ async def record_rescheduled(
     who: Audience,
     *,
     old_starts_at: datetime,
+    moved_by: Literal["customer", "staff"] = "customer",
 ) -> None:
     event = BookingRescheduled(
         tenant_id=tenant_id,
@@ -114,6 +119,7 @@ async def record_rescheduled(
         reminder_offsets_min=who.business.reminder_offsets_min,
         admin_chat_ids=who.admin_chat_ids,
         locale=who.business.locale,
+        moved_by=moved_by,
     )
     subject = booking_event("rescheduled", tenant_id)
     key = msg_id(tenant_id, booking.id, "rescheduled", booking.starts_at)

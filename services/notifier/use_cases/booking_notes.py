@@ -62,6 +62,23 @@ class BookingNotes:
             added += await self._store.add_schedule(
                 event.tenant_id, str(event.booking_id), schedule, replace=False
             )
+            if event.made_by == "staff":  # booked by phone: the customer hears it from the bot
+                text = texts.text(
+                    "customer_booked_by_staff",
+                    when=when,
+                    service=event.service_name,
+                    master=event.master_name,
+                )
+                key = keys.customer_booked(event.tenant_id, event.booking_id)
+                row = self._row(
+                    key,
+                    event.tenant_id,
+                    event.customer_chat_id,
+                    "customer_booked",
+                    text,
+                    ref=str(event.booking_id),
+                )
+                added += await self._store.add([row])
         return self._woke(added)
 
     async def on_rescheduled(self, event: BookingRescheduled) -> int:
@@ -72,6 +89,24 @@ class BookingNotes:
             added += await self._store.add_schedule(
                 event.tenant_id, str(event.booking_id), schedule, replace=True
             )
+            if event.moved_by == "staff":  # moved by staff: the customer is told
+                text = texts.text(
+                    "customer_moved_by_staff",
+                    old_when=texts.when(event.old_starts_at, event.timezone),
+                    when=texts.when(event.starts_at, event.timezone),
+                    service=event.service_name,
+                    master=event.master_name,
+                )
+                key = keys.customer_moved(event.tenant_id, event.booking_id, event.starts_at)
+                row = self._row(
+                    key,
+                    event.tenant_id,
+                    event.customer_chat_id,
+                    "customer_moved",
+                    text,
+                    ref=str(event.booking_id),
+                )
+                added += await self._store.add([row])
         else:
             await self._store.cancel_schedule(event.tenant_id, str(event.booking_id))
         alert = texts.text(

@@ -54,3 +54,11 @@ def review(tenant_id: str, booking_id: int, ends_at: datetime) -> str:
 
 def customer_cancelled(tenant_id: str, booking_id: int) -> str:
     return f"cancelled:{tenant_id}:{booking_id}"
+
+
+def customer_booked(tenant_id: str, booking_id: int) -> str:
+    return f"booked:{tenant_id}:{booking_id}"
+
+
+def customer_moved(tenant_id: str, booking_id: int, starts_at: datetime) -> str:
+    return f"moved:{tenant_id}:{booking_id}:{instant(starts_at)}"

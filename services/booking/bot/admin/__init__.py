@@ -12,11 +12,15 @@ from __future__ import annotations
 from aiogram import Router
 
 from services.booking.bot.admin import (
+    customer_card,
     dates,
     day,
     errors,
+    glance,
     home,
     masters,
+    moves,
+    phone,
     schedule,
     services,
     settings,
@@ -33,6 +37,9 @@ def router() -> Router:
     admin.callback_query.middleware(gate)
     admin.message.middleware(gate)
     admin.include_router(errors.router())
+    admin.include_router(customer_card.router())  # before `day`: it opens every booking card
+    for desk_feature in (phone, moves, glance):
+        admin.include_router(desk_feature.router())
     for feature in (home, day, services, masters, schedule, dates, staff, settings):
         admin.include_router(feature.router())
     admin.include_router(home.last_router())

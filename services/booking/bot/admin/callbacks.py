@@ -24,6 +24,7 @@ the largest ids (int: 10 digits, bookings: 19). Calendar blanks reuse the custom
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from typing import Annotated, Literal
 
 from aiogram.filters.callback_data import CallbackData
@@ -112,7 +113,19 @@ PREFIXES = frozenset(cls.__prefix__ for cls in (*ALL, Setting))
 
 
 def is_admin_data(data: str | None) -> bool:
-    return data is not None and data.split(":", 1)[0] in PREFIXES
+    if data is None:
+        return False
+    prefix = data.split(":", 1)[0]
+    return prefix in PREFIXES or prefix in desk_prefixes()
+
+
+@cache
+def desk_prefixes() -> frozenset[str]:
+    """The front desk's prefixes (`desk_callbacks`), imported late: that module uses this one's
+    field types."""
+    from services.booking.bot.admin.desk_callbacks import PREFIXES as DESK
+
+    return DESK
 
 
 def day_code(day: date) -> int:

@@ -16,6 +16,9 @@ re-check it like a button.
 | `date_day`         | one date's hours or a blocked range     | `m`, `d`, `f`     |
 | `staff_id`         | a Telegram id, contact or forward       | `role`            |
 | `setting`          | a setting's new value                   | `f`               |
+| `phone_query`      | a caller's phone or name to look up     | `d` (day or 0)    |
+| `phone_new`        | a new customer's name and/or phone      | `d`, `n`, `p`     |
+| `customer_note`    | the staff's note about a customer       | `b`               |
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ class AdminInput(StatesGroup):
     date_day = State()
     staff_id = State()
     setting = State()
+    phone_query = State()
+    phone_new = State()
+    customer_note = State()
 
 
 PREFIX = f"{AdminInput.__name__}:"

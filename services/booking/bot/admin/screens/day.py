@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.booking.bot.admin.callbacks import Act, Day, day_code
+from services.booking.bot.admin.desk_callbacks import Desk
 from services.booking.bot.admin.screens.parts import home_row
 from services.booking.bot.screens.common import Screen, Words, button, esc
 from services.booking.use_cases.admin.bookings import Card, DayView
@@ -32,6 +33,8 @@ def day(w: Words, view: DayView) -> Screen:
         rows.append([button(label[:60], Act(a="v", b=b.id).pack())])
     if not view.lines:
         lines.append(w("admin.day.empty"))
+    if view.day >= view.today:
+        rows.append([button(w("admin.phone.from_day"), Desk(a="q", t=day_code(view.day)).pack())])
     rows.append(
         [
             button("‹", Day(d=day_code(view.day - timedelta(days=1))).pack()),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.booking.bot.admin.callbacks import Day, Nav
+from services.booking.bot.admin.desk_callbacks import Desk, Glance
 from services.booking.bot.screens.common import Screen, Words, button, esc
 from services.booking.use_cases.admin.access import manages_all
 from services.booking.use_cases.admin.ports import Staff
@@ -11,6 +12,12 @@ from services.booking.use_cases.admin.ports import Staff
 def home(w: Words, staff: Staff, business_name: str) -> Screen:
     text = w("admin.home.title", name=esc(business_name), role=w(f"admin.role.{staff.role}"))
     rows = [[button(w("admin.home.today"), Day(d=0).pack())]]
+    rows.append(
+        [
+            button(w("admin.phone.home"), Desk(a="q").pack()),
+            button(w("admin.week.home"), Glance().pack()),
+        ]
+    )
     if manages_all(staff):
         rows.append(
             [

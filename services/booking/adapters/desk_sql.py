@@ -1,0 +1,231 @@
+"""SQL of the front desk (`use_cases.admin.desk_ports.DeskStore`): customers found by phone or
+name and entered by staff, their visit count and note, bookings made and moved by staff, and
+the week grid's schedule. Runs inside `tenant_tx`; the session is the admin session plus this.
+
+Phones are compared by their last ten digits (`+7 912 …`, `8 912 …` and `912 …` are one number),
+which the `customers_phone_tail_idx` index serves for a whole number; a search by the last
+few digits scans the tenant's customers (a small table).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, time, timedelta
+
+import asyncpg  # type: ignore[import-untyped, unused-ignore]
+
+from services.booking.adapters import booking_repo, schedule_repo
+from services.booking.adapters.admin_store import PgAdminSession
+from services.booking.adapters.tenant_store import PgTenantSession
+from services.booking.domain.entities import Booking, BookingSource, Customer, MasterInfo
+from services.booking.domain.model import (
+    AvailabilityInputs,
+    DayInterval,
+    MasterSchedule,
+    UtcRange,
+    WeeklyInterval,
+)
+from services.booking.use_cases.admin.desk_ports import CustomerFacts, Visit
+from services.booking.use_cases.admin.ports import MasterRow
+from shared.db import tenant_tx
+
+_CUSTOMER = "id, telegram_id, name, phone, language_code, source, first_seen"
+_TAIL = "right(regexp_replace(phone, '\\D', '', 'g'), 10)"
+_FIND = f"""
+SELECT {_CUSTOMER} FROM customers
+WHERE ($1 <> '' AND phone <> '' AND {_TAIL} LIKE '%' || $1)
+   OR ($2 <> '' AND name ILIKE '%' || $2 || '%')
+ORDER BY name, id LIMIT $3
+"""
+_BY_PHONE = f"""
+SELECT {_CUSTOMER} FROM customers WHERE phone <> '' AND {_TAIL} = $1 ORDER BY id LIMIT 1
+"""
+_ADD = f"""
+INSERT INTO customers (telegram_id, name, phone) VALUES (NULL, $1, $2) RETURNING {_CUSTOMER}
+"""
+_FACTS = """
+SELECT (SELECT count(*) FROM bookings WHERE customer_id = $1 AND status = 'completed') AS visits,
+       (SELECT count(*) FROM bookings WHERE customer_id = $1 AND status = 'no_show') AS no_shows,
+       (SELECT note FROM customers WHERE id = $1) AS note
+"""
+_WEEKLY = """
+SELECT true AS is_hours, master_id, weekday, starts, ends
+FROM working_hours WHERE master_id = ANY($1::int[])
+UNION ALL
+SELECT false, master_id, weekday, starts, ends FROM breaks WHERE master_id = ANY($1::int[])
+"""
+_DAYS = """
+SELECT master_id, day, NULL::time AS starts, NULL::time AS ends FROM days_off
+WHERE (master_id = ANY($1::int[]) OR master_id IS NULL) AND day BETWEEN $2 AND $3
+UNION ALL
+SELECT master_id, day, starts, ends FROM changed_hours
+WHERE master_id = ANY($1::int[]) AND day BETWEEN $2 AND $3
+"""
+_BLOCKED = """
+SELECT master_id, lower(during) AS lo, upper(during) AS hi FROM blocked_ranges
+WHERE (master_id = ANY($1::int[]) OR master_id IS NULL) AND during && tstzrange($2, $3)
+"""
+_VISITS = """
+SELECT master_id, starts_at, ends_at FROM bookings
+WHERE master_id = ANY($1::int[]) AND status IN ('confirmed', 'completed')
+  AND starts_at < $3 AND ends_at > $2
+ORDER BY starts_at
+"""
+
+
+def _customer(row: asyncpg.Record) -> Customer:
+    return Customer(**dict(row))
+
+
+class DeskSql:
+    _conn: asyncpg.Connection
+
+    async def find_customers(self, *, phone_tail: str, name: str, limit: int) -> list[Customer]:
+        return [_customer(r) for r in await self._conn.fetch(_FIND, phone_tail, name, limit)]
+
+    async def customer_by_id(self, customer_id: int) -> Customer | None:
+        row = await self._conn.fetchrow(
+            f"SELECT {_CUSTOMER} FROM customers WHERE id = $1", customer_id
+        )
+        return None if row is None else _customer(row)
+
+    async def customer_by_phone(self, phone_tail: str) -> Customer | None:
+        row = await self._conn.fetchrow(_BY_PHONE, phone_tail)
+        return None if row is None else _customer(row)
+
+    async def add_customer(self, *, name: str, phone: str) -> Customer:
+        return _customer(await self._conn.fetchrow(_ADD, name, phone))
+
+    async def customer_facts(self, customer_id: int) -> CustomerFacts:
+        row = await self._conn.fetchrow(_FACTS, customer_id)
+        return CustomerFacts(visits=row["visits"], no_shows=row["no_shows"], note=row["note"] or "")
+
+    async def set_note(self, customer_id: int, note: str) -> None:
+        await self._conn.execute(
+            "UPDATE customers SET note = $2, updated_at = now() WHERE id = $1", customer_id, note
+        )
+
+    async def masters_of_service(self, service_id: int) -> list[MasterInfo]:
+        return await schedule_repo.masters_for_service(self._conn, service_id)
+
+    async def availability(
+        self,
+        *,
+        service_id: int,
+        first_day: date,
+        last_day: date,
+        now: datetime,
+        master_id: int | None = None,
+        exclude_booking_id: int | None = None,
+    ) -> AvailabilityInputs:
+        return await schedule_repo.load_availability(
+            self._conn,
+            service_id=service_id,
+            first_day=first_day,
+            last_day=last_day,
+            now=now,
+            master_id=master_id,
+            exclude_booking_id=exclude_booking_id,
+        )
+
+    async def create_booking(
+        self,
+        *,
+        customer_id: int,
+        service_id: int,
+        master_id: int,
+        starts_at: datetime,
+        actor: str,
+        source: BookingSource = "bot",
+    ) -> Booking:
+        return await booking_repo.create_booking(
+            self._conn,
+            customer_id=customer_id,
+            service_id=service_id,
+            master_id=master_id,
+            starts_at=starts_at,
+            actor=actor,
+            source=source,
+        )
+
+    async def move_booking(self, booking_id: int, *, starts_at: datetime, actor: str) -> Booking:
+        return await booking_repo.reschedule_booking(
+            self._conn, booking_id, starts_at=starts_at, actor=actor
+        )
+
+    async def moved_from(self, booking_id: int, starts_at: datetime) -> datetime | None:
+        return await PgTenantSession(self._conn).moved_from(booking_id, starts_at)
+
+    async def week_schedules(
+        self, master_ids: list[int], first_day: date, last_day: date
+    ) -> list[MasterSchedule]:
+        hours: dict[int, list[WeeklyInterval]] = defaultdict(list)
+        breaks: dict[int, list[WeeklyInterval]] = defaultdict(list)
+        for row in await self._conn.fetch(_WEEKLY, master_ids):
+            target = hours if row["is_hours"] else breaks
+            target[row["master_id"]].append(
+                WeeklyInterval(row["weekday"], row["starts"], row["ends"])
+            )
+        everyone_off: set[date] = set()
+        days_off: dict[int, set[date]] = defaultdict(set)
+        changed: dict[int, list[DayInterval]] = defaultdict(list)
+        for row in await self._conn.fetch(_DAYS, master_ids, first_day, last_day):
+            if row["starts"] is None:
+                (everyone_off if row["master_id"] is None else days_off[row["master_id"]]).add(
+                    row["day"]
+                )
+            else:
+                changed[row["master_id"]].append(
+                    DayInterval(row["day"], row["starts"], row["ends"])
+                )
+        lo = datetime.combine(first_day - timedelta(days=1), time(), tzinfo=UTC)
+        hi = datetime.combine(last_day + timedelta(days=2), time(), tzinfo=UTC)
+        everyone_blocked: list[UtcRange] = []
+        blocked: dict[int, list[UtcRange]] = defaultdict(list)
+        for row in await self._conn.fetch(_BLOCKED, master_ids, lo, hi):
+            span = UtcRange(row["lo"], row["hi"])
+            (everyone_blocked if row["master_id"] is None else blocked[row["master_id"]]).append(
+                span
+            )
+        return [
+            MasterSchedule(
+                master_id=mid,
+                weekly_hours=tuple(hours[mid]),
+                breaks=tuple(breaks[mid]),
+                days_off=frozenset(days_off[mid] | everyone_off),
+                changed_hours=tuple(changed[mid]),
+                blocked=(*blocked[mid], *everyone_blocked),
+            )
+            for mid in master_ids
+        ]
+
+    async def visits_between(
+        self, master_ids: list[int], lo: datetime, hi: datetime
+    ) -> list[Visit]:
+        rows = await self._conn.fetch(_VISITS, master_ids, lo, hi)
+        return [Visit(r["master_id"], r["starts_at"], r["ends_at"]) for r in rows]
+
+    async def active_masters(self) -> list[MasterRow]:
+        rows = await self._conn.fetch(
+            "SELECT id, name, active FROM masters WHERE active ORDER BY sort_order, id"
+        )
+        return [MasterRow(id=r["id"], name=r["name"], active=r["active"]) for r in rows]
+
+
+class PgDeskSession(PgAdminSession, DeskSql):
+    pass
+
+
+class PgDeskStore:
+    """One tenant's data for the front desk, a transaction at a time."""
+
+    def __init__(self, pool: asyncpg.Pool, tenant_id: str) -> None:
+        self._pool = pool
+        self._tenant_id = tenant_id
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PgDeskSession]:
+        async with tenant_tx(self._pool, self._tenant_id) as conn:
+            yield PgDeskSession(conn)
