@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 from services.booking.bot import (
     admin,
     booking_flow,
+    closure_offers,
     confirm,
     contact,
     errors,
@@ -41,6 +42,8 @@ def build_dispatcher(redis: Redis) -> Dispatcher:
     dispatcher.include_router(errors.router())
     dispatcher.include_router(admin.router())  # staff only; passes customer updates by
     for feature in (start, contact, reviews, booking_flow, confirm, my_bookings, reminders):
+        dispatcher.include_router(feature.router())
+    for feature in (closure_offers,):
         dispatcher.include_router(feature.router())
     dispatcher.include_router(fallback.router())  # last: whatever nobody else took
     return dispatcher

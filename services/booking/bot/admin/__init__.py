@@ -12,6 +12,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from services.booking.bot.admin import (
+    closures,
     dates,
     day,
     errors,
@@ -33,8 +34,11 @@ def router() -> Router:
     admin.callback_query.middleware(gate)
     admin.message.middleware(gate)
     admin.include_router(errors.router())
+    admin.include_router(closures.errors_router())
     for feature in (home, day, services, masters, schedule, dates, staff, settings):
         admin.include_router(feature.router())
+    for owner_b in (closures,):
+        admin.include_router(owner_b.router())
     admin.include_router(home.last_router())
     return admin
 

@@ -16,6 +16,10 @@ re-check it like a button.
 | `date_day`         | one date's hours or a blocked range     | `m`, `d`, `f`     |
 | `staff_id`         | a Telegram id, contact or forward       | `role`            |
 | `setting`          | a setting's new value                   | `f`               |
+| `closure_days`     | the days of a vacation or a holiday     | `m` (0 = all)     |
+| `master_bio`       | a master's short description            | `m`               |
+| `master_photo`     | a master's photo                        | `m`               |
+| `master_price`     | a master's own price and duration       | `m`, `s`          |
 """
 
 from __future__ import annotations
@@ -34,6 +38,10 @@ class AdminInput(StatesGroup):
     date_day = State()
     staff_id = State()
     setting = State()
+    closure_days = State()
+    master_bio = State()
+    master_photo = State()
+    master_price = State()
 
 
 PREFIX = f"{AdminInput.__name__}:"
