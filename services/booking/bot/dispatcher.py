@@ -14,6 +14,7 @@ from services.booking.bot import (
     contact,
     errors,
     fallback,
+    join,
     my_bookings,
     reminders,
     reviews,
@@ -41,6 +42,7 @@ def build_dispatcher(redis: Redis) -> Dispatcher:
     dispatcher.update.outer_middleware(CustomerContext())
     dispatcher.include_router(errors.router())
     dispatcher.include_router(admin.router())  # staff only; passes customer updates by
+    dispatcher.include_router(join.router())  # /start inv_<code>: before the customer's /start
     for feature in (start, contact, reviews, booking_flow, confirm, my_bookings, reminders):
         dispatcher.include_router(feature.router())
     for feature in (closure_offers,):

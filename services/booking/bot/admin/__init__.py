@@ -17,6 +17,7 @@ from services.booking.bot.admin import (
     day,
     errors,
     home,
+    invites,
     masters,
     schedule,
     services,
@@ -37,7 +38,7 @@ def router() -> Router:
     admin.include_router(closures.errors_router())
     for feature in (home, day, services, masters, schedule, dates, staff, settings):
         admin.include_router(feature.router())
-    for owner_b in (closures,):
+    for owner_b in (closures, invites):
         admin.include_router(owner_b.router())
     admin.include_router(home.last_router())
     return admin

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from services.booking.use_cases.admin.owner_errors import OwnerRefused
 
 MAX_DAYS = 62
-_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})(?:\.(\d{2}|\d{4}))?")
+_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})(?:\.(\d{4}|\d{2}))?")
 
 
 def _one(match: re.Match[str], today: date) -> date:
