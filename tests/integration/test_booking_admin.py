@@ -83,6 +83,7 @@ async def test_the_owner_sees_every_section_in_russian_and_english(talk: Talk) -
             "💇 Услуги",
             "👤 Мастера",
             "🗓 Расписание",
+            "🏖 Закрытия и отпуска",
             "👥 Сотрудники",
             "⚙️ Настройки",
         ]
@@ -198,7 +199,11 @@ async def test_a_master_is_kept_to_their_own_schedule(talk: Talk) -> None:
     own_id, other_id = own["id"], other["id"]
     with as_user(talk, MASTER_USER):
         home = await admin_home(talk)
-        assert home.button_texts == ["📅 Записи на сегодня", "🗓 Расписание"]
+        assert home.button_texts == [
+            "📅 Записи на сегодня",
+            "🗓 Расписание",
+            "🏖 Закрытия и отпуска",
+        ]
         week = only(await talk.tap(home, "Расписание"))
         assert "<b>" not in (week.text or "")
         assert (week.text or "").startswith("Мастер — неделя:")

@@ -77,12 +77,12 @@ async def redeem(scope: InviteScope, *, telegram_id: int, name: str, payload: st
         invite = await session.invite_for_update(digest(code))
         if invite is None:
             raise OwnerRefused("admin.invite.unknown")
+        if await session.staff_role(telegram_id) == "owner":
+            raise OwnerRefused("admin.invite.owner")
         if invite.used_at is not None:
             raise OwnerRefused("admin.invite.used")
         if invite.expires_at <= now:
             raise OwnerRefused("admin.invite.expired")
-        if await session.staff_role(telegram_id) == "owner":
-            raise OwnerRefused("admin.invite.owner")
         await session.join(invite.id, telegram_id=telegram_id, name=name[:100], at=now)
         master = await session.master_name(invite.master_id) if invite.master_id else None
     return Joined(role=invite.role, master_name=master or "")
