@@ -15,6 +15,7 @@ from services.booking.bot import (
     errors,
     fallback,
     join,
+    master_photo,
     my_bookings,
     reminders,
     reviews,
@@ -45,7 +46,7 @@ def build_dispatcher(redis: Redis) -> Dispatcher:
     dispatcher.include_router(join.router())  # /start inv_<code>: before the customer's /start
     for feature in (start, contact, reviews, booking_flow, confirm, my_bookings, reminders):
         dispatcher.include_router(feature.router())
-    for feature in (closure_offers,):
+    for feature in (closure_offers, master_photo):
         dispatcher.include_router(feature.router())
     dispatcher.include_router(fallback.router())  # last: whatever nobody else took
     return dispatcher

@@ -3,6 +3,7 @@
 | prefix | class       | fields  | button                                     | max bytes |
 |--------|-------------|---------|--------------------------------------------|-----------|
 | `bo`   | `OfferTime` | s, m, t | book that time with that master, one tap   | 34        |
+| `bp`   | `MasterPhoto` | s, m  | a master's photo on the master choice      | 23        |
 
 Untrusted like every button: the time goes through the normal confirm (limit, schedule,
 the database's constraint).
@@ -19,3 +20,10 @@ class OfferTime(CallbackData, prefix="bo"):
     s: Id
     m: Id
     t: Code
+
+
+class MasterPhoto(CallbackData, prefix="bp"):
+    """«📷 <master>» on the master choice: the master's photo and description."""
+
+    s: Id
+    m: Id

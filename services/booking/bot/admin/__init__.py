@@ -19,6 +19,7 @@ from services.booking.bot.admin import (
     home,
     invites,
     masters,
+    profiles,
     schedule,
     services,
     settings,
@@ -38,7 +39,7 @@ def router() -> Router:
     admin.include_router(closures.errors_router())
     for feature in (home, day, services, masters, schedule, dates, staff, settings):
         admin.include_router(feature.router())
-    for owner_b in (closures, invites):
+    for owner_b in (closures, invites, profiles):
         admin.include_router(owner_b.router())
     admin.include_router(home.last_router())
     return admin

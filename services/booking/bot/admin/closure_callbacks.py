@@ -55,7 +55,7 @@ class Profile(CallbackData, prefix="ap"):
 
 
 class MasterPrice(CallbackData, prefix="apx"):
-    a: Literal["ask", "reset"]
+    a: Literal["ask"]
     m: Id
     s: Id
 
