@@ -163,3 +163,39 @@ async def test_tampered_closure_buttons_get_a_polite_reply(talk: Talk) -> None:
     assert (await talk.last_answer() or "").startswith("Этот раздел только для сотрудников.")
     rows = await talk.sql("SELECT count(*) AS n FROM closures")
     assert rows[0]["n"] == 0
+
+
+async def test_a_day_off_or_new_hours_over_bookings_ask_the_owner(talk: Talk) -> None:
+    await make_catalog(talk.deps.pool, talk.tenant_id)
+    await talk.send("/start", user=CUSTOMERS[0])
+    on_wednesday = await existing_booking(talk, moscow(4, 12), telegram_id=CUSTOMERS[0])
+    late_tuesday = await existing_booking(talk, moscow(10, 18), telegram_id=CUSTOMERS[0])
+    with as_user(talk, OWNER):
+        home = await admin_home(talk)
+        masters = only(await talk.tap(home, "Расписание"))
+        week = only(await talk.tap(masters, "Ирина"))
+        month = only(await talk.tap(week, "Отдельные даты"))
+        day = only(await talk.tap(month, "4"))
+        asked = only(await talk.tap(day, "Сделать выходным"))
+        assert "больше не помещаются в расписание" in (asked.text or "")
+        assert "Ср, 4 июня, 12:00 — Стрижка, Ольга" in (asked.text or "")
+        kept = only(await talk.tap(asked, "Оставить 04.06 12:00"))
+        assert "— оставлена" in (kept.text or "")
+
+        week = only(await talk.tap(await admin_home(talk), "Расписание"))
+        week = only(await talk.tap(week, "Ирина"))
+        tuesday = only(await talk.tap(week, "Вт"))
+        only(await talk.tap(tuesday, "Часы работы"))
+        asked = only(await talk.send("10:00-17:00"))
+        assert "Вт, 10 июня, 18:00 — Стрижка, Ольга" in (asked.text or "")
+        assert "Ср, 4 июня" not in (asked.text or "")  # a weekday change spares Wednesday
+        done = only(await talk.tap(asked, "Отменить 10.06 18:00"))
+        assert "Отменено записей: 1, уведомлений отправлено: 1." in (done.text or "")
+
+    rows = await talk.sql("SELECT id, status FROM bookings ORDER BY id")
+    assert {r["id"]: r["status"] for r in rows} == {
+        on_wednesday: "confirmed",
+        late_tuesday: "cancelled",
+    }
+    notice = await last_from_bot(talk, CUSTOMERS[0])
+    assert "Вт, 10 июня, 18:00 отменена" in (notice.text or "")

@@ -106,9 +106,9 @@ class PgClosureSession:
 
     async def confirmed_between(
         self, master_id: int | None, starts_at: datetime, ends_at: datetime, *, after: datetime
-    ) -> list[tuple[int, datetime, datetime]]:
+    ) -> list[tuple[int, int, datetime, datetime]]:
         rows = await self._conn.fetch(
-            "SELECT id, starts_at, ends_at FROM bookings"
+            "SELECT id, service_id, starts_at, ends_at FROM bookings"
             " WHERE status = 'confirmed' AND ($1::int IS NULL OR master_id = $1)"
             " AND tstzrange(starts_at, ends_at, '[)') && tstzrange($2, $3, '[)')"
             " AND starts_at > $4 ORDER BY starts_at, id",
@@ -117,7 +117,7 @@ class PgClosureSession:
             ends_at,
             after,
         )
-        return [(r["id"], r["starts_at"], r["ends_at"]) for r in rows]
+        return [(r["id"], r["service_id"], r["starts_at"], r["ends_at"]) for r in rows]
 
     async def attach(self, closure_id: int, booking_ids: list[int]) -> None:
         await self._conn.execute(

@@ -63,8 +63,9 @@ class ClosureSession(Protocol):
 
     async def confirmed_between(
         self, master_id: int | None, starts_at: datetime, ends_at: datetime, *, after: datetime
-    ) -> list[tuple[int, datetime, datetime]]:
-        """Confirmed bookings overlapping [starts_at, ends_at) that start after `after`."""
+    ) -> list[tuple[int, int, datetime, datetime]]:
+        """Confirmed bookings overlapping [starts_at, ends_at) that start after `after`:
+        (id, service id, starts_at, ends_at)."""
         ...
 
     async def attach(self, closure_id: int, booking_ids: list[int]) -> None: ...

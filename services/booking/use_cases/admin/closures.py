@@ -28,6 +28,7 @@ from services.booking.use_cases.admin.day_ranges import parse_days
 from services.booking.use_cases.admin.offers import nearest_times
 from services.booking.use_cases.admin.owner_errors import OwnerRefused
 from services.booking.use_cases.admin.ports import AdminScope, Staff
+from services.booking.use_cases.admin.still_fits import misfits
 from services.booking.use_cases.ports import Scope
 
 
@@ -125,31 +126,40 @@ async def add(scope: ClosureScope, actor: Staff, master_id: int | None, text: st
         else:
             await session.block(closure_id, master_id, starts_at, ends_at)
         hit = await session.confirmed_between(master_id, starts_at, ends_at, after=now)
-        await session.attach(closure_id, [b for b, _, _ in hit])
+        await session.attach(closure_id, [b for b, *_ in hit])
         return await _view(session, actor, closure_id)
 
 
-async def cover_day(
-    scope: ClosureScope, actor: Staff, master_id: int, day: date
+async def cover_changes(
+    scope: ClosureScope,
+    customers: Scope,
+    actor: Staff,
+    master_id: int,
+    first_day: date,
+    last_day: date,
 ) -> ClosureView | None:
-    """After a day off of `master_id` on `day`: the bookings it covers, as a closure to decide
-    on, or None when it covers none."""
+    """After a change of `master_id`'s schedule over `first_day..last_day` (already saved):
+    the confirmed bookings it no longer holds, as a closure to decide on; None if none."""
     require_master(actor, master_id)
     now = scope.clock.now()
     async with scope.store.transaction() as session:
         zone = await session.timezone()
-        starts_at, ends_at = _span(day, day, zone)
+        starts_at, ends_at = _span(first_day, last_day, zone)
         hit = await session.confirmed_between(master_id, starts_at, ends_at, after=now)
-        if not hit:
-            return None
+    if not hit:
+        return None
+    lost = await misfits(customers, master_id, hit)
+    if not lost:
+        return None
+    async with scope.store.transaction() as session:
         closure_id = await session.add_closure(
             master_id=master_id,
             kind="date",
-            first_day=day,
-            last_day=day,
+            first_day=first_day,
+            last_day=last_day,
             created_by=actor.telegram_id,
         )
-        await session.attach(closure_id, [b for b, _, _ in hit])
+        await session.attach(closure_id, lost)
         return await _view(session, actor, closure_id)
 
 
@@ -210,3 +220,15 @@ async def remove(scope: ClosureScope, actor: Staff, closure_id: int) -> Listing:
         found = await _view(session, actor, closure_id)
         await session.remove(found.closure.id)
     return await listing(scope, actor)
+
+
+async def cover_weekly(
+    scope: ClosureScope, customers: Scope, actor: Staff, master_id: int
+) -> ClosureView | None:
+    """After a change of `master_id`'s weekly hours or breaks: the bookings from today to the
+    horizon it no longer holds (see `cover_changes`)."""
+    async with customers.store.transaction() as session:
+        business = await session.business()
+    today = _today(scope, business.timezone)
+    last = today + timedelta(days=business.horizon_days)
+    return await cover_changes(scope, customers, actor, master_id, today, last)
