@@ -127,6 +127,14 @@ class PgClosureSession:
             booking_ids,
         )
 
+    async def already_asked(self, booking_ids: list[int]) -> set[int]:
+        rows = await self._conn.fetch(
+            "SELECT DISTINCT booking_id FROM closure_bookings"
+            " WHERE booking_id = ANY($1::bigint[]) AND decision IN ('pending', 'kept')",
+            booking_ids,
+        )
+        return {r["booking_id"] for r in rows}
+
     async def closure(self, closure_id: int) -> ClosureRow | None:
         row = await self._conn.fetchrow(f"{_CLOSURE} WHERE c.id = $1", closure_id)
         return None if row is None else _row(row)

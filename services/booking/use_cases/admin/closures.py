@@ -139,13 +139,16 @@ async def cover_changes(
     last_day: date,
 ) -> ClosureView | None:
     """After a change of `master_id`'s schedule over `first_day..last_day` (already saved):
-    the confirmed bookings it no longer holds, as a closure to decide on; None if none."""
+    the confirmed bookings it no longer holds, as a closure to decide on; None if none.
+    Bookings the owner already kept (or has still to decide on) are not asked about again."""
     require_master(actor, master_id)
     now = scope.clock.now()
     async with scope.store.transaction() as session:
         zone = await session.timezone()
         starts_at, ends_at = _span(first_day, last_day, zone)
         hit = await session.confirmed_between(master_id, starts_at, ends_at, after=now)
+        asked = await session.already_asked([b for b, *_ in hit]) if hit else set()
+    hit = [b for b in hit if b[0] not in asked]  # decided (or being decided) already
     if not hit:
         return None
     lost = await misfits(customers, master_id, hit)
