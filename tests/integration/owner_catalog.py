@@ -9,8 +9,11 @@ from shared.db import tenant_tx
 
 async def make_catalog(pool, tenant_id: str, masters: tuple[str, ...] = ("Ирина",)) -> None:
     async with tenant_tx(pool, tenant_id) as conn:
-        for table in ("master_services", "working_hours", "breaks", "masters", "services"):
-            await conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+        await conn.execute("DELETE FROM master_services")
+        await conn.execute("DELETE FROM working_hours")
+        await conn.execute("DELETE FROM breaks")
+        await conn.execute("DELETE FROM masters")
+        await conn.execute("DELETE FROM services")
         await conn.execute(
             "INSERT INTO services (name, duration_min, price_kopecks, sort_order)"
             " VALUES ('Стрижка', 60, 150000, 10)"

@@ -247,7 +247,8 @@ async def test_the_owner_adds_and_removes_an_admin(talk: Talk) -> None:
     with as_user(talk, OWNER):
         home = await admin_home(talk)
         team = only(await talk.tap(home, "Сотрудники"))
-        ask = only(await talk.tap(team, "➕ Администратор"))
+        invite = only(await talk.tap(team, "Пригласить по ссылке"))
+        ask = only(await talk.tap(invite, "➕ Администратор"))
         assert "Пришлите его Telegram id" in (ask.text or "")
         assert "Telegram id — это число" in (only(await talk.send("Вася")).text or "")
         team = only(await talk.send(str(NEW_ADMIN)))

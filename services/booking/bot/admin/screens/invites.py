@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.booking.bot.admin.callbacks import Nav
+from services.booking.bot.admin.callbacks import Member, Nav
 from services.booking.bot.admin.closure_callbacks import Invite
 from services.booking.bot.screens.common import Screen, Words, button, esc
 from services.booking.use_cases.admin.invites import Made
@@ -13,6 +13,10 @@ def roles(w: Words) -> Screen:
     rows = [
         [button(w("admin.invite.admin"), Invite(a="admin", m=0).pack())],
         [button(w("admin.invite.master"), Invite(a="pick", m=0).pack())],
+        [  # adding by a numeric Telegram id stays, off the main path
+            button(w("admin.stf.add_admin"), Member(a="admin", p=0).pack()),
+            button(w("admin.stf.add_master"), Member(a="master", p=0).pack()),
+        ],
         [w.back(Nav(to="stf").pack())],
     ]
     return Screen(w("admin.invite.title"), rows)

@@ -30,12 +30,6 @@ def staff(w: Words, members: list[Staff], *, notice: str = "") -> Screen:
         if member.role != "owner":
             rows.append([button(label, Member(a="v", p=member.id).pack())])
     rows.append([button(w("admin.invite.button"), Invite(a="list", m=0).pack())])
-    rows.append(
-        [
-            button(w("admin.stf.add_admin"), Member(a="admin", p=0).pack()),
-            button(w("admin.stf.add_master"), Member(a="master", p=0).pack()),
-        ]
-    )
     rows.append(home_row(w))
     return with_notice(Screen("\n".join(lines), rows), notice)
 
