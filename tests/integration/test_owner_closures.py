@@ -56,6 +56,8 @@ async def test_a_vacation_over_seven_bookings_cancels_them_with_offers(talk: Tal
         await talk.send("/start", user=user)  # the customer has a chat with the bot
         bookings.append(await existing_booking(talk, moscow(day, hour), telegram_id=user))
 
+    english = CUSTOMERS[-1]
+    await talk.sql("UPDATE customers SET language_code = 'en' WHERE telegram_id = $1", english)
     screen = await vacation(talk, "3.06-7.06")
     text = screen.text or ""
     assert "Ирина: отпуск Вт, 3 июня – Сб, 7 июня" in text
@@ -69,7 +71,10 @@ async def test_a_vacation_over_seven_bookings_cancels_them_with_offers(talk: Tal
         "SELECT status, cancelled_by FROM bookings WHERE id = ANY($1::bigint[])", bookings
     )
     assert {tuple(r) for r in rows} == {("cancelled", "staff")}
-    for user in CUSTOMERS:
+    notice = await last_from_bot(talk, english)
+    assert "Sorry, Салон Анна cannot see you" in (notice.text or "")
+    assert notice.button_texts[0] == "Mo, 2 June, 10:00"
+    for user in CUSTOMERS[:-1]:
         notice = await last_from_bot(talk, user)
         assert "отменена" in (notice.text or "")
         assert "Ближайшее свободное время" in (notice.text or "")

@@ -95,6 +95,8 @@ async def test_expired_and_made_up_invites_are_refused(talk: Talk) -> None:
         )
         made_up = only(await talk.send("/start inv_notARealCode"))
         assert made_up.text == "Ссылка-приглашение не найдена. Проверьте её или попросите новую."
+        english = only(await talk.send(f"/start {payload}", lang="en"))
+        assert english.text == "This invite link has expired. Please ask the owner for a new one."
         plain = only(await talk.send("/start instagram"))  # other deep links stay the customer's
         assert "Салон Анна" in (plain.text or "")
     with as_user(talk, OWNER):

@@ -162,14 +162,18 @@ class PgClosureSession:
             for r in rows
         ]
 
-    async def decide(self, closure_id: int, booking_ids: list[int], decision: Decision) -> None:
-        await self._conn.execute(
+    async def decide(
+        self, closure_id: int, booking_ids: list[int], decision: Decision
+    ) -> list[int]:
+        rows = await self._conn.fetch(
             "UPDATE closure_bookings SET decision = $3, decided_at = now()"
-            " WHERE closure_id = $1 AND booking_id = ANY($2::bigint[])",
+            " WHERE closure_id = $1 AND booking_id = ANY($2::bigint[]) AND decision = 'pending'"
+            " RETURNING booking_id",
             closure_id,
             booking_ids,
             decision,
         )
+        return [r["booking_id"] for r in rows]
 
     async def remove(self, closure_id: int) -> None:
         await self._conn.execute("DELETE FROM closures WHERE id = $1", closure_id)

@@ -203,14 +203,15 @@ async def cancel(
     reason: str,
 ) -> tuple[ClosureView, list[Notice]]:
     """Cancel one covered booking (None = every undecided one) with the staff cancel; what
-    to tell each customer, with the nearest free times of the same service and master."""
+    to tell each customer, with the nearest free times of the same service and master.
+    Only undecided bookings are cancelled; each is claimed before it is cancelled."""
     async with scope.store.transaction() as session:
         chosen = _chosen(await _view(session, actor, closure_id), booking_id)
+        # claimed first: a double tap or a second admin cannot cancel (and notify) twice
+        claimed = set(await session.decide(closure_id, [c.booking_id for c in chosen], "cancelled"))
     notices: list[Notice] = []
-    for covered in chosen:
+    for covered in (c for c in chosen if c.booking_id in claimed):
         card = await bookings.cancel(admin, actor, covered.booking_id, reason=reason)
-        async with scope.store.transaction() as session:
-            await session.decide(closure_id, [covered.booking_id], "cancelled")
         offers = await nearest_times(customers, covered.service_id, covered.master_id)
         notices.append(Notice(booking=covered, offers=offers, timezone=card.business.timezone))
     async with scope.store.transaction() as session:
