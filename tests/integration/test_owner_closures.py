@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 from owner_catalog import make_catalog
-from test_booking_admin import admin_home, as_user
+from test_booking_admin import MASTER_USER, admin_home, as_user
 from test_booking_conversation import (  # the shared harness (pytest's rootdir import)
     OWNER,
     Talk,
@@ -204,3 +204,26 @@ async def test_a_day_off_or_new_hours_over_bookings_ask_the_owner(talk: Talk) ->
     }
     notice = await last_from_bot(talk, CUSTOMERS[0])
     assert "Вт, 10 июня, 18:00 отменена" in (notice.text or "")
+
+
+async def test_a_master_closes_only_their_own_days(talk: Talk) -> None:
+    await make_catalog(talk.deps.pool, talk.tenant_id, masters=("Ирина", "Олег"))
+    ids = {r["name"]: r["id"] for r in await talk.sql("SELECT id, name FROM masters")}
+    await talk.sql(
+        "INSERT INTO staff_members (telegram_id, name, role, master_id)"
+        " VALUES ($1, 'Ирина', 'master', $2)",
+        MASTER_USER,
+        ids["Ирина"],
+    )
+    with as_user(talk, MASTER_USER):
+        screen = await closures_screen(talk)
+        assert "🎉 Праздник / закрыто для всех" not in screen.button_texts
+        for crafted in ("acl:hol", f"acm:{ids['Олег']}"):
+            await talk.press(screen, crafted, force=True)
+            assert await talk.last_answer() == "Это недоступно для вашей роли.", crafted
+        ask = only(await talk.tap(screen, "Отпуск мастера"))  # straight to their own days
+        done = only(await talk.send("16.06-20.06"))
+        assert "Ирина: отпуск Пн, 16 июня – Пт, 20 июня" in (done.text or "")
+        del ask
+    rows = await talk.sql("SELECT master_id, kind FROM closures")
+    assert [tuple(r) for r in rows] == [(ids["Ирина"], "vacation")]

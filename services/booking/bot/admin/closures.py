@@ -64,8 +64,13 @@ async def whose(
 
 
 async def vacation_of(
-    callback: CallbackQuery, callback_data: VacationOf, state: FSMContext, words: Words
+    callback: CallbackQuery,
+    callback_data: VacationOf,
+    state: FSMContext,
+    staff: Staff,
+    words: Words,
 ) -> None:
+    access.require_master(staff, callback_data.m)  # asked again when the days are saved
     await ask_days(callback, state, words, callback_data.m)
 
 
