@@ -4,6 +4,7 @@ an expired link, a made-up code and tampered buttons are refused politely."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 
@@ -18,6 +19,11 @@ from test_booking_conversation import (  # the shared harness (pytest's rootdir 
     shared_infra,
     talk,
 )
+
+from services.booking.adapters.invites import PgInviteStore
+from services.booking.use_cases.admin import invites
+from services.booking.use_cases.admin.invite_ports import InviteScope
+from services.booking.use_cases.admin.owner_errors import OwnerRefused
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 __all__ = ["shared_infra", "talk"]  # fixtures, re-exported for pytest
@@ -109,3 +115,23 @@ async def test_expired_and_made_up_invites_are_refused(talk: Talk) -> None:
         assert await talk.last_answer() == "Эта кнопка устарела. Вот актуальное меню."
     rows = await talk.sql("SELECT role FROM staff_members")
     assert [r["role"] for r in rows] == ["owner"]
+
+
+async def test_two_people_opening_one_link_at_once_make_one_staff_member(talk: Talk) -> None:
+    payload = await invite_link(talk, "Администратора")
+    scope = InviteScope(
+        tenant_id=talk.tenant_id,
+        store=PgInviteStore(talk.deps.pool, talk.tenant_id),
+        clock=talk.clock,
+    )
+    outcomes = await asyncio.gather(
+        *(
+            invites.redeem(scope, telegram_id=user, name="Гость", payload=payload)
+            for user in (FIRST, SECOND)
+        ),
+        return_exceptions=True,
+    )
+    refused = [o for o in outcomes if isinstance(o, OwnerRefused)]
+    assert [r.key for r in refused] == ["admin.invite.used"]
+    rows = await talk.sql("SELECT count(*) AS n FROM staff_members WHERE role = 'admin'")
+    assert rows[0]["n"] == 1

@@ -55,6 +55,11 @@ async def test_a_masters_own_price_duration_and_description_reach_the_customer(
         ask = only(await talk.tap(profile, "Описание"))
         profile = only(await talk.send("Барбер, 10 лет опыта"))
         assert "Описание: Барбер, 10 лет опыта" in (profile.text or "")
+        ask = only(await talk.tap(profile, "Фото"))
+        assert "Пришлите фото мастера Олег" in (ask.text or "")
+        assert only(await talk.send("картинка")).text == "Пришлите фотографию (не файлом) или «-»."
+        profile = only(await talk.send("-"))
+        assert "Фото: нет" in (profile.text or "")
     async with tenant_tx(talk.deps.pool, talk.tenant_id) as conn:
         await conn.execute(
             "UPDATE masters SET photo_file_id = 'AgACAgIAAxk-photo' WHERE name = 'Олег'"
