@@ -225,5 +225,13 @@ async def test_a_master_closes_only_their_own_days(talk: Talk) -> None:
         done = only(await talk.send("16.06-20.06"))
         assert "Ирина: отпуск Пн, 16 июня – Пт, 20 июня" in (done.text or "")
         del ask
+        # the vacation shows on its dates and is lifted only as a whole
+        (block,) = await talk.sql("SELECT id FROM blocked_ranges")
+        await talk.press(done, "awy:v:{}:20310617".format(ids["Ирина"]), force=True)
+        day = await last_from_bot(talk, MASTER_USER)
+        assert "🏖 Отпуск — снимается в разделе «Закрытия и отпуска»." in (day.text or "")
+        assert not any("Снять блок" in b for b in day.button_texts)
+        await talk.press(day, f"awu:{block['id']}", force=True)
+        assert await talk.last_answer() == "Этого блока уже нет."
     rows = await talk.sql("SELECT master_id, kind FROM closures")
     assert [tuple(r) for r in rows] == [(ids["Ирина"], "vacation")]

@@ -10,6 +10,7 @@ from datetime import date, datetime
 import asyncpg  # type: ignore[import-untyped, unused-ignore]
 
 from services.booking.use_cases.admin.closure_ports import (
+    CLOSURE_REASON,
     ClosureKind,
     ClosureRow,
     Covered,
@@ -87,12 +88,13 @@ class PgClosureSession:
         self, closure_id: int, master_id: int, starts_at: datetime, ends_at: datetime
     ) -> None:
         await self._conn.execute(
-            "INSERT INTO blocked_ranges (master_id, during, closure_id)"
-            " VALUES ($1, tstzrange($2, $3, '[)'), $4)",
+            "INSERT INTO blocked_ranges (master_id, during, closure_id, reason)"
+            " VALUES ($1, tstzrange($2, $3, '[)'), $4, $5)",
             master_id,
             starts_at,
             ends_at,
             closure_id,
+            CLOSURE_REASON,
         )
 
     async def close_days(self, closure_id: int, days: list[date]) -> None:

@@ -13,6 +13,10 @@ from shared.clock import Clock
 ClosureKind = Literal["vacation", "holiday", "date"]
 Decision = Literal["pending", "kept", "cancelled"]
 
+# The `reason` of a blocked range a closure made: the date screen shows it as the closure's
+# and offers no «unblock» (a closure is lifted as a whole, from the closures screen).
+CLOSURE_REASON = "closure"
+
 
 @dataclass(frozen=True, slots=True)
 class ClosureRow:
