@@ -194,8 +194,11 @@ async def test_a_day_off_or_new_hours_over_bookings_ask_the_owner(talk: Talk) ->
         asked = only(await talk.send("10:00-17:00"))
         assert "Вт, 10 июня, 18:00 — Стрижка, Ольга" in (asked.text or "")
         assert "Ср, 4 июня" not in (asked.text or "")  # a weekday change spares Wednesday
+        again = asked.button("Отменить 10.06 18:00").callback_data or ""
         done = only(await talk.tap(asked, "Отменить 10.06 18:00"))
         assert "Отменено записей: 1, уведомлений отправлено: 1." in (done.text or "")
+        await talk.press(done, again, force=True)  # a double tap
+        assert await talk.last_answer() == "Эта запись уже не в списке."
 
     rows = await talk.sql("SELECT id, status FROM bookings ORDER BY id")
     assert {r["id"]: r["status"] for r in rows} == {
@@ -204,6 +207,8 @@ async def test_a_day_off_or_new_hours_over_bookings_ask_the_owner(talk: Talk) ->
     }
     notice = await last_from_bot(talk, CUSTOMERS[0])
     assert "Вт, 10 июня, 18:00 отменена" in (notice.text or "")
+    view = await talk.shared.client.chat(talk.sandbox_bot, CUSTOMERS[0])
+    assert sum("отменена" in (m.text or "") for m in view.messages if m.from_bot) == 1
 
 
 async def test_a_master_closes_only_their_own_days(talk: Talk) -> None:

@@ -18,6 +18,10 @@ from services.booking.use_cases.admin.closure_ports import (
 )
 from shared.db import tenant_tx
 
+# A cancel claims its rows first; a claim this old whose booking is still confirmed was
+# interrupted (a crash between the claim and the cancel) and may be decided again.
+CLAIM_SECONDS = 60
+
 _CLOSURE = """
 SELECT c.id, c.master_id, coalesce(m.name, '') AS master_name, c.kind, c.first_day, c.last_day,
        (SELECT count(*) FROM closure_bookings AS cb JOIN bookings AS b ON b.id = cb.booking_id
@@ -28,7 +32,9 @@ FROM closures AS c LEFT JOIN masters AS m ON m.id = c.master_id
 
 _COVERED = """
 SELECT b.id, b.starts_at, b.service_id, s.name AS service_name, b.master_id,
-       cu.name AS customer_name, cu.telegram_id, cu.language_code, cb.decision
+       cu.name AS customer_name, cu.telegram_id, cu.language_code,
+       -- a claimed cancel whose booking is still confirmed was interrupted: undecided again
+       CASE WHEN cb.decision = 'cancelled' THEN 'pending' ELSE cb.decision END AS decision
 FROM closure_bookings AS cb
 JOIN bookings AS b ON b.id = cb.booking_id
 JOIN services AS s ON s.id = b.service_id
@@ -169,11 +175,14 @@ class PgClosureSession:
     ) -> list[int]:
         rows = await self._conn.fetch(
             "UPDATE closure_bookings SET decision = $3, decided_at = now()"
-            " WHERE closure_id = $1 AND booking_id = ANY($2::bigint[]) AND decision = 'pending'"
+            " WHERE closure_id = $1 AND booking_id = ANY($2::bigint[])"
+            " AND (decision = 'pending' OR (decision = 'cancelled'"
+            "      AND decided_at < now() - make_interval(secs => $4)))"
             " RETURNING booking_id",
             closure_id,
             booking_ids,
             decision,
+            CLAIM_SECONDS,
         )
         return [r["booking_id"] for r in rows]
 

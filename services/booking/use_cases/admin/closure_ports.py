@@ -89,7 +89,8 @@ class ClosureSession(Protocol):
     async def decide(
         self, closure_id: int, booking_ids: list[int], decision: Decision
     ) -> list[int]:
-        """Decide the ones still pending (a row is decided once); the ids this call decided."""
+        """Decide the ones still pending (a row is decided once; a cancel claim that was
+        interrupted long ago counts as pending); the ids this call decided."""
         ...
 
     async def remove(self, closure_id: int) -> None: ...

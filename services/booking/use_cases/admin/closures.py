@@ -25,6 +25,7 @@ from services.booking.use_cases.admin.closure_ports import (
     Covered,
 )
 from services.booking.use_cases.admin.day_ranges import parse_days
+from services.booking.use_cases.admin.errors import BadInput, Unknown
 from services.booking.use_cases.admin.offers import nearest_times
 from services.booking.use_cases.admin.owner_errors import OwnerRefused
 from services.booking.use_cases.admin.ports import AdminScope, Staff
@@ -211,7 +212,10 @@ async def cancel(
         claimed = set(await session.decide(closure_id, [c.booking_id for c in chosen], "cancelled"))
     notices: list[Notice] = []
     for covered in (c for c in chosen if c.booking_id in claimed):
-        card = await bookings.cancel(admin, actor, covered.booking_id, reason=reason)
+        try:
+            card = await bookings.cancel(admin, actor, covered.booking_id, reason=reason)
+        except (BadInput, Unknown):
+            continue  # no longer confirmed (done, a no-show, cancelled meanwhile): nothing to do
         offers = await nearest_times(customers, covered.service_id, covered.master_id)
         notices.append(Notice(booking=covered, offers=offers, timezone=card.business.timezone))
     async with scope.store.transaction() as session:
