@@ -101,6 +101,14 @@ async def test_a_masters_own_price_duration_and_description_reach_the_customer(
     times = only(await talk.tap(calendar, "4"))
     assert "19:00" in times.button_texts
 
+    # with any master the longest of their durations is checked: every time shown fits both
+    menu = only(await talk.send("/book"))
+    masters = only(await talk.tap(menu, "Стрижка"))
+    calendar = only(await talk.tap(masters, "Любой мастер"))
+    times = only(await talk.tap(calendar, "4"))
+    assert "18:30" in times.button_texts
+    assert "19:00" not in times.button_texts
+
 
 async def test_profile_buttons_are_checked_on_the_server(talk: Talk) -> None:
     await make_catalog(talk.deps.pool, talk.tenant_id, masters=("Ирина", "Олег"))
