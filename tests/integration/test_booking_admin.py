@@ -85,6 +85,7 @@ async def test_the_owner_sees_every_section_in_russian_and_english(talk: Talk) -
             "💇 Услуги",
             "👤 Мастера",
             "🗓 Расписание",
+            "🏖 Закрытия и отпуска",
             "👥 Сотрудники",
             "⚙️ Настройки",
         ]
@@ -205,6 +206,7 @@ async def test_a_master_is_kept_to_their_own_schedule(talk: Talk) -> None:
             "📞 Записать клиента",
             "📆 Неделя",
             "🗓 Расписание",
+            "🏖 Закрытия и отпуска",
         ]
         week = only(await talk.tap(home, "Расписание"))
         assert "<b>" not in (week.text or "")
@@ -249,7 +251,8 @@ async def test_the_owner_adds_and_removes_an_admin(talk: Talk) -> None:
     with as_user(talk, OWNER):
         home = await admin_home(talk)
         team = only(await talk.tap(home, "Сотрудники"))
-        ask = only(await talk.tap(team, "➕ Администратор"))
+        invite = only(await talk.tap(team, "Пригласить по ссылке"))
+        ask = only(await talk.tap(invite, "➕ Администратор"))
         assert "Пришлите его Telegram id" in (ask.text or "")
         assert "Telegram id — это число" in (only(await talk.send("Вася")).text or "")
         team = only(await talk.send(str(NEW_ADMIN)))

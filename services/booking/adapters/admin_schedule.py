@@ -127,7 +127,7 @@ class ScheduleSql:
     async def blocked(self, block_id: int) -> tuple[int | None, Blocked] | None:
         row = await self._conn.fetchrow(
             "SELECT id, master_id, lower(during) AS starts_at, upper(during) AS ends_at, reason"
-            " FROM blocked_ranges WHERE id = $1",
+            " FROM blocked_ranges WHERE id = $1 AND closure_id IS NULL",
             block_id,
         )
         if row is None:

@@ -37,12 +37,13 @@ WITH b AS (
     INSERT INTO bookings (customer_id, service_id, master_id, starts_at, ends_at,
                           buffer_before_min, buffer_after_min, blocked, price_kopecks, source)
     SELECT $1::bigint, sv.id, ms.master_id, $3::timestamptz,
-           $3::timestamptz + make_interval(mins => sv.duration_min),
+           $3::timestamptz + make_interval(mins => coalesce(ms.duration_min, sv.duration_min)),
            sv.buffer_before_min, sv.buffer_after_min,
            tstzrange($3::timestamptz - make_interval(mins => sv.buffer_before_min),
-                     $3::timestamptz + make_interval(mins => sv.duration_min + sv.buffer_after_min),
+                     $3::timestamptz + make_interval(
+                         mins => coalesce(ms.duration_min, sv.duration_min) + sv.buffer_after_min),
                      '[)'),
-           sv.price_kopecks, $5::text
+           coalesce(ms.price_kopecks, sv.price_kopecks), $5::text
     FROM services AS sv JOIN master_services AS ms ON ms.service_id = sv.id
     WHERE sv.id = $2 AND ms.master_id = $4::int AND sv.active
     RETURNING *

@@ -31,7 +31,7 @@ WHERE s.id = $1 AND s.active
 """
 
 _MASTERS_FOR_SERVICE = """
-SELECT m.id, m.name, m.bio
+SELECT m.id, m.name, m.bio, m.photo_file_id, ms.price_kopecks, ms.duration_min
 FROM masters AS m JOIN master_services AS ms ON ms.master_id = m.id
 WHERE ms.service_id = $1 AND m.active AND ($2::int IS NULL OR m.id = $2)
 ORDER BY m.sort_order, m.id
@@ -93,7 +93,17 @@ async def list_active_services(conn: asyncpg.Connection) -> list[ServiceInfo]:
 async def masters_for_service(conn: asyncpg.Connection, service_id: int) -> list[MasterInfo]:
     """Active masters who perform the service, in display order."""
     rows = await conn.fetch(_MASTERS_FOR_SERVICE, service_id, None)
-    return [MasterInfo(id=row["id"], name=row["name"], bio=row["bio"]) for row in rows]
+    return [
+        MasterInfo(
+            id=row["id"],
+            name=row["name"],
+            bio=row["bio"],
+            photo_file_id=row["photo_file_id"],
+            price_kopecks=row["price_kopecks"],
+            duration_min=row["duration_min"],
+        )
+        for row in rows
+    ]
 
 
 async def load_availability(
@@ -121,15 +131,19 @@ async def load_availability(
         min_notice_min=head["min_notice_min"],
         horizon_days=head["horizon_days"],
     )
+    rows = await conn.fetch(_MASTERS_FOR_SERVICE, service_id, master_id)
+    master_ids = [row["id"] for row in rows]
+    # A master's own duration replaces the service's; with several masters the longest one
+    # is checked, so every time offered fits whichever of them gets the booking.
     service = ServiceSpec(
         service_id=service_id,
-        duration_min=head["duration_min"],
+        duration_min=max(
+            (row["duration_min"] or head["duration_min"] for row in rows),
+            default=head["duration_min"],
+        ),
         buffer_before_min=head["buffer_before_min"],
         buffer_after_min=head["buffer_after_min"],
     )
-    master_ids = [
-        row["id"] for row in await conn.fetch(_MASTERS_FOR_SERVICE, service_id, master_id)
-    ]
     if not master_ids:
         return AvailabilityInputs(rules=rules, service=service, masters=(), now=now)
 

@@ -9,10 +9,13 @@ from redis.asyncio import Redis
 from services.booking.bot import (
     admin,
     booking_flow,
+    closure_offers,
     confirm,
     contact,
     errors,
     fallback,
+    join,
+    master_photo,
     my_bookings,
     reminders,
     reviews,
@@ -40,7 +43,10 @@ def build_dispatcher(redis: Redis) -> Dispatcher:
     dispatcher.update.outer_middleware(CustomerContext())
     dispatcher.include_router(errors.router())
     dispatcher.include_router(admin.router())  # staff only; passes customer updates by
+    dispatcher.include_router(join.router())  # /start inv_<code>: before the customer's /start
     for feature in (start, contact, reviews, booking_flow, confirm, my_bookings, reminders):
+        dispatcher.include_router(feature.router())
+    for feature in (closure_offers, master_photo):
         dispatcher.include_router(feature.router())
     dispatcher.include_router(fallback.router())  # last: whatever nobody else took
     return dispatcher

@@ -29,6 +29,9 @@ class MasterInfo:
     id: int
     name: str
     bio: str
+    photo_file_id: str = ""
+    price_kopecks: int | None = None  # the master's own price of the service, if it differs
+    duration_min: int | None = None  # the master's own duration of the service, if it differs
 
 
 @dataclass(frozen=True, slots=True)

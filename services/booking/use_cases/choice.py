@@ -7,7 +7,7 @@ schedule: a button only says what the customer pressed, never what is still true
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -43,6 +43,17 @@ class Picked:
     starts_at: datetime
     any_master: bool
     timezone: str
+
+
+def as_done_by(service: ServiceInfo, master: MasterInfo) -> ServiceInfo:
+    """The service with the master's own price and duration where they differ."""
+    return replace(
+        service,
+        price_kopecks=service.price_kopecks
+        if master.price_kopecks is None
+        else master.price_kopecks,
+        duration_min=service.duration_min if master.duration_min is None else master.duration_min,
+    )
 
 
 async def find_service(session: TenantSession, service_id: int) -> ServiceInfo:
@@ -162,7 +173,7 @@ async def choose_time(scope: Scope, choice: Choice, starts_at: datetime) -> Pick
         master_id = pick_master(inputs, choice, starts_at)
         master = await find_master(session, choice.service_id, master_id)
     return Picked(
-        service=service,
+        service=as_done_by(service, master),
         master=master,
         starts_at=starts_at,
         any_master=choice.master_id is None,

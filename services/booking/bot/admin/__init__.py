@@ -13,14 +13,17 @@ from aiogram import Router
 
 from services.booking.bot.admin import (
     customer_card,
+    closures,
     dates,
     day,
     errors,
     glance,
     home,
+    invites,
     masters,
     moves,
     phone,
+    profiles,
     schedule,
     services,
     settings,
@@ -37,11 +40,14 @@ def router() -> Router:
     admin.callback_query.middleware(gate)
     admin.message.middleware(gate)
     admin.include_router(errors.router())
+    admin.include_router(closures.errors_router())
     admin.include_router(customer_card.router())  # before `day`: it opens every booking card
     for desk_feature in (phone, moves, glance):
         admin.include_router(desk_feature.router())
     for feature in (home, day, services, masters, schedule, dates, staff, settings):
         admin.include_router(feature.router())
+    for owner_b in (closures, invites, profiles):
+        admin.include_router(owner_b.router())
     admin.include_router(home.last_router())
     return admin
 

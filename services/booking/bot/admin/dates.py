@@ -8,14 +8,17 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from services.booking.bot.admin.callbacks import Date, Month, Unblock, day_code, day_of, month_of
+from services.booking.bot.admin.closure_check import covered_after_change
 from services.booking.bot.admin.reply import ask, done
 from services.booking.bot.admin.screens import schedule as screens
 from services.booking.bot.admin.screens.parts import question
 from services.booking.bot.admin.states import AdminInput
 from services.booking.bot.replies import show
 from services.booking.bot.screens import Words
+from services.booking.context import BookingDeps, TenantContext
 from services.booking.use_cases.admin import dates
 from services.booking.use_cases.admin.ports import AdminScope, Staff
+from services.booking.use_cases.ports import Scope
 
 
 async def month(
@@ -37,19 +40,40 @@ async def date_view(
 
 
 async def day_off(
-    callback: CallbackQuery, callback_data: Date, staff: Staff, admin: AdminScope, words: Words
+    callback: CallbackQuery,
+    callback_data: Date,
+    staff: Staff,
+    admin: AdminScope,
+    scope: Scope,
+    deps: BookingDeps,
+    tenant: TenantContext,
+    words: Words,
 ) -> None:
     off = callback_data.a == "off"
-    view = await dates.set_day_off(admin, staff, callback_data.m, day_of(callback_data.d), off=off)
-    await show(callback, screens.date_screen(words, view), notice=words("admin.saved"))
+    day = day_of(callback_data.d)
+    view = await dates.set_day_off(admin, staff, callback_data.m, day, off=off)
+    covered = await covered_after_change(
+        words, deps, tenant, scope, staff, view.master.id, (day, day)
+    )
+    await show(callback, covered or screens.date_screen(words, view), notice=words("admin.saved"))
 
 
 async def reset(
-    callback: CallbackQuery, callback_data: Date, staff: Staff, admin: AdminScope, words: Words
+    callback: CallbackQuery,
+    callback_data: Date,
+    staff: Staff,
+    admin: AdminScope,
+    scope: Scope,
+    deps: BookingDeps,
+    tenant: TenantContext,
+    words: Words,
 ) -> None:
     day = day_of(callback_data.d)
     view = await dates.set_changed_hours(admin, staff, callback_data.m, day, "-")
-    await show(callback, screens.date_screen(words, view), notice=words("admin.saved"))
+    covered = await covered_after_change(
+        words, deps, tenant, scope, staff, view.master.id, (day, day)
+    )
+    await show(callback, covered or screens.date_screen(words, view), notice=words("admin.saved"))
 
 
 async def ask_hours(
@@ -75,7 +99,14 @@ async def ask_hours(
 
 
 async def save_hours(
-    message: Message, state: FSMContext, staff: Staff, admin: AdminScope, words: Words
+    message: Message,
+    state: FSMContext,
+    staff: Staff,
+    admin: AdminScope,
+    scope: Scope,
+    deps: BookingDeps,
+    tenant: TenantContext,
+    words: Words,
 ) -> None:
     data = await state.get_data()
     master_id, day, text = int(data.get("m", 0)), day_of(int(data.get("d", 0))), message.text or ""
@@ -83,7 +114,12 @@ async def save_hours(
         view = await dates.block(admin, staff, master_id, day, text)
     else:
         view = await dates.set_changed_hours(admin, staff, master_id, day, text)
-    await done(message, state, screens.date_screen(words, view, notice=words("admin.saved")))
+    covered = await covered_after_change(
+        words, deps, tenant, scope, staff, view.master.id, (day, day)
+    )
+    await done(
+        message, state, covered or screens.date_screen(words, view, notice=words("admin.saved"))
+    )
 
 
 async def unblock(

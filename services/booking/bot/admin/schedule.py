@@ -7,15 +7,18 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from services.booking.bot.admin.callbacks import Nav, Week, WeekDay
+from services.booking.bot.admin.closure_check import covered_after_change
 from services.booking.bot.admin.reply import ask, done
 from services.booking.bot.admin.screens import schedule as screens
 from services.booking.bot.admin.screens.parts import question
 from services.booking.bot.admin.states import AdminInput
 from services.booking.bot.replies import show
 from services.booking.bot.screens import Words
+from services.booking.context import BookingDeps, TenantContext
 from services.booking.use_cases.admin import schedule
 from services.booking.use_cases.admin.access import manages_all
 from services.booking.use_cases.admin.ports import AdminScope, Staff
+from services.booking.use_cases.ports import Scope
 
 
 async def whose(callback: CallbackQuery, staff: Staff, admin: AdminScope, words: Words) -> None:
@@ -64,7 +67,14 @@ async def ask_hours(
 
 
 async def save_hours(
-    message: Message, state: FSMContext, staff: Staff, admin: AdminScope, words: Words
+    message: Message,
+    state: FSMContext,
+    staff: Staff,
+    admin: AdminScope,
+    scope: Scope,
+    deps: BookingDeps,
+    tenant: TenantContext,
+    words: Words,
 ) -> None:
     data = await state.get_data()
     master_id, number, text = int(data.get("m", 0)), int(data.get("w", -1)), message.text or ""
@@ -72,14 +82,24 @@ async def save_hours(
         view = await schedule.set_breaks(admin, staff, master_id, number, text)
     else:
         view = await schedule.set_hours(admin, staff, master_id, number, text)
-    await done(message, state, screens.week(words, view, notice=words("admin.saved")))
+    covered = await covered_after_change(words, deps, tenant, scope, staff, view.master.id, None)
+    await done(message, state, covered or screens.week(words, view, notice=words("admin.saved")))
 
 
 async def day_off(
-    callback: CallbackQuery, callback_data: WeekDay, staff: Staff, admin: AdminScope, words: Words
+    callback: CallbackQuery,
+    callback_data: WeekDay,
+    staff: Staff,
+    admin: AdminScope,
+    scope: Scope,
+    deps: BookingDeps,
+    tenant: TenantContext,
+    words: Words,
 ) -> None:
     view = await schedule.day_off(admin, staff, callback_data.m, callback_data.w)
-    await show(callback, screens.weekday(words, view, callback_data.w), notice=words("admin.saved"))
+    covered = await covered_after_change(words, deps, tenant, scope, staff, view.master.id, None)
+    screen = covered or screens.weekday(words, view, callback_data.w)
+    await show(callback, screen, notice=words("admin.saved"))
 
 
 def router() -> Router:

@@ -19,6 +19,10 @@ re-check it like a button.
 | `phone_query`      | a caller's phone or name to look up     | `d` (day or 0)    |
 | `phone_new`        | a new customer's name and/or phone      | `d`, `n`, `p`     |
 | `customer_note`    | the staff's note about a customer       | `b`               |
+| `closure_days`     | the days of a vacation or a holiday     | `m` (0 = all)     |
+| `master_bio`       | a master's short description            | `m`               |
+| `master_photo`     | a master's photo                        | `m`               |
+| `master_price`     | a master's own price and duration       | `m`, `s`          |
 """
 
 from __future__ import annotations
@@ -40,6 +44,10 @@ class AdminInput(StatesGroup):
     phone_query = State()
     phone_new = State()
     customer_note = State()
+    closure_days = State()
+    master_bio = State()
+    master_photo = State()
+    master_price = State()
 
 
 PREFIX = f"{AdminInput.__name__}:"

@@ -19,6 +19,11 @@ from services.booking.bot.callbacks import (
     PickTime,
 )
 from services.booking.bot.screens.common import Screen, Words, button, details, esc
+from services.booking.bot.screens.master_profiles import (
+    master_label,
+    photo_rows,
+    profiles_text,
+)
 from services.booking.domain.entities import Customer, MasterInfo, ServiceInfo
 from services.booking.use_cases.booking import Confirmed
 from services.booking.use_cases.calendar import MonthView
@@ -81,10 +86,15 @@ def services_list(w: Words, services: list[ServiceInfo]) -> Screen:
 
 
 def masters_list(w: Words, service: ServiceInfo, masters: list[MasterInfo]) -> Screen:
-    rows = [[button(m.name, PickMaster(s=service.id, m=m.id).pack())] for m in masters]
+    rows = [
+        [button(master_label(w, service, m), PickMaster(s=service.id, m=m.id).pack())]
+        for m in masters
+    ]
+    rows.extend(photo_rows(w, service, masters))
     if masters:
         rows.append([button(w("book.any_master"), PickMaster(s=service.id, m=0).pack())])
     text = w("book.choose_master" if masters else "book.no_masters", service=esc(service.name))
+    text += profiles_text(masters)
     return Screen(text, [*rows, [w.back(Menu(action="book").pack())]])
 
 

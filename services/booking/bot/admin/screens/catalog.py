@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.booking.bot.admin.callbacks import Mst, MstLink, Nav, Svc, SvcMaster, Week
+from services.booking.bot.admin.closure_callbacks import Profile
 from services.booking.bot.admin.screens.parts import home_row, with_notice
 from services.booking.bot.screens.common import Screen, Words, button, esc
 from services.booking.use_cases.admin.catalog import ServiceCard
@@ -97,6 +98,7 @@ def master(w: Words, found: MasterCard, *, notice: str = "") -> Screen:
             button(w("admin.mst.link"), Mst(a="link", m=m.id).pack()),
         ],
         [button(w("admin.home.schedule"), Week(m=m.id).pack())],
+        [button(w("admin.profile.button"), Profile(a="v", m=m.id).pack())],
         [button(w("admin.deactivate" if m.active else "admin.activate"), toggle)],
         [w.back(Nav(to="mst").pack())],
     ]

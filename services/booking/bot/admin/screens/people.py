@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import get_args
 
 from services.booking.bot.admin.callbacks import Member, Nav, Setting
+from services.booking.bot.admin.closure_callbacks import Invite
 from services.booking.bot.admin.screens.parts import home_row, with_notice
 from services.booking.bot.screens.common import Screen, Words, button, esc
 from services.booking.use_cases.admin.ports import Settings, Staff
@@ -28,12 +29,7 @@ def staff(w: Words, members: list[Staff], *, notice: str = "") -> Screen:
         lines.append(esc(label) + f" · <code>{member.telegram_id}</code>")
         if member.role != "owner":
             rows.append([button(label, Member(a="v", p=member.id).pack())])
-    rows.append(
-        [
-            button(w("admin.stf.add_admin"), Member(a="admin", p=0).pack()),
-            button(w("admin.stf.add_master"), Member(a="master", p=0).pack()),
-        ]
-    )
+    rows.append([button(w("admin.invite.button"), Invite(a="list", m=0).pack())])
     rows.append(home_row(w))
     return with_notice(Screen("\n".join(lines), rows), notice)
 

@@ -20,6 +20,7 @@ from services.booking.bot.admin.callbacks import (
 from services.booking.bot.admin.screens.parts import home_row, hours, hours_list, with_notice
 from services.booking.bot.callbacks import Blank
 from services.booking.bot.screens.common import Screen, Words, button, esc
+from services.booking.use_cases.admin.closure_ports import CLOSURE_REASON
 from services.booking.use_cases.admin.dates import DateView, MonthMarks
 from services.booking.use_cases.admin.ports import MasterRow
 from services.booking.use_cases.admin.schedule import WeekDay as Weekday
@@ -128,7 +129,10 @@ def date_screen(w: Words, view: DateView, *, notice: str = "") -> Screen:
     spans = [
         (b.id, (b.starts_at.astimezone(zone).time(), b.ends_at.astimezone(zone).time()))
         for b in view.rows.blocked
+        if b.reason != CLOSURE_REASON
     ]
+    if len(spans) < len(view.rows.blocked):
+        lines.append(w("admin.closure.on_date"))
     if spans:
         lines.append(w("admin.date.blocked", hours=", ".join(hours(s) for _, s in spans)))
     off = Date(a="on" if view.rows.day_off else "off", m=m, d=code).pack()
