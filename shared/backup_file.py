@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from shared.errors import AppError
+from shared.errors import AppError, NotFound
 from shared.settings import Secret, secret_key_material
 
 MAGIC = b"BKBT"
@@ -37,6 +37,10 @@ _INFO = b"bookbots/v1/backup-file"
 
 class BackupError(AppError):
     """A backup cannot be read or restored (its message says why)."""
+
+
+class BackupMissing(NotFound, BackupError):
+    """No backup by that name (or no file at that path)."""
 
 
 class BackupKeyError(BackupError):

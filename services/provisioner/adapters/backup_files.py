@@ -17,11 +17,10 @@ from pathlib import Path
 import asyncpg
 
 from services.provisioner.use_cases.backups import BackupInfo
-from shared.backup_file import BackupError, is_sealed, seal, unseal, write_private
+from shared.backup_file import BackupError, BackupMissing, is_sealed, seal, unseal, write_private
 from shared.backup_model import TenantBackup, decode, encode
 from shared.backup_tenant import RestoreReport, dump_tenant, restore_tenant
 from shared.db import tenant_schema
-from shared.errors import NotFound
 from shared.migrate import Migration
 from shared.settings import Secret
 
@@ -88,7 +87,7 @@ class FileBackupStore:
         try:
             data = await asyncio.to_thread(path.read_bytes)
         except FileNotFoundError:
-            raise NotFound("backup", ref) from None
+            raise BackupMissing("backup", ref) from None
         except OSError as error:
             raise BackupError(f"cannot read {ref}: {error.strerror}") from None
         return decode(unseal(data, self._key))
