@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from shared.db import tenant_schema
 from shared.migrate import Migration
 from shared.settings import Secret
 
+log = logging.getLogger(__name__)
 SUFFIX = ".bkbt"
 _NAME = re.compile(r"^(?P<tenant>[a-z][a-z0-9_]{2,39})--(?P<at>\d{8}T\d{6}Z)\.bkbt$")
 _STAMP = "%Y%m%dT%H%M%SZ"
@@ -64,6 +66,12 @@ class FileBackupStore:
         data = seal(encode(backup), self._key)
         await asyncio.to_thread(self._write, path, data)
         await self._audit(actor, "backup", tenant_id, {"file": path.name, "size": len(data)})
+        log.info(
+            "backup of %s written: %s (%d bytes)",
+            tenant_id,
+            path.name,
+            len(data),
+        )
         info = await asyncio.to_thread(_info, path)
         assert info is not None
         return info
@@ -102,6 +110,12 @@ class FileBackupStore:
                 " VALUES ($1, 'Владелец', 'owner') ON CONFLICT (telegram_id) DO NOTHING",
                 owner_chat_id,
             )
+        log.info(
+            "tenant %s restored from a backup of %s (%d rows)",
+            into,
+            backup.tenant_id,
+            report.rows,
+        )
         details = {"from": backup.tenant_id, "taken_at": backup.taken_at.isoformat()}
         await self._audit(actor, "restore", into, {**details, "rows": report.rows})
         return report
