@@ -14,6 +14,7 @@ from aiogram import Router
 from services.booking.bot.admin import (
     customer_card,
     closures,
+    data_export,
     dates,
     day,
     errors,
@@ -48,6 +49,7 @@ def router() -> Router:
         admin.include_router(feature.router())
     for owner_b in (closures, invites, profiles):
         admin.include_router(owner_b.router())
+    admin.include_router(data_export.router())
     admin.include_router(home.last_router())
     return admin
 
