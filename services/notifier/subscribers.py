@@ -16,6 +16,8 @@ from shared.bus import MSG_ID_HEADER, Consumer, Publisher, RetryPolicy, subscrib
 from shared.messages import (
     BookingCancelled,
     BookingCreated,
+    BookingNoShow,
+    BookingOpened,
     BookingRescheduled,
     PaymentCanceled,
     TenantDeleted,
@@ -75,6 +77,8 @@ def _booking_work(notes: BookingNotes, msg: NatsMessage) -> Work | None:
         "created": lambda: notes.on_created(decode(BookingCreated, body)),
         "cancelled": lambda: notes.on_cancelled(decode(BookingCancelled, body)),
         "rescheduled": lambda: notes.on_rescheduled(decode(BookingRescheduled, body)),
+        "noshow": lambda: notes.on_no_show(decode(BookingNoShow, body)),
+        "opened": lambda: notes.on_opened(decode(BookingOpened, body)),
     }
     return works.get(kind)
 

@@ -14,6 +14,7 @@ from services.booking.bot import (
     errors,
     fallback,
     my_bookings,
+    opening,
     reminders,
     reviews,
     start,
@@ -40,6 +41,7 @@ def build_dispatcher(redis: Redis) -> Dispatcher:
     dispatcher.update.outer_middleware(CustomerContext())
     dispatcher.include_router(errors.router())
     dispatcher.include_router(admin.router())  # staff only; passes customer updates by
+    dispatcher.include_router(opening.router())  # «tell me when booking opens»
     for feature in (start, contact, reviews, booking_flow, confirm, my_bookings, reminders):
         dispatcher.include_router(feature.router())
     dispatcher.include_router(fallback.router())  # last: whatever nobody else took

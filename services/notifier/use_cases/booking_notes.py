@@ -15,7 +15,13 @@ from services.notifier.ports import DeliveryStore, NewDelivery, Visit
 from services.notifier.use_cases import keys, markup
 from services.notifier.use_cases.texts import Catalog, Safe, Texts
 from shared.clock import Clock
-from shared.messages import BookingCancelled, BookingCreated, BookingRescheduled
+from shared.messages import (
+    BookingCancelled,
+    BookingCreated,
+    BookingNoShow,
+    BookingOpened,
+    BookingRescheduled,
+)
 
 
 class BookingNotes:
@@ -58,7 +64,7 @@ class BookingNotes:
         if event.customer_chat_id:
             # The customer booked in the bot, so they talk to it again even if they had blocked it.
             await self._store.unblock(event.tenant_id, "tenant", event.customer_chat_id)
-            schedule = self._schedule(event, texts)
+            schedule = self._schedule(event, self._texts.first(event.customer_locale, event.locale))
             added += await self._store.add_schedule(
                 event.tenant_id, str(event.booking_id), schedule, replace=False
             )
@@ -68,7 +74,7 @@ class BookingNotes:
         texts = self._texts(event.locale)
         added = 0
         if event.customer_chat_id:
-            schedule = self._schedule(event, texts)
+            schedule = self._schedule(event, self._texts.first(event.customer_locale, event.locale))
             added += await self._store.add_schedule(
                 event.tenant_id, str(event.booking_id), schedule, replace=True
             )
@@ -117,12 +123,16 @@ class BookingNotes:
             text=alert,
         )
         if event.cancelled_by != "customer" and event.customer_chat_id:
-            text = texts.text(
+            theirs = self._texts.first(event.customer_locale, event.locale)
+            their_reason = (
+                Safe(theirs.text("reason_line", reason=event.reason)) if event.reason else ""
+            )
+            text = theirs.text(
                 "customer_cancelled",
-                when=when,
+                when=theirs.when(event.starts_at, event.timezone),
                 service=event.service_name,
                 master=event.master_name,
-                reason=reason,
+                reason=their_reason,
             )
             rows.append(
                 self._row(
@@ -132,6 +142,31 @@ class BookingNotes:
                     "customer_cancelled",
                     text,
                     ref=str(event.booking_id),
+                )
+            )
+        added = await self._store.add(rows) if rows else 0
+        return self._woke(added)
+
+    async def on_no_show(self, event: BookingNoShow) -> int:
+        """The customer did not come: no review request (nor anything else still pending)."""
+        await self._store.cancel_schedule(event.tenant_id, str(event.booking_id))
+        return 0
+
+    async def on_opened(self, event: BookingOpened) -> int:
+        """Tell each customer who asked that the business takes bookings now, in their
+        language where known, else the business's."""
+        rows = []
+        for waiter in event.waiting:
+            if not waiter.chat_id:
+                continue
+            texts = self._texts.first(waiter.locale, event.locale)
+            rows.append(
+                self._row(
+                    keys.opened(event.tenant_id, event.opened_at, waiter.chat_id),
+                    event.tenant_id,
+                    waiter.chat_id,
+                    "opened",
+                    texts.text("booking_opened", name=event.business_name),
                 )
             )
         added = await self._store.add(rows) if rows else 0
@@ -175,7 +210,10 @@ class BookingNotes:
                     ),
                 )
             )
-        review_at = event.ends_at + self._review_delay
+        delay = self._review_delay
+        if event.review_delay_min is not None and event.review_delay_min >= 0:
+            delay = timedelta(minutes=event.review_delay_min)  # the business's own setting
+        review_at = event.ends_at + delay
         if review_at > now:
             text = texts.text("review", service=event.service_name, master=event.master_name)
             rows.append(

@@ -54,3 +54,7 @@ def review(tenant_id: str, booking_id: int, ends_at: datetime) -> str:
 
 def customer_cancelled(tenant_id: str, booking_id: int) -> str:
     return f"cancelled:{tenant_id}:{booking_id}"
+
+
+def opened(tenant_id: str, opened_at: datetime, chat_id: int) -> str:
+    return f"opened:{tenant_id}:{instant(opened_at)}:{chat_id}"

@@ -16,13 +16,18 @@ from services.booking.bot.admin import (
     day,
     errors,
     home,
+    language,
     masters,
+    owner_scope,
+    reviews,
     schedule,
     services,
     settings,
     staff,
+    wizard,
 )
 from services.booking.bot.admin.gate import AdminButton, AdminMessage, StaffGate
+from services.booking.bot.admin.opening_watch import OpeningWatch
 
 
 def router() -> Router:
@@ -33,7 +38,14 @@ def router() -> Router:
     admin.callback_query.middleware(gate)
     admin.message.middleware(gate)
     admin.include_router(errors.router())
+    admin.include_router(owner_scope.errors_router())
+    watch = OpeningWatch()  # after the gate: tells waiting customers once booking opens
+    admin.callback_query.middleware(watch)
+    admin.message.middleware(watch)
+    admin.include_router(wizard.first_router())  # /admin of an owner mid-setup: the wizard
     for feature in (home, day, services, masters, schedule, dates, staff, settings):
+        admin.include_router(feature.router())
+    for feature in (wizard, language, reviews):
         admin.include_router(feature.router())
     admin.include_router(home.last_router())
     return admin

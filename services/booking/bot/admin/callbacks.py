@@ -29,6 +29,7 @@ from typing import Annotated, Literal
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
+from services.booking.bot.admin.owner_callbacks import OWNER_PREFIXES
 from services.booking.use_cases.admin.errors import BadInput
 
 Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
@@ -108,7 +109,7 @@ class Setting(CallbackData, prefix="ao"):
 
 
 ALL = (Nav, Day, Act, Svc, SvcMaster, Mst, MstLink, Week, WeekDay, Month, Date, Unblock, Member)
-PREFIXES = frozenset(cls.__prefix__ for cls in (*ALL, Setting))
+PREFIXES = frozenset(cls.__prefix__ for cls in (*ALL, Setting)) | OWNER_PREFIXES
 
 
 def is_admin_data(data: str | None) -> bool:

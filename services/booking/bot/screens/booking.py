@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -77,7 +78,15 @@ def services_list(w: Words, services: list[ServiceInfo]) -> Screen:
         for s in services
     ]
     text = w("book.choose_service") if services else w("book.no_services")
-    return Screen(text, [*rows, [w.home_button()]])
+    return Screen(
+        text + described((s.name, s.description) for s in services), [*rows, [w.home_button()]]
+    )
+
+
+def described(items: Iterable[tuple[str, str]]) -> str:
+    """The stored descriptions of what the customer chooses from, one line each (none: "")."""
+    lines = [f"• <b>{esc(name)}</b> — {esc(text)}" for name, text in items if text.strip()]
+    return "\n\n" + "\n".join(lines) if lines else ""
 
 
 def masters_list(w: Words, service: ServiceInfo, masters: list[MasterInfo]) -> Screen:
@@ -85,6 +94,7 @@ def masters_list(w: Words, service: ServiceInfo, masters: list[MasterInfo]) -> S
     if masters:
         rows.append([button(w("book.any_master"), PickMaster(s=service.id, m=0).pack())])
     text = w("book.choose_master" if masters else "book.no_masters", service=esc(service.name))
+    text += described((m.name, m.bio) for m in masters)
     return Screen(text, [*rows, [w.back(Menu(action="book").pack())]])
 
 
