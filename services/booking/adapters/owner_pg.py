@@ -98,7 +98,8 @@ _UPCOMING = """
 SELECT count(*), min(starts_at) FROM bookings WHERE status = 'confirmed' AND starts_at > $1
 """
 _REVIEWS = """
-SELECT r.stars, r.comment, r.created_at, c.name AS customer, m.name AS master, s.name AS service
+SELECT r.stars, r.comment, r.created_at, b.starts_at AS visited_at,
+       c.name AS customer, m.name AS master, s.name AS service
 FROM reviews AS r
 JOIN bookings AS b ON b.id = r.booking_id
 JOIN customers AS c ON c.id = r.customer_id

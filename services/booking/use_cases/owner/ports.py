@@ -53,6 +53,7 @@ class ReviewLine:
     stars: int
     comment: str
     created_at: datetime
+    visited_at: datetime  # the booking's start
     customer: str
     master: str
     service: str

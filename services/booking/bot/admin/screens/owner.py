@@ -92,7 +92,7 @@ def reviews(w: Words, view: ReviewsView, *, notice: str = "") -> Screen:
             parts += [_average(w, a) for a in view.per_master]
         parts.append("")
         for line in view.lines:
-            local = line.created_at.astimezone(ZoneInfo(view.timezone)).date()
+            local = line.visited_at.astimezone(ZoneInfo(view.timezone)).date()
             parts.append(
                 w(
                     "admin.reviews.line",
