@@ -205,6 +205,16 @@ class BookingNoShow(Event, frozen=True, kw_only=True):
     booking_id: int
 
 
+class BusinessRezoned(Event, frozen=True, kw_only=True):
+    """The owner changed the business's time zone: bookings keep their instants; texts that
+    name a local time (pending reminders) are reworded in the new zone."""
+
+    tenant_id: str
+    old_timezone: str
+    timezone: str
+    changed_at: datetime
+
+
 class Waiter(msgspec.Struct, frozen=True, kw_only=True):
     chat_id: int
     locale: str = ""

@@ -19,6 +19,7 @@ from shared.messages import (
     BookingNoShow,
     BookingOpened,
     BookingRescheduled,
+    BusinessRezoned,
     PaymentCanceled,
     TenantDeleted,
     TenantExpiring,
@@ -79,6 +80,7 @@ def _booking_work(notes: BookingNotes, msg: NatsMessage) -> Work | None:
         "rescheduled": lambda: notes.on_rescheduled(decode(BookingRescheduled, body)),
         "noshow": lambda: notes.on_no_show(decode(BookingNoShow, body)),
         "opened": lambda: notes.on_opened(decode(BookingOpened, body)),
+        "rezoned": lambda: notes.on_rezoned(decode(BusinessRezoned, body)),
     }
     return works.get(kind)
 

@@ -24,7 +24,7 @@ from sandbox.telegram.models import ChatMessage
 from services.notifier.adapters.deliveries_pg import PgDeliveries
 from services.notifier.use_cases import BookingNotes
 from services.notifier.use_cases.texts import LOCALES, Texts
-from shared.messages import BookingCreated
+from shared.messages import BookingCreated, BusinessRezoned
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 __all__ = ["shared_infra", "talk"]
@@ -40,8 +40,25 @@ async def tap_data(talk: Talk, message: ChatMessage, prefix: str, text: str = ""
     raise AssertionError(f"no {prefix!r} button in {message.button_texts}")
 
 
-async def test_a_zone_change_keeps_every_booking_instant_and_says_so(talk: Talk) -> None:
+async def test_a_zone_change_keeps_every_booking_instant_and_says_so(talk: Talk, pg_pool) -> None:
     booking = await existing_booking(talk, moscow(3, 10))
+    notes = BookingNotes(
+        store=PgDeliveries(pg_pool), texts=Texts.load(LOCALES), clock=FixedClock(NOW)
+    )
+    await notes.on_created(  # notifier holds the booking's reminders, worded in Moscow time
+        BookingCreated(
+            tenant_id=talk.tenant_id,
+            booking_id=booking,
+            customer_chat_id=talk.user,
+            customer_name="Ольга",
+            customer_phone="+79120000000",
+            service_name="Стрижка",
+            master_name="Мастер",
+            starts_at=moscow(3, 10),
+            ends_at=moscow(3, 11),
+            timezone="Europe/Moscow",
+        )
+    )
     customer, talk.user = talk.user, OWNER
     home = only(await talk.send("/admin"))
     screen = only(await talk.tap(home, "Язык и время"))
@@ -57,6 +74,19 @@ async def test_a_zone_change_keeps_every_booking_instant_and_says_so(talk: Talk)
     assert row["starts_at"] == moscow(3, 10)  # the same instant
     (business,) = await talk.sql("SELECT timezone FROM business")
     assert business["timezone"] == "Asia/Yekaterinburg"
+    rezoned = msgspec.json.decode((await talk.event("rezoned")).data, type=BusinessRezoned)
+    assert (rezoned.old_timezone, rezoned.timezone) == ("Europe/Moscow", "Asia/Yekaterinburg")
+    assert await notes.on_rezoned(rezoned) == 2  # the 24 h and the 2 h reminders
+    reminders = await pg_pool.fetch(
+        "SELECT text, starts_at FROM notifier.deliveries"
+        " WHERE tenant_id = $1 AND kind = 'reminder' AND status = 'pending'",
+        talk.tenant_id,
+    )
+    assert len(reminders) == 2
+    for reminder in reminders:
+        assert "12:00" in reminder["text"]
+        assert "10:00" not in reminder["text"]
+        assert reminder["starts_at"] == moscow(3, 10)
 
     zones = only(await talk.tap(changed, "Сменить часовой пояс"))
     only(await talk.tap(zones, "Написать название"))

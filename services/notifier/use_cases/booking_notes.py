@@ -9,6 +9,7 @@ its `Visit`, so one that goes out late (an outage) is reworded or dropped (`late
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from services.notifier.ports import DeliveryStore, NewDelivery, Visit
@@ -21,6 +22,7 @@ from shared.messages import (
     BookingNoShow,
     BookingOpened,
     BookingRescheduled,
+    BusinessRezoned,
 )
 
 
@@ -151,6 +153,23 @@ class BookingNotes:
         """The customer did not come: no review request (nor anything else still pending)."""
         await self._store.cancel_schedule(event.tenant_id, str(event.booking_id))
         return 0
+
+    async def on_rezoned(self, event: BusinessRezoned) -> int:
+        """Reword the tenant's pending reminders in the new zone (same instants, new local
+        times); returns how many were reworded."""
+        changed = 0
+        for delivery_id, visit in await self._store.pending_reminders(event.tenant_id):
+            moved = replace(visit, timezone=event.timezone)
+            texts = self._texts(visit.locale)
+            text = texts.text(
+                "reminder",
+                lead=Safe(texts.lead(visit.offset_min)),
+                when=texts.when(visit.starts_at, event.timezone),
+                service=visit.service,
+                master=visit.master,
+            )
+            changed += await self._store.retext(delivery_id, text, moved)
+        return changed
 
     async def on_opened(self, event: BookingOpened) -> int:
         """Tell each customer who asked that the business takes bookings now, in their

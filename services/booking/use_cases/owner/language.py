@@ -16,6 +16,8 @@ from services.booking.use_cases.admin.access import require_manager
 from services.booking.use_cases.admin.ports import Staff
 from services.booking.use_cases.owner.errors import OwnerRefusal
 from services.booking.use_cases.owner.ports import OwnerScope
+from shared.messages import BusinessRezoned
+from shared.subjects import booking_event
 
 LANGUAGES = ("ru", "en")
 # The zones a Russian business most likely needs, offered as buttons; any IANA name may be typed.
@@ -89,5 +91,13 @@ async def set_zone(scope: OwnerScope, actor: Staff, text: str) -> ZoneChange:
     async with scope.store.transaction() as session:
         old = (await session.opening(actor.telegram_id)).timezone
         await session.set_timezone(zone)
-        upcoming, next_start = await session.upcoming(scope.clock.now())
+        now = scope.clock.now()
+        upcoming, next_start = await session.upcoming(now)
+        if zone != old:  # notifier rewords the reminders it holds, in the same transaction
+            event = BusinessRezoned(
+                tenant_id=scope.tenant_id, old_timezone=old, timezone=zone, changed_at=now
+            )
+            stamp = int(now.timestamp() * 1000)
+            key = f"booking:{scope.tenant_id}:rezoned:{stamp}:{old}:{zone}"
+            await session.record_event(booking_event("rezoned", scope.tenant_id), event, msg_id=key)
     return ZoneChange(old=old, new=zone, upcoming=upcoming, next_start=next_start)
