@@ -31,10 +31,10 @@ from bench.harness import (
     table,
     write_results,
 )
+from devstack.catalog import give_catalog_to_every_empty_tenant
 from devstack.stack import Stack
 from sandbox.telegram import TelegramSandboxClient
 from sandbox.telegram.models import ChatMessage
-from tests.support.catalog import give_catalog_to_every_empty_tenant
 
 Predicate = Callable[[ChatMessage], bool]
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import asyncpg
 
+from devstack.catalog import give_catalog_to_every_empty_tenant
 from devstack.demo import Endpoints, buy_business
 from devstack.infra import InfraMissing, LocalInfra, database_url, prepare_database
 from devstack.mode import RunMode, detect
@@ -26,7 +27,6 @@ from devstack.stack import SANDBOX_SHOP_ID, SANDBOX_SHOP_SECRET, SERVICES, Stack
 from sandbox.telegram import TelegramSandboxClient
 from shared.errors import SettingsError
 from shared.settings import environment
-from tests.support.catalog import give_catalog_to_every_empty_tenant
 
 RUN_DIR = Path(".run")
 DEMO_DATABASE = "bookbots_demo"

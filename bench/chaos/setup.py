@@ -20,11 +20,11 @@ from nats.js import JetStreamContext
 
 from bench.chaos.checks import table_exists
 from bench.chaos.load import Tenant
+from devstack.catalog import give_catalog_at
 from devstack.demo import Endpoints, buy_business
 from devstack.stack import SANDBOX_SHOP_ID, SANDBOX_SHOP_SECRET, Stack
 from sandbox.telegram import TelegramSandboxClient
 from shared.subjects import CONSUMERS
-from tests.support.catalog import give_catalog_at
 
 OPEN_WAIT = 60.0
 
