@@ -31,6 +31,7 @@ from bench.harness import (
     table,
     write_results,
 )
+from devstack.catalog import give_catalog_to_every_empty_tenant
 from devstack.stack import Stack
 from sandbox.telegram import TelegramSandboxClient
 from sandbox.telegram.models import ChatMessage
@@ -180,6 +181,8 @@ def main() -> None:
         for count in counts:
             say(f"• {count} tenants: creating {count - made} more through provisioning")
             asyncio.run(bulk_tenants(stack, count - made, prefix=f"b{made}t"))
+            # New tenants start empty: give each the salon catalog the customers book from.
+            asyncio.run(give_catalog_to_every_empty_tenant(stack.config.database_url))
             bots = [
                 f"b{start}t{i:05d}_bot" for start, n in _batches(counts, count) for i in range(n)
             ]

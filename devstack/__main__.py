@@ -19,6 +19,7 @@ from pathlib import Path
 
 import asyncpg
 
+from devstack.catalog import give_catalog_to_every_empty_tenant
 from devstack.demo import Endpoints, buy_business
 from devstack.infra import InfraMissing, LocalInfra, database_url, prepare_database
 from devstack.mode import RunMode, detect
@@ -91,6 +92,9 @@ async def demo(stack: Stack) -> None:
             if live:
                 break
         say(f"• The buyer was told: {(live[-1].text or '').splitlines()[0]!r}")
+        # A new business starts empty (its owner sets it up in the bot); the demo's is
+        # filled with a salon catalog so customers can book at once.
+        await give_catalog_to_every_empty_tenant(cfg.database_url)
         await telegram.send_text(DEMO_BOT, DEMO_CUSTOMER, "/start", first_name="Мария")
         reply = await telegram.wait_for_message(DEMO_BOT, DEMO_CUSTOMER, 0, 30)
         say(f"• The demo bot answers /start: {reply[-1].text!r}")

@@ -159,8 +159,10 @@ class BookingCreated(Event, frozen=True, kw_only=True):
     timezone: str
     reminder_offsets_min: tuple[int, ...] = (1440, 120)
     admin_chat_ids: tuple[int, ...] = ()
-    locale: str = "ru"
     made_by: Literal["customer", "staff"] = "customer"  # staff: the customer is told by notifier
+    locale: str = "ru"  # the business's: staff alerts, and customers of unknown language
+    customer_locale: str = ""  # the customer's Telegram language, when the bot saw it
+    review_delay_min: int | None = None  # the business's setting; None = notifier's default
 
 
 class BookingCancelled(Event, frozen=True, kw_only=True):
@@ -176,6 +178,7 @@ class BookingCancelled(Event, frozen=True, kw_only=True):
     reason: str = ""
     admin_chat_ids: tuple[int, ...] = ()
     locale: str = "ru"
+    customer_locale: str = ""
 
 
 class BookingRescheduled(Event, frozen=True, kw_only=True):
@@ -193,6 +196,40 @@ class BookingRescheduled(Event, frozen=True, kw_only=True):
     admin_chat_ids: tuple[int, ...] = ()
     locale: str = "ru"
     moved_by: Literal["customer", "staff"] = "customer"  # staff: the customer is told by notifier
+    customer_locale: str = ""
+    review_delay_min: int | None = None
+
+
+class BookingNoShow(Event, frozen=True, kw_only=True):
+    """Staff marked a booking a no-show: nothing more is sent about it (no review request)."""
+
+    tenant_id: str
+    booking_id: int
+
+
+class BusinessRezoned(Event, frozen=True, kw_only=True):
+    """The owner changed the business's time zone: bookings keep their instants; texts that
+    name a local time (pending reminders) are reworded in the new zone."""
+
+    tenant_id: str
+    old_timezone: str
+    timezone: str
+    changed_at: datetime
+
+
+class Waiter(msgspec.Struct, frozen=True, kw_only=True):
+    chat_id: int
+    locale: str = ""
+
+
+class BookingOpened(Event, frozen=True, kw_only=True):
+    """A business that could not take bookings yet now can: tell who asked to be told."""
+
+    tenant_id: str
+    business_name: str
+    opened_at: datetime
+    waiting: tuple[Waiter, ...] = ()
+    locale: str = "ru"
 
 
 class DeliveryOutcome(Event, frozen=True, kw_only=True):

@@ -34,6 +34,7 @@ from shared.migrate import (
     shared_migrations,
 )
 from shared.outbox import migrate_outbox
+from tests.support.catalog import give_catalog
 
 RUN_ID = uuid.uuid4().hex[:8]
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,7 +172,12 @@ TenantFactory = Callable[..., Awaitable[str]]
 
 @pytest.fixture
 def tenant_factory(pg_pool: asyncpg.Pool) -> TenantFactory:
-    async def make(name: str = "Салон Анна", timezone: str = "Europe/Moscow") -> str:
+    """A new tenant; with `catalog` (the default) it gets the salon catalog of
+    `tests.support.catalog`, without it it starts empty like a freshly bought business."""
+
+    async def make(
+        name: str = "Салон Анна", timezone: str = "Europe/Moscow", *, catalog: bool = True
+    ) -> str:
         tenant_id = unique_tenant_id()
         async with pg_pool.acquire() as conn, conn.transaction():
             await create_tenant_schema(conn, tenant_id, shared_migrations("tenant"))
@@ -181,6 +187,8 @@ def tenant_factory(pg_pool: asyncpg.Pool) -> TenantFactory:
                 name,
                 timezone,
             )
+            if catalog:
+                await give_catalog(conn, tenant_id)
         return tenant_id
 
     return make

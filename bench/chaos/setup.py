@@ -20,6 +20,7 @@ from nats.js import JetStreamContext
 
 from bench.chaos.checks import table_exists
 from bench.chaos.load import Tenant
+from devstack.catalog import give_catalog_at
 from devstack.demo import Endpoints, buy_business
 from devstack.stack import SANDBOX_SHOP_ID, SANDBOX_SHOP_SECRET, Stack
 from sandbox.telegram import TelegramSandboxClient
@@ -62,6 +63,7 @@ async def open_tenants(stack: Stack, telegram: TelegramSandboxClient, count: int
             )
         finally:
             await conn.close()
+        await give_catalog_at(cfg.database_url, str(tenant_id))  # new tenants start empty
         await telegram.send_text(bot, buyer, "/start", first_name="Анна")
         await telegram.wait_for_message(bot, buyer, 0, OPEN_WAIT)
         tenants.append(Tenant(tenant_id=str(tenant_id), bot=bot))

@@ -95,6 +95,14 @@ class DeliveryStore(Protocol):
 
     async def unblock(self, tenant_id: str, via: Via, chat_id: int) -> None: ...
 
+    async def pending_reminders(self, tenant_id: str) -> list[tuple[int, Visit]]:
+        """The tenant's reminders not sent yet, with their visits (to reword them)."""
+        ...
+
+    async def retext(self, delivery_id: int, text: str, visit: Visit) -> bool:
+        """New words for a reminder still pending; False if it left meanwhile."""
+        ...
+
 
 class DeliveryQueue(Protocol):
     """The dispatcher side: claim due rows under a lease, record each outcome once.

@@ -16,7 +16,10 @@ from shared.bus import MSG_ID_HEADER, Consumer, Publisher, RetryPolicy, subscrib
 from shared.messages import (
     BookingCancelled,
     BookingCreated,
+    BookingNoShow,
+    BookingOpened,
     BookingRescheduled,
+    BusinessRezoned,
     PaymentCanceled,
     TenantDeleted,
     TenantExpiring,
@@ -75,6 +78,9 @@ def _booking_work(notes: BookingNotes, msg: NatsMessage) -> Work | None:
         "created": lambda: notes.on_created(decode(BookingCreated, body)),
         "cancelled": lambda: notes.on_cancelled(decode(BookingCancelled, body)),
         "rescheduled": lambda: notes.on_rescheduled(decode(BookingRescheduled, body)),
+        "noshow": lambda: notes.on_no_show(decode(BookingNoShow, body)),
+        "opened": lambda: notes.on_opened(decode(BookingOpened, body)),
+        "rezoned": lambda: notes.on_rezoned(decode(BusinessRezoned, body)),
     }
     return works.get(kind)
 

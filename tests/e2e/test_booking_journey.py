@@ -2,8 +2,9 @@
 controllable clock standing in for the days before a visit. The steps of a customer's journey
 live here; `test_booking_rules.py` uses them for the cut-offs and tampered buttons.
 
-Every test buys its own business (the seed: «Стрижка», 60 min, one «Мастер» working Mon-Sat
-10:00-20:00 with a break 14:00-15:00, Moscow time; cut-offs 2 h; reminders 24 h and 2 h before).
+Every test buys its own business and gives it the test catalog (`tests.support.catalog`:
+«Стрижка», 60 min, one «Мастер» working Mon-Sat 10:00-20:00 with a break 14:00-15:00,
+Moscow time; cut-offs 2 h; reminders 24 h and 2 h before).
 The owner is the buyer, and presses /start in the new bot first so it may write to them.
 """
 
@@ -26,6 +27,7 @@ from sandbox.telegram import TelegramSandboxClient
 from sandbox.telegram.models import ChatMessage
 from shared.db import tenant_schema
 from tests.conftest import RUN_ID
+from tests.support.catalog import give_catalog_at
 from tests.support.chat import ChatUser
 from tests.support.clock import set_clock_offset
 
@@ -98,6 +100,7 @@ async def open_salon(endpoints: Endpoints, telegram: TelegramSandboxClient, labe
         )
     finally:
         await conn.close()
+    await give_catalog_at(endpoints.database_url, tenant_id)
     owner = ChatUser(telegram, bot, user_id=buyer, first_name="Анна")
     await owner.send("/start")
     await owner.expect("Здравствуйте", wait=WAIT)

@@ -46,6 +46,7 @@ from tests.fuzz.harness import (
     feed_like_subscriber,
     tables_of,
 )
+from tests.support.catalog import give_catalog
 
 NOW = datetime(2031, 6, 2, 6, 0, tzinfo=UTC)  # Monday 09:00 in Moscow
 OWNER = 700_000_101
@@ -76,6 +77,7 @@ async def _new_tenant(pool: asyncpg.Pool, name: str) -> str:
             "VALUES ($1, 'Europe/Moscow', 'ул. Ленина, 1', '+7 495 000-00-00')",
             name,
         )
+        await give_catalog(conn, tenant_id)
     return tenant_id
 
 

@@ -88,6 +88,9 @@ async def test_the_owner_sees_every_section_in_russian_and_english(talk: Talk) -
             "🏖 Закрытия и отпуска",
             "👥 Сотрудники",
             "⚙️ Настройки",
+            "🌐 Язык и время",
+            "⭐ Отзывы",
+            "🧭 Настройка бота",
         ]
         english = only(await talk.send("/admin", lang="en"))
         assert "You are: owner" in (english.text or "")
@@ -207,6 +210,7 @@ async def test_a_master_is_kept_to_their_own_schedule(talk: Talk) -> None:
             "📆 Неделя",
             "🗓 Расписание",
             "🏖 Закрытия и отпуска",
+            "⭐ Отзывы",  # their own reviews; no settings, no language
         ]
         week = only(await talk.tap(home, "Расписание"))
         assert "<b>" not in (week.text or "")

@@ -32,7 +32,7 @@ from shared.outbox import enqueue
 
 _BUSINESS = """
 SELECT name, address, phone, timezone, locale, horizon_days, max_active_bookings,
-       cancel_cutoff_min, reschedule_cutoff_min, reminder_offsets_min
+       cancel_cutoff_min, reschedule_cutoff_min, reminder_offsets_min, review_delay_min
 FROM business WHERE id = 1
 """
 _ADMINS = "SELECT telegram_id FROM staff_members WHERE role IN ('owner', 'admin') ORDER BY id"

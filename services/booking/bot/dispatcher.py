@@ -17,6 +17,7 @@ from services.booking.bot import (
     join,
     master_photo,
     my_bookings,
+    opening,
     reminders,
     reviews,
     start,
@@ -44,6 +45,7 @@ def build_dispatcher(redis: Redis) -> Dispatcher:
     dispatcher.include_router(errors.router())
     dispatcher.include_router(admin.router())  # staff only; passes customer updates by
     dispatcher.include_router(join.router())  # /start inv_<code>: before the customer's /start
+    dispatcher.include_router(opening.router())  # «tell me when booking opens»
     for feature in (start, contact, reviews, booking_flow, confirm, my_bookings, reminders):
         dispatcher.include_router(feature.router())
     for feature in (closure_offers, master_photo):

@@ -7,16 +7,24 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
+from services.booking.bot import opening
 from services.booking.bot.callbacks import Menu
 from services.booking.bot.replies import show
 from services.booking.bot.screens import Words, menu
+from services.booking.context import BookingDeps, TenantContext
 from services.booking.use_cases import about as about_info
 from services.booking.use_cases import customers
 from services.booking.use_cases.ports import Scope
 
 
 async def start(
-    message: Message, command: CommandObject, state: FSMContext, scope: Scope, words: Words
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    scope: Scope,
+    words: Words,
+    deps: BookingDeps,
+    tenant: TenantContext,
 ) -> None:
     user = message.from_user
     if user is None:
@@ -25,17 +33,29 @@ async def start(
     business = await customers.greet(
         scope, telegram_id=user.id, language_code=user.language_code or "", payload=command.args
     )
-    screen = menu.welcome(words, business.name)
+    screen = await opening.welcome(
+        deps, tenant, words, state, telegram_id=user.id, business_name=business.name
+    )
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
-async def home(callback: CallbackQuery, state: FSMContext, scope: Scope, words: Words) -> None:
+async def home(
+    callback: CallbackQuery,
+    state: FSMContext,
+    scope: Scope,
+    words: Words,
+    deps: BookingDeps,
+    tenant: TenantContext,
+) -> None:
     await state.clear()
     user = callback.from_user
     business = await customers.greet(
         scope, telegram_id=user.id, language_code=user.language_code or "", payload=None
     )
-    await show(callback, menu.welcome(words, business.name))
+    screen = await opening.welcome(
+        deps, tenant, words, state, telegram_id=user.id, business_name=business.name
+    )
+    await show(callback, screen)
 
 
 async def about_command(message: Message, scope: Scope, words: Words) -> None:

@@ -16,7 +16,7 @@ from typing import Literal
 
 from services.booking.domain.entities import Booking, CancelledBy, Customer
 from services.booking.use_cases.ports import BusinessSettings, EventOutbox, TenantSession
-from shared.messages import BookingCancelled, BookingCreated, BookingRescheduled
+from shared.messages import BookingCancelled, BookingCreated, BookingNoShow, BookingRescheduled
 from shared.subjects import booking_event
 
 
@@ -32,6 +32,11 @@ async def audience(session: TenantSession) -> Audience:
     return Audience(
         business=await session.business(), admin_chat_ids=await session.admin_chat_ids()
     )
+
+
+def customer_locale(customer: Customer) -> str:
+    """The customer's language as Telegram told the bot (`en-GB` -> `en`), `""` if unknown."""
+    return customer.language_code.split("-")[0].lower()[:8]
 
 
 def msg_id(tenant_id: str, booking_id: int, kind: str, starts_at: datetime | None = None) -> str:
@@ -63,6 +68,8 @@ async def record_created(
         admin_chat_ids=who.admin_chat_ids,
         locale=who.business.locale,
         made_by=made_by,
+        customer_locale=customer_locale(customer),
+        review_delay_min=who.business.review_delay_min,
     )
     subject = booking_event("created", tenant_id)
     await events.record_event(subject, event, msg_id=msg_id(tenant_id, booking.id, "created"))
@@ -90,6 +97,7 @@ async def record_cancelled(
         reason=booking.cancel_reason,
         admin_chat_ids=who.admin_chat_ids,
         locale=who.business.locale,
+        customer_locale=customer_locale(customer),
     )
     subject = booking_event("cancelled", tenant_id)
     await events.record_event(subject, event, msg_id=msg_id(tenant_id, booking.id, "cancelled"))
@@ -120,7 +128,16 @@ async def record_rescheduled(
         admin_chat_ids=who.admin_chat_ids,
         locale=who.business.locale,
         moved_by=moved_by,
+        customer_locale=customer_locale(customer),
+        review_delay_min=who.business.review_delay_min,
     )
     subject = booking_event("rescheduled", tenant_id)
     key = msg_id(tenant_id, booking.id, "rescheduled", booking.starts_at)
     await events.record_event(subject, event, msg_id=key)
+
+
+async def record_no_show(events: EventOutbox, tenant_id: str, booking: Booking) -> None:
+    """A no-show: notifier drops what is still pending for the booking (the review request)."""
+    event = BookingNoShow(tenant_id=tenant_id, booking_id=booking.id)
+    subject = booking_event("noshow", tenant_id)
+    await events.record_event(subject, event, msg_id=msg_id(tenant_id, booking.id, "noshow"))

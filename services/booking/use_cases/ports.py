@@ -41,6 +41,7 @@ class BusinessSettings:
     cancel_cutoff_min: int
     reschedule_cutoff_min: int
     reminder_offsets_min: tuple[int, ...]
+    review_delay_min: int | None = None
 
 
 class EventOutbox(Protocol):

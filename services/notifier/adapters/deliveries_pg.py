@@ -127,6 +127,25 @@ class PgDeliveries:
             chat_id,
         )
 
+    async def pending_reminders(self, tenant_id: str) -> list[tuple[int, Visit]]:
+        rows = await self._pool.fetch(
+            "SELECT id, starts_at, late FROM notifier.deliveries WHERE tenant_id = $1"
+            " AND kind = 'reminder' AND status = 'pending' AND late IS NOT NULL ORDER BY id",
+            tenant_id,
+        )
+        found = [(row["id"], _visit(row["starts_at"], row["late"])) for row in rows]
+        return [(delivery_id, visit) for delivery_id, visit in found if visit is not None]
+
+    async def retext(self, delivery_id: int, text: str, visit: Visit) -> bool:
+        result = await self._pool.execute(
+            "UPDATE notifier.deliveries SET text = $2, late = $3::jsonb"
+            " WHERE id = $1 AND status = 'pending'",
+            delivery_id,
+            text,
+            _visit_json(visit),
+        )
+        return str(result).endswith(" 1")
+
     @staticmethod
     async def _insert(conn: asyncpg.Connection, rows: Sequence[NewDelivery]) -> int:
         if not rows:

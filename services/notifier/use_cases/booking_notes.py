@@ -9,13 +9,21 @@ its `Visit`, so one that goes out late (an outage) is reworded or dropped (`late
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from services.notifier.ports import DeliveryStore, NewDelivery, Visit
 from services.notifier.use_cases import keys, markup
 from services.notifier.use_cases.texts import Catalog, Safe, Texts
 from shared.clock import Clock
-from shared.messages import BookingCancelled, BookingCreated, BookingRescheduled
+from shared.messages import (
+    BookingCancelled,
+    BookingCreated,
+    BookingNoShow,
+    BookingOpened,
+    BookingRescheduled,
+    BusinessRezoned,
+)
 
 
 class BookingNotes:
@@ -58,14 +66,15 @@ class BookingNotes:
         if event.customer_chat_id:
             # The customer booked in the bot, so they talk to it again even if they had blocked it.
             await self._store.unblock(event.tenant_id, "tenant", event.customer_chat_id)
-            schedule = self._schedule(event, texts)
+            theirs = self._texts.first(event.customer_locale, event.locale)
+            schedule = self._schedule(event, theirs)
             added += await self._store.add_schedule(
                 event.tenant_id, str(event.booking_id), schedule, replace=False
             )
             if event.made_by == "staff":  # booked by phone: the customer hears it from the bot
-                text = texts.text(
+                text = theirs.text(
                     "customer_booked_by_staff",
-                    when=when,
+                    when=theirs.when(event.starts_at, event.timezone),
                     service=event.service_name,
                     master=event.master_name,
                 )
@@ -85,15 +94,16 @@ class BookingNotes:
         texts = self._texts(event.locale)
         added = 0
         if event.customer_chat_id:
-            schedule = self._schedule(event, texts)
+            theirs = self._texts.first(event.customer_locale, event.locale)
+            schedule = self._schedule(event, theirs)
             added += await self._store.add_schedule(
                 event.tenant_id, str(event.booking_id), schedule, replace=True
             )
             if event.moved_by == "staff":  # moved by staff: the customer is told
-                text = texts.text(
+                text = theirs.text(
                     "customer_moved_by_staff",
-                    old_when=texts.when(event.old_starts_at, event.timezone),
-                    when=texts.when(event.starts_at, event.timezone),
+                    old_when=theirs.when(event.old_starts_at, event.timezone),
+                    when=theirs.when(event.starts_at, event.timezone),
                     service=event.service_name,
                     master=event.master_name,
                 )
@@ -152,12 +162,16 @@ class BookingNotes:
             text=alert,
         )
         if event.cancelled_by != "customer" and event.customer_chat_id:
-            text = texts.text(
+            theirs = self._texts.first(event.customer_locale, event.locale)
+            their_reason = (
+                Safe(theirs.text("reason_line", reason=event.reason)) if event.reason else ""
+            )
+            text = theirs.text(
                 "customer_cancelled",
-                when=when,
+                when=theirs.when(event.starts_at, event.timezone),
                 service=event.service_name,
                 master=event.master_name,
-                reason=reason,
+                reason=their_reason,
             )
             rows.append(
                 self._row(
@@ -167,6 +181,48 @@ class BookingNotes:
                     "customer_cancelled",
                     text,
                     ref=str(event.booking_id),
+                )
+            )
+        added = await self._store.add(rows) if rows else 0
+        return self._woke(added)
+
+    async def on_no_show(self, event: BookingNoShow) -> int:
+        """The customer did not come: no review request (nor anything else still pending)."""
+        await self._store.cancel_schedule(event.tenant_id, str(event.booking_id))
+        return 0
+
+    async def on_rezoned(self, event: BusinessRezoned) -> int:
+        """Reword the tenant's pending reminders in the new zone (same instants, new local
+        times); returns how many were reworded."""
+        changed = 0
+        for delivery_id, visit in await self._store.pending_reminders(event.tenant_id):
+            moved = replace(visit, timezone=event.timezone)
+            texts = self._texts(visit.locale)
+            text = texts.text(
+                "reminder",
+                lead=Safe(texts.lead(visit.offset_min)),
+                when=texts.when(visit.starts_at, event.timezone),
+                service=visit.service,
+                master=visit.master,
+            )
+            changed += await self._store.retext(delivery_id, text, moved)
+        return changed
+
+    async def on_opened(self, event: BookingOpened) -> int:
+        """Tell each customer who asked that the business takes bookings now, in their
+        language where known, else the business's."""
+        rows = []
+        for waiter in event.waiting:
+            if not waiter.chat_id:
+                continue
+            texts = self._texts.first(waiter.locale, event.locale)
+            rows.append(
+                self._row(
+                    keys.opened(event.tenant_id, event.opened_at, waiter.chat_id),
+                    event.tenant_id,
+                    waiter.chat_id,
+                    "opened",
+                    texts.text("booking_opened", name=event.business_name),
                 )
             )
         added = await self._store.add(rows) if rows else 0
@@ -210,7 +266,10 @@ class BookingNotes:
                     ),
                 )
             )
-        review_at = event.ends_at + self._review_delay
+        delay = self._review_delay
+        if event.review_delay_min is not None and event.review_delay_min >= 0:
+            delay = timedelta(minutes=event.review_delay_min)  # the business's own setting
+        review_at = event.ends_at + delay
         if review_at > now:
             text = texts.text("review", service=event.service_name, master=event.master_name)
             rows.append(

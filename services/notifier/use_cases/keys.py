@@ -62,3 +62,7 @@ def customer_booked(tenant_id: str, booking_id: int) -> str:
 
 def customer_moved(tenant_id: str, booking_id: int, starts_at: datetime) -> str:
     return f"moved:{tenant_id}:{booking_id}:{instant(starts_at)}"
+
+
+def opened(tenant_id: str, opened_at: datetime, chat_id: int) -> str:
+    return f"opened:{tenant_id}:{instant(opened_at)}:{chat_id}"

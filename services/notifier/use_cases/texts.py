@@ -97,6 +97,14 @@ class Texts:
     def __call__(self, locale: str | None) -> Catalog:
         return self._catalogs.get(locale or DEFAULT_LOCALE) or self._catalogs[DEFAULT_LOCALE]
 
+    def first(self, *locales: str | None) -> Catalog:
+        """The first of `locales` there are texts for (a customer's language, then the
+        business's), else Russian."""
+        for code in locales:
+            if code and code in self._catalogs:
+                return self._catalogs[code]
+        return self._catalogs[DEFAULT_LOCALE]
+
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from aiogram import Router
 
 from services.booking.bot.admin import (
-    customer_card,
     closures,
+    customer_card,
     data_export,
     dates,
     day,
@@ -21,16 +21,21 @@ from services.booking.bot.admin import (
     glance,
     home,
     invites,
+    language,
     masters,
     moves,
+    owner_scope,
     phone,
     profiles,
+    reviews,
     schedule,
     services,
     settings,
     staff,
+    wizard,
 )
 from services.booking.bot.admin.gate import AdminButton, AdminMessage, StaffGate
+from services.booking.bot.admin.opening_watch import OpeningWatch
 
 
 def router() -> Router:
@@ -42,6 +47,11 @@ def router() -> Router:
     admin.message.middleware(gate)
     admin.include_router(errors.router())
     admin.include_router(closures.errors_router())
+    admin.include_router(owner_scope.errors_router())
+    watch = OpeningWatch()  # after the gate: tells waiting customers once booking opens
+    admin.callback_query.middleware(watch)
+    admin.message.middleware(watch)
+    admin.include_router(wizard.first_router())  # /admin of an owner mid-setup: the wizard
     admin.include_router(customer_card.router())  # before `day`: it opens every booking card
     for desk_feature in (phone, moves, glance):
         admin.include_router(desk_feature.router())
@@ -50,6 +60,8 @@ def router() -> Router:
     for owner_b in (closures, invites, profiles):
         admin.include_router(owner_b.router())
     admin.include_router(data_export.router())
+    for feature in (wizard, language, reviews):
+        admin.include_router(feature.router())
     admin.include_router(home.last_router())
     return admin
 

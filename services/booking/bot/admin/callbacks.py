@@ -32,6 +32,7 @@ from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
 from services.booking.bot.admin.closure_callbacks import PREFIXES as OWNER_B_PREFIXES
+from services.booking.bot.admin.owner_callbacks import OWNER_PREFIXES
 from services.booking.use_cases.admin.errors import BadInput
 
 Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
@@ -116,7 +117,10 @@ class ExportData(CallbackData, prefix="aexp"):  # the owner's data export (admin
 
 ALL = (Nav, Day, Act, Svc, SvcMaster, Mst, MstLink, Week, WeekDay, Month, Date, Unblock, Member)
 PREFIXES = (
-    frozenset(cls.__prefix__ for cls in (*ALL, Setting)) | OWNER_B_PREFIXES | {ExportData.__prefix__}
+    frozenset(cls.__prefix__ for cls in (*ALL, Setting))
+    | OWNER_B_PREFIXES
+    | OWNER_PREFIXES
+    | {ExportData.__prefix__}
 )
 
 

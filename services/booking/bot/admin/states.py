@@ -29,6 +29,8 @@ from __future__ import annotations
 
 from aiogram.fsm.state import State, StatesGroup
 
+from services.booking.bot.admin.owner_states import OWNER_PREFIX
+
 
 class AdminInput(StatesGroup):
     cancel_reason = State()
@@ -54,4 +56,4 @@ PREFIX = f"{AdminInput.__name__}:"
 
 
 def is_admin_state(raw_state: str | None) -> bool:
-    return raw_state is not None and raw_state.startswith(PREFIX)
+    return raw_state is not None and raw_state.startswith((PREFIX, OWNER_PREFIX))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -82,7 +83,15 @@ def services_list(w: Words, services: list[ServiceInfo]) -> Screen:
         for s in services
     ]
     text = w("book.choose_service") if services else w("book.no_services")
-    return Screen(text, [*rows, [w.home_button()]])
+    return Screen(
+        text + described((s.name, s.description) for s in services), [*rows, [w.home_button()]]
+    )
+
+
+def described(items: Iterable[tuple[str, str]]) -> str:
+    """The stored descriptions of what the customer chooses from, one line each (none: "")."""
+    lines = [f"• <b>{esc(name)}</b> — {esc(text)}" for name, text in items if text.strip()]
+    return "\n\n" + "\n".join(lines) if lines else ""
 
 
 def masters_list(w: Words, service: ServiceInfo, masters: list[MasterInfo]) -> Screen:

@@ -23,7 +23,7 @@ from services.booking.use_cases.admin.ports import (
     Outcome,
     Staff,
 )
-from services.booking.use_cases.events import Audience, record_cancelled
+from services.booking.use_cases.events import Audience, record_cancelled, record_no_show
 from services.booking.use_cases.ports import BusinessSettings
 
 MAX_BOOKING_ID = 2**63 - 1
@@ -136,6 +136,8 @@ async def mark(scope: AdminScope, actor: Staff, booking_id: int, outcome: Outcom
         if line.booking.starts_at > now:
             raise BadInput("not_started")
         await session.set_outcome(booking_id, outcome, actor=actor_tag(actor))
+        if outcome == "no_show":
+            await record_no_show(session, scope.tenant_id, line.booking)
         line = await _line(session, actor, booking_id)
         business = await session.business()
     return Card(

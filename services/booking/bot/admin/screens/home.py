@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from aiogram.types import InlineKeyboardButton
+
 from services.booking.bot.admin.callbacks import Day, Nav
-from services.booking.bot.admin.desk_callbacks import Desk, Glance
 from services.booking.bot.admin.closure_callbacks import Closures
+from services.booking.bot.admin.desk_callbacks import Desk, Glance
+from services.booking.bot.admin.owner_callbacks import Lang, Reviews, WizStep
 from services.booking.bot.screens.common import Screen, Words, button, esc
 from services.booking.use_cases.admin.access import manages_all
 from services.booking.use_cases.admin.ports import Staff
@@ -35,4 +38,17 @@ def home(w: Words, staff: Staff, business_name: str) -> Screen:
         last.append(button(w("admin.home.settings"), Nav(to="set").pack()))
     if last:
         rows.append(last)
+    rows += owner_rows(w, staff)
     return Screen(text, rows)
+
+
+def owner_rows(w: Words, staff: Staff) -> list[list[InlineKeyboardButton]]:
+    """Reviews for everyone (a master sees their own), language and zone for managers, the
+    setup wizard for the owner."""
+    first = [button(w("admin.reviews.button"), Reviews(p=0).pack())]
+    if manages_all(staff):
+        first.insert(0, button(w("admin.lang.button"), Lang(a="v").pack()))
+    rows = [first]
+    if staff.role == "owner":
+        rows.append([button(w("admin.wizard.button"), WizStep(to="now").pack())])
+    return rows

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import get_args
 
-from services.booking.bot.admin.closure_callbacks import Invite
 from services.booking.bot.admin.callbacks import ExportData, Member, Nav, Setting
+from services.booking.bot.admin.closure_callbacks import Invite
 from services.booking.bot.admin.screens.parts import home_row, with_notice
 from services.booking.bot.screens.common import Screen, Words, button, esc
 from services.booking.use_cases.admin.ports import Settings, Staff
