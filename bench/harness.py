@@ -153,19 +153,38 @@ def table(rows: Sequence[Mapping[str, object]], columns: Sequence[str]) -> None:
         say("  ".join(str(row.get(c, "")).ljust(widths[c]) for c in columns))
 
 
+@dataclass(frozen=True)
+class BotSpec:
+    """A bot as BotFather would hand it over (the token stays in memory only)."""
+
+    id: int
+    username: str
+    token: str = field(repr=False)
+
+
 async def bulk_tenants(stack: Stack, count: int, *, prefix: str, concurrency: int = 64) -> float:
     """Create `count` tenants through the real provisioning path (their bots made in the
     emulator, `payment.succeeded` published as billing would); returns the seconds it took
     from the first event to the last `tenant.provisioned`."""
-    cfg = stack.config
-    sealer = Sealer(Secret(cfg.platform_secret))
-    async with TelegramSandboxClient(cfg.url("telegram")) as telegram:
+    async with TelegramSandboxClient(stack.config.url("telegram")) as telegram:
         names = [f"{prefix}{i:05d}_bot" for i in range(count)]
         bots = []
         for start in range(0, count, concurrency):
             bots += await asyncio.gather(
                 *(telegram.create_bot(n, f"Салон {n}") for n in names[start : start + concurrency])
             )
+    return await provision(
+        stack, [BotSpec(b.id, b.username, b.token) for b in bots], concurrency=concurrency
+    )
+
+
+async def provision(stack: Stack, bots: Sequence[BotSpec], *, concurrency: int = 64) -> float:
+    """One `payment.succeeded` per bot, as billing publishes it, so the provisioner creates
+    the tenants on its own path; returns the seconds from the first event to the last
+    `tenant.provisioned`."""
+    cfg = stack.config
+    count = len(bots)
+    sealer = Sealer(Secret(cfg.platform_secret))
     connection = await nats.connect(cfg.nats_url)
     watcher = await connection.jetstream().subscribe(
         "tenant.provisioned.*", ordered_consumer=True, deliver_policy=DeliverPolicy.NEW
