@@ -25,7 +25,7 @@ from bench.sink import Event
 from bench.sinkstack import Tenant
 
 STEP_TIMEOUT = 20.0
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 Predicate = Callable[[Event], bool]
 _encode = msgspec.json.encode
 _event_decoder = msgspec.json.Decoder(Event)
@@ -202,7 +202,9 @@ class Conversation:
         times = await self.step(self.press(month, "bd:"), has_button("bt:"))
         await self.step(self.press(times, "bt:"), says("зовут"))
         await self.step(self.text("Гость"), says("телефон"))
-        summary = await self.step(self.contact(f"+7900{self._chat % 10_000_000:07d}"), has_button("bk:"))
+        summary = await self.step(
+            self.contact(f"+7900{self._chat % 10_000_000:07d}"), has_button("bk:")
+        )
         done = await self.step(self.press(summary, "bk:"), lambda e: not buttons(e, "bk:"))
         if "вы записаны" in done.text:
             self._load.run.bookings += 1

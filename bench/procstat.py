@@ -54,6 +54,18 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
+def pss_mib(pid: int) -> float:
+    """Proportional set size: shared pages divided among the processes sharing them."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0.0
+    for line in rollup.splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 @dataclass(frozen=True)
 class Group:
     """A named set of processes: `roots`, plus their children when `children`."""
@@ -76,20 +88,19 @@ class Group:
         return total
 
     def rss(self) -> float:
-        return round(sum(rss_mib(p) for p in self.pids()), 1)
+        """RSS in MiB; for a group with children (Postgres and its backends, which share
+        their buffers) the sum of PSS, so shared memory is counted once."""
+        size = pss_mib if self.children else rss_mib
+        return round(sum(size(p) for p in self.pids()), 1)
 
 
 def cpu_snapshot(groups: list[Group]) -> dict[str, float]:
     return {g.name: g.cpu() for g in groups}
 
 
-def cpu_ms_per(
-    before: dict[str, float], after: dict[str, float], count: int
-) -> dict[str, float]:
+def cpu_ms_per(before: dict[str, float], after: dict[str, float], count: int) -> dict[str, float]:
     """CPU milliseconds each group used per unit of work between two snapshots."""
-    return {
-        name: round((after[name] - before[name]) * 1000 / max(count, 1), 3) for name in before
-    }
+    return {name: round((after[name] - before[name]) * 1000 / max(count, 1), 3) for name in before}
 
 
 def postmaster_pid(data_dir: Path) -> int | None:

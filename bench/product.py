@@ -68,7 +68,7 @@ async def _phase(
 
 async def measure(bench: SinkStack, args: argparse.Namespace, count: int) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    async with client_session(max(args.customers, max(_ints(args.rates))) + 16) as session:
+    async with client_session(max(args.customers, *_ints(args.rates)) + 16) as session:
         replies = Replies()
         reader = asyncio.create_task(replies.read(session, bench.sink_url))
         load = Load(session, replies, bench.tenants)
@@ -139,9 +139,7 @@ def report(rows: list[dict[str, Any]], memory: list[dict[str, Any]]) -> None:
     table(flat, list(flat[0]) if flat else [])
     say()
     say("RSS MiB after touching every tenant (services_total target <= 1536):")
-    table(
-        [{"tenants": m["tenants"], **m["rss_mib"]} for m in memory], ["tenants", *RSS_COLUMNS]
-    )
+    table([{"tenants": m["tenants"], **m["rss_mib"]} for m in memory], ["tenants", *RSS_COLUMNS])
 
 
 def main() -> None:

@@ -133,7 +133,9 @@ def bot_api_call(state: SinkState, token: str, method: str, params: dict[str, st
         result = _message(message_id, chat_id, text)
         if state.listeners:
             line = _encode(
-                Event(bot_id, chat_id, message_id, arrived, edit, text, params.get("reply_markup", ""))
+                Event(
+                    bot_id, chat_id, message_id, arrived, edit, text, params.get("reply_markup", "")
+                )
             )
             for listener in state.listeners:
                 listener.write(line + b"\n")
@@ -168,7 +170,7 @@ class SinkProtocol(asyncio.Protocol):
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
 
-    def connection_lost(self, exc: Exception | None) -> None:
+    def connection_lost(self, exc: Exception | None) -> None:  # noqa: ARG002
         if self._transport in self._state.listeners:
             self._state.listeners.remove(self._transport)
 
