@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 from typing import Any
 
@@ -28,7 +29,7 @@ TARGET_TOTAL_MIB = 1536
 def growth(memory: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """MiB per 1,000 more tenants of each service, between consecutive counts."""
     rows = []
-    for before, after in zip(memory, memory[1:], strict=False):
+    for before, after in itertools.pairwise(memory):
         added = (after["tenants"] - before["tenants"]) / 1000
         rows.append(
             {
@@ -56,9 +57,7 @@ def main() -> None:
             say(f"  {memory[-1]}")
     say()
     say(f"RSS MiB after touching every tenant (services_total target <= {TARGET_TOTAL_MIB}):")
-    table(
-        [{"tenants": m["tenants"], **m["rss_mib"]} for m in memory], ["tenants", *RSS_COLUMNS]
-    )
+    table([{"tenants": m["tenants"], **m["rss_mib"]} for m in memory], ["tenants", *RSS_COLUMNS])
     grown = growth(memory)
     if grown:
         say()
