@@ -46,3 +46,14 @@ async def give_catalogs(database_url: str, tenant_ids: list[str], *, connections
         await asyncio.gather(*(worker() for _ in range(connections)))
     finally:
         await pool.close()
+
+
+async def give_every_tenant_a_catalog(database_url: str) -> int:
+    """A catalog for every live tenant of the platform that has none; returns how many tenants."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch("SELECT tenant_id FROM platform.tenants WHERE status = 'active'")
+    finally:
+        await conn.close()
+    await give_catalogs(database_url, [str(r["tenant_id"]) for r in rows])
+    return len(rows)

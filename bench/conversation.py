@@ -14,6 +14,7 @@ import asyncio
 import itertools
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -75,6 +76,7 @@ class Run:
     updates: int = 0
     bookings: int = 0
     failures: int = 0
+    why: Counter[str] = field(default_factory=Counter)  # failures by kind
     early: int = 0  # replies that reached the sink before the gateway's 200 reached us
     seconds: float = 0.0
 
@@ -231,16 +233,17 @@ class Load:
                 talk = Conversation(self, random.choice(self.tenants), next(self.chats))
                 try:
                     await talk.book()
-                except (TimeoutError, IndexError, RuntimeError, aiohttp.ClientError):
+                except (TimeoutError, IndexError, RuntimeError, aiohttp.ClientError) as error:
                     self.run.failures += 1
+                    self.run.why[str(error) or type(error).__name__] += 1
 
         started = time.monotonic()
         await asyncio.gather(*(customer() for _ in range(customers)))
         self.run.seconds = time.monotonic() - started
         return self.run
 
-    async def touch(self, tenants: list[Tenant], concurrency: int = 64) -> int:
-        """One /start to each tenant's bot, until each has answered; returns the failures."""
+    async def touch(self, tenants: list[Tenant], concurrency: int = 32) -> Run:
+        """One /start to each tenant's bot, until each has answered."""
         self.run, self.pacer = Run(), Pacer(None)
         queue = list(tenants)
 
@@ -249,11 +252,12 @@ class Load:
                 talk = Conversation(self, queue.pop(), next(self.chats))
                 try:
                     await talk.step(talk.text("/start"), has_button("menu:book"))
-                except (TimeoutError, RuntimeError, aiohttp.ClientError):
+                except (TimeoutError, RuntimeError, aiohttp.ClientError) as error:
                     self.run.failures += 1
+                    self.run.why[str(error) or type(error).__name__] += 1
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return self.run.failures
+        return self.run
 
 
 def client_session(connections: int = 256) -> aiohttp.ClientSession:

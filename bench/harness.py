@@ -4,6 +4,7 @@ and a table on stdout plus a JSON file in `bench/results/`."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import statistics
 import sys
@@ -24,6 +25,7 @@ from devstack.stack import SERVICES, Stack, StackConfig
 from sandbox.telegram import TelegramSandboxClient
 from shared.bus import Publisher, make_broker
 from shared.crypto import Sealer
+from shared.db import tenant_schema
 from shared.messages import PaymentSucceeded, Signup
 from shared.settings import Secret
 from shared.subjects import PAYMENT_SUCCEEDED
@@ -77,15 +79,23 @@ async def _create_database(server: str, name: str) -> None:
 
 
 async def _drop_database(server: str, url: str) -> None:
+    """Drop the bench's database, then the tenant roles its tenants had (and only those: other
+    runs on the same server keep theirs)."""
     name = url.rsplit("/", 1)[-1]
+    roles: list[str] = []
+    with contextlib.suppress(asyncpg.PostgresError, OSError):
+        bench = await asyncpg.connect(url)
+        try:
+            rows = await bench.fetch("SELECT tenant_id FROM platform.tenants")
+            roles = [tenant_schema(str(r["tenant_id"])) for r in rows]
+        finally:
+            await bench.close()
     conn = await asyncpg.connect(server)
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        roles = await conn.fetch(  # the tenant roles of the bots benchmarks make
-            "SELECT rolname FROM pg_roles WHERE rolname ~ '^t_(bench|b[0-9]+t[0-9]+_bot|live[0-9])'"
-        )
         for role in roles:
-            await conn.execute(f'DROP ROLE IF EXISTS "{role["rolname"]}"')
+            with contextlib.suppress(asyncpg.DependentObjectsStillExistError):
+                await conn.execute(f'DROP ROLE IF EXISTS "{role}"')
     finally:
         await conn.close()
 

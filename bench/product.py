@@ -60,6 +60,7 @@ async def _phase(
         "updates_per_s": round(run.updates_per_second, 1),
         "bookings": run.bookings,
         "failures": run.failures,
+        "failure_kinds": dict(run.why),
         "replies_before_200": run.early,
         **run.latencies.summary(),
         "cpu_ms_per_update": cpu,
@@ -108,13 +109,15 @@ async def grow(bench: SinkStack, count: int) -> dict[str, Any]:
         replies = Replies()
         reader = asyncio.create_task(replies.read(session, bench.sink_url))
         try:
-            failures = await Load(session, replies, bench.tenants).touch(bench.tenants[before:])
+            touched = await Load(session, replies, bench.tenants).touch(bench.tenants[before:])
         finally:
             reader.cancel()
     return {
         "tenants": count,
         "created_seconds": round(seconds, 1),
-        "touch_failures": failures,
+        "touch_failures": touched.failures,
+        "touch_failure_kinds": dict(touched.why),
+        "touch_p99_ms": touched.latencies.summary().get("p99_ms"),
         "rss_mib": bench.rss(),
     }
 
