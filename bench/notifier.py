@@ -11,8 +11,9 @@ bench's sink (`bench.sink`, its own process), which enforces Telegram's 30 msg/s
 1 msg/s per chat, answers 429 beyond them and counts every 429; the limiter runs at those real
 rates. `--api emulator`: the Telegram emulator in process with flood limits off and the rates
 out of reach (the dispatcher's own cost plus the emulator's). `--replicas 2` runs two dispatch
-loops over the same table. Prints the figures with the goal (>= 2,000 msg/s, 0 x 429) and
-writes `bench/results/notifier-*.json`.
+loops over the same table in one process, `--processes 2` two such processes (both cores).
+Prints the figures with the goal (>= 2,000 msg/s, 0 x 429); writes
+`bench/results/notifier-*.json`.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ class Options:
     chats_per_bot: int = 20
     replicas: int = 1
     api: str = "sink"
+    processes: int = 1
 
     @property
     def limited(self) -> bool:
@@ -195,10 +197,85 @@ async def _measure(
         options.messages,
         options.chats_per_bot,
     )
+    loops, sender_bots = _dispatchers(pool, js, redis, api_url, options, directory)
+    workers = [
+        subprocess.Popen(  # noqa: ASYNC220 - our own module, started once
+            [sys.executable, "-m", "bench.notifier", "--worker"],
+            env={
+                **os.environ,
+                "BENCH_NATS_URL": nats_url,
+                "BENCH_REDIS_URL": redis_url,
+                "BENCH_DATABASE_URL": db_url,
+                "BENCH_API_URL": api_url,
+                "BENCH_API": options.api,
+                "BENCH_REPLICAS": str(options.replicas),
+            },
+        )
+        for _ in range(options.processes - 1)
+    ]
+    cpu_before = cpu_seconds(os.getpid()), cpu_seconds(sink_pid) if sink_pid else 0.0
+    started = time.perf_counter()
+    tasks = [asyncio.create_task(loop.run()) for loop in loops]
+    left = "SELECT count(*) FROM notifier.deliveries WHERE status IN ('pending', 'sending')"
+    while await pool.fetchval(left):  # noqa: ASYNC110 - a benchmark polls the table
+        await asyncio.sleep(0.05)
+    elapsed = time.perf_counter() - started
+    cpu_after = cpu_seconds(os.getpid()), cpu_seconds(sink_pid) if sink_pid else 0.0
+    cpu_workers = sum(cpu_seconds(w.pid) for w in workers)
+    for worker in workers:
+        worker.terminate()
+        worker.wait(timeout=20)
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    statuses = await pool.fetch(
+        "SELECT status, count(*) AS n, min(last_error) AS error FROM notifier.deliveries "
+        "GROUP BY status"
+    )
+    received, too_many = await _received(api_url, tenants, options)
+    await sender_bots.close()
+    await redis.aclose()
+    await nc.close()
+    await pool.close()
+    return {
+        "api": options.api,
+        "messages": options.messages,
+        "bots": options.bots,
+        "chats_per_bot": options.chats_per_bot,
+        "replicas": options.replicas,
+        "processes": options.processes,
+        "seconds": round(elapsed, 2),
+        "messages_per_s": round(options.messages / elapsed, 1),
+        "received": received,
+        "too_many_requests": too_many,
+        "statuses": {str(r["status"]): int(r["n"]) for r in statuses},
+        "errors": [str(r["error"]) for r in statuses if r["error"]],
+        "cpu_ms_per_message": {
+            "dispatcher": round(
+                (cpu_after[0] - cpu_before[0] + cpu_workers) * 1000 / options.messages, 3
+            ),
+            "sink": round((cpu_after[1] - cpu_before[1]) * 1000 / options.messages, 3),
+        },
+        "load": os.getloadavg(),
+    }
+
+
+def _dispatchers(
+    pool: asyncpg.Pool,
+    js: nats.js.JetStreamContext,
+    redis: Redis,
+    api_url: str,
+    options: Options,
+    directory: TenantDirectory | None = None,
+) -> tuple[list[Dispatcher], Bots]:
+    """`options.replicas` dispatch loops (and the bots' session to close afterwards)."""
     session = make_session(TelegramSettings(api_base=api_url), interactive=False)
     sender_bots = Bots(session)
+    if directory is None:
+        raise ValueError("a directory is needed")
     sender = TelegramSender(
-        bots=sender_bots, directory=directory, sealer=sealer, sales_token=Secret("")
+        bots=sender_bots, directory=directory, sealer=Sealer(SECRET), sales_token=Secret("")
     )
     if options.limited:  # Telegram's own limits, as the notifier runs in production
         policy = DispatchPolicy(poll_seconds=0.05)
@@ -220,45 +297,20 @@ async def _measure(
         )
         for _ in range(options.replicas)
     ]
-    cpu_before = cpu_seconds(os.getpid()), cpu_seconds(sink_pid) if sink_pid else 0.0
-    started = time.perf_counter()
-    tasks = [asyncio.create_task(loop.run()) for loop in loops]
-    left = "SELECT count(*) FROM notifier.deliveries WHERE status IN ('pending', 'sending')"
-    while await pool.fetchval(left):  # noqa: ASYNC110 - a benchmark polls the table
-        await asyncio.sleep(0.05)
-    elapsed = time.perf_counter() - started
-    cpu_after = cpu_seconds(os.getpid()), cpu_seconds(sink_pid) if sink_pid else 0.0
-    for task in tasks:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-    statuses = await pool.fetch(
-        "SELECT status, count(*) AS n, min(last_error) AS error FROM notifier.deliveries "
-        "GROUP BY status"
-    )
-    received, too_many = await _received(api_url, tenants, options)
-    await sender_bots.close()
-    await redis.aclose()
-    await nc.close()
-    await pool.close()
-    return {
-        "api": options.api,
-        "messages": options.messages,
-        "bots": options.bots,
-        "chats_per_bot": options.chats_per_bot,
-        "replicas": options.replicas,
-        "seconds": round(elapsed, 2),
-        "messages_per_s": round(options.messages / elapsed, 1),
-        "received": received,
-        "too_many_requests": too_many,
-        "statuses": {str(r["status"]): int(r["n"]) for r in statuses},
-        "errors": [str(r["error"]) for r in statuses if r["error"]],
-        "cpu_ms_per_message": {
-            "dispatcher": round((cpu_after[0] - cpu_before[0]) * 1000 / options.messages, 3),
-            "sink": round((cpu_after[1] - cpu_before[1]) * 1000 / options.messages, 3),
-        },
-        "load": os.getloadavg(),
-    }
+    return loops, sender_bots
+
+
+async def worker() -> None:
+    """Another notifier process over the same table (`--processes`), until terminated."""
+    env = os.environ
+    options = Options(api=env["BENCH_API"], replicas=int(env["BENCH_REPLICAS"]))
+    pool = await asyncpg.create_pool(env["BENCH_DATABASE_URL"], min_size=2, max_size=20)
+    nc = await nats.connect(env["BENCH_NATS_URL"])
+    js = nc.jetstream()
+    redis = Redis.from_url(env["BENCH_REDIS_URL"])
+    directory = TenantDirectory(await tenants_bucket(js))
+    loops, _ = _dispatchers(pool, js, redis, env["BENCH_API_URL"], options, directory)
+    await asyncio.gather(*(loop.run() for loop in loops))
 
 
 async def _received(url: str, tenants: list[str], options: Options) -> tuple[int, int | None]:
@@ -278,7 +330,7 @@ async def _received(url: str, tenants: list[str], options: Options) -> tuple[int
 
 def report(result: dict[str, object]) -> None:
     row = {
-        **{k: result[k] for k in ("api", "messages", "bots", "replicas", "seconds")},
+        **{k: result[k] for k in ("api", "messages", "bots", "processes", "replicas", "seconds")},
         "msg/s": result["messages_per_s"],
         "goal": f">={GOAL_PER_SECOND}",
         "429s": result["too_many_requests"],
@@ -297,13 +349,20 @@ def main() -> None:
     parser.add_argument("--chats-per-bot", type=int, default=Options.chats_per_bot)
     parser.add_argument("--replicas", type=int, default=Options.replicas)
     parser.add_argument("--api", choices=("sink", "emulator"), default=Options.api)
+    parser.add_argument("--processes", type=int, default=Options.processes)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(worker())
+        return
     options = Options(
         messages=args.messages,
         bots=args.bots,
         chats_per_bot=args.chats_per_bot,
         replicas=args.replicas,
         api=args.api,
+        processes=args.processes,
     )
     say(f"load: {os.getloadavg()}")
     result = asyncio.run(run(options))
