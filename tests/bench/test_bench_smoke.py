@@ -107,3 +107,12 @@ def test_journey_bench_books_through_the_emulator() -> None:
     assert run.failures == 0
     assert run.bookings >= 1
     assert run.latencies.summary()["count"] == run.updates
+
+
+def test_notifier_bench_shares_the_table_between_two_processes() -> None:
+    result = asyncio.run(notifier_run(Options(messages=120, bots=6, chats_per_bot=10, processes=2)))
+
+    assert result["processes"] == 2
+    assert result["statuses"] == {"sent": 120}  # each row sent once, by one process or the other
+    assert result["received"] == 120
+    assert result["too_many_requests"] == 0
