@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help install system-deps run test test-unit test-integration test-e2e test-sandbox fuzz lint fmt bench bench-provisioning chaos compose-check compose-up compose-sandbox nats-conf clean
+.PHONY: help install system-deps run test test-unit test-integration test-e2e test-sandbox fuzz lint fmt bench bench-journey bench-notifier bench-memory bench-provisioning chaos compose-check compose-up compose-sandbox nats-conf clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-20s %s\n", $$1, $$2}'
@@ -54,8 +54,17 @@ fmt: $(STAMP) ## format and auto-fix
 	@$(VENV)/bin/ruff format .
 	@$(VENV)/bin/ruff check --fix .
 
-bench: $(STAMP) ## booking conversation throughput, latency and memory (prints a table, writes bench/results/*.json)
-	@$(PY) -m bench.booking
+bench: $(STAMP) ## the product: webhook -> gateway -> booking -> Bot API sink; updates/s, p99, CPU/update, RSS (bench/results/product-*.json)
+	@$(PY) -m bench.product $(BENCH_ARGS)
+
+bench-journey: $(STAMP) ## booking conversations end to end through the Telegram emulator, as a user sees them
+	@$(PY) -m bench.booking $(BENCH_ARGS)
+
+bench-notifier: $(STAMP) ## notifier: >= 2,000 msg/s over 500 bots through a sink enforcing Telegram's limits, 0 x 429
+	@$(PY) -m bench.notifier $(BENCH_ARGS)
+
+bench-memory: $(STAMP) ## RSS of every service after touching 10, 1,000 and 10,000 live tenants
+	@$(PY) -m bench.memory $(BENCH_ARGS)
 
 bench-provisioning: $(STAMP) ## payment -> bot live latency and bulk tenant creation
 	@$(PY) -m bench.provisioning

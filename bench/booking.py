@@ -1,10 +1,13 @@
-"""The booking conversation under load, through the whole running stack.
+"""The booking conversation under load, through the whole running stack and the Telegram
+emulator: what a user experiences end to end (`make bench-journey`; `make bench` measures the
+product alone, `bench.product`).
 
     python -m bench.booking [--tenants 10,1000,10000] [--customers 64] [--seconds 60] [--rate 500]
 
-For each tenant count T (tenants added to one stack through the real provisioning path), C
-simulated customers each pick a random tenant and drive the whole booking conversation through
-the Telegram emulator, which delivers every update to the gateway's webhook: /start, Записаться,
+For each tenant count T (tenants added to one stack through the real provisioning path, each
+given a catalog), C simulated customers each pick a random tenant and drive the whole booking
+conversation through the Telegram emulator, which delivers every update to the gateway's
+webhook: /start, Записаться,
 a service, a master, a day, a time, the name, the shared contact, Подтвердить (9 updates). The
 latency of a step runs from the user's action leaving the emulator's control API to the bot's
 reply (message or edit) being visible there. Two phases per T: as fast as the customers can go
@@ -21,6 +24,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bench.catalog import give_every_tenant_a_catalog
 from bench.harness import (
     Latencies,
     bulk_tenants,
@@ -31,7 +35,6 @@ from bench.harness import (
     table,
     write_results,
 )
-from devstack.catalog import give_catalog_to_every_empty_tenant
 from devstack.stack import Stack
 from sandbox.telegram import TelegramSandboxClient
 from sandbox.telegram.models import ChatMessage
@@ -181,8 +184,7 @@ def main() -> None:
         for count in counts:
             say(f"• {count} tenants: creating {count - made} more through provisioning")
             asyncio.run(bulk_tenants(stack, count - made, prefix=f"b{made}t"))
-            # New tenants start empty: give each the salon catalog the customers book from.
-            asyncio.run(give_catalog_to_every_empty_tenant(stack.config.database_url))
+            asyncio.run(give_every_tenant_a_catalog(stack.config.database_url))
             bots = [
                 f"b{start}t{i:05d}_bot" for start, n in _batches(counts, count) for i in range(n)
             ]

@@ -4,6 +4,7 @@ and a table on stdout plus a JSON file in `bench/results/`."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import statistics
 import sys
@@ -24,6 +25,7 @@ from devstack.stack import SERVICES, Stack, StackConfig
 from sandbox.telegram import TelegramSandboxClient
 from shared.bus import Publisher, make_broker
 from shared.crypto import Sealer
+from shared.db import tenant_schema
 from shared.messages import PaymentSucceeded, Signup
 from shared.settings import Secret
 from shared.subjects import PAYMENT_SUCCEEDED
@@ -77,15 +79,23 @@ async def _create_database(server: str, name: str) -> None:
 
 
 async def _drop_database(server: str, url: str) -> None:
+    """Drop the bench's database, then the tenant roles its tenants had (and only those: other
+    runs on the same server keep theirs)."""
     name = url.rsplit("/", 1)[-1]
+    roles: list[str] = []
+    with contextlib.suppress(asyncpg.PostgresError, OSError):
+        bench = await asyncpg.connect(url)
+        try:
+            rows = await bench.fetch("SELECT tenant_id FROM platform.tenants")
+            roles = [tenant_schema(str(r["tenant_id"])) for r in rows]
+        finally:
+            await bench.close()
     conn = await asyncpg.connect(server)
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        roles = await conn.fetch(  # the tenant roles of the bots benchmarks make
-            "SELECT rolname FROM pg_roles WHERE rolname ~ '^t_(bench|b[0-9]+t[0-9]+_bot|live[0-9])'"
-        )
         for role in roles:
-            await conn.execute(f'DROP ROLE IF EXISTS "{role["rolname"]}"')
+            with contextlib.suppress(asyncpg.DependentObjectsStillExistError):
+                await conn.execute(f'DROP ROLE IF EXISTS "{role}"')
     finally:
         await conn.close()
 
@@ -153,19 +163,38 @@ def table(rows: Sequence[Mapping[str, object]], columns: Sequence[str]) -> None:
         say("  ".join(str(row.get(c, "")).ljust(widths[c]) for c in columns))
 
 
+@dataclass(frozen=True)
+class BotSpec:
+    """A bot as BotFather would hand it over (the token stays in memory only)."""
+
+    id: int
+    username: str
+    token: str = field(repr=False)
+
+
 async def bulk_tenants(stack: Stack, count: int, *, prefix: str, concurrency: int = 64) -> float:
     """Create `count` tenants through the real provisioning path (their bots made in the
     emulator, `payment.succeeded` published as billing would); returns the seconds it took
     from the first event to the last `tenant.provisioned`."""
-    cfg = stack.config
-    sealer = Sealer(Secret(cfg.platform_secret))
-    async with TelegramSandboxClient(cfg.url("telegram")) as telegram:
+    async with TelegramSandboxClient(stack.config.url("telegram")) as telegram:
         names = [f"{prefix}{i:05d}_bot" for i in range(count)]
         bots = []
         for start in range(0, count, concurrency):
             bots += await asyncio.gather(
                 *(telegram.create_bot(n, f"Салон {n}") for n in names[start : start + concurrency])
             )
+    return await provision(
+        stack, [BotSpec(b.id, b.username, b.token) for b in bots], concurrency=concurrency
+    )
+
+
+async def provision(stack: Stack, bots: Sequence[BotSpec], *, concurrency: int = 64) -> float:
+    """One `payment.succeeded` per bot, as billing publishes it, so the provisioner creates
+    the tenants on its own path; returns the seconds from the first event to the last
+    `tenant.provisioned`."""
+    cfg = stack.config
+    count = len(bots)
+    sealer = Sealer(Secret(cfg.platform_secret))
     connection = await nats.connect(cfg.nats_url)
     watcher = await connection.jetstream().subscribe(
         "tenant.provisioned.*", ordered_consumer=True, deliver_policy=DeliverPolicy.NEW

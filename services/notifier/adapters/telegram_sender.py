@@ -1,7 +1,9 @@
 """Sending one delivery with aiogram: the right bot's token; Telegram's answer as a `SendResult`.
 
-A tenant's token comes from the tenant directory (NATS KV), unsealed with the platform key; the
-sales bot's from settings. Tokens are never logged. Every Bot API call carries an explicit
+A tenant's token comes from the tenant directory (NATS KV), unsealed with the platform key (each
+sealed value opened once and kept in a small bounded cache: unsealing costs more than the rest of
+a send's own work, and a rotated token is a new sealed value); the sales bot's from settings.
+Tokens are never logged. Every Bot API call carries an explicit
 `request_timeout` (the dispatcher keeps it below the row's lease); a call that times out is a
 `Transient` answer.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import OrderedDict
 
 from aiogram.exceptions import (
     TelegramBadRequest,
@@ -40,6 +43,31 @@ from shared.tenants import TenantDirectory
 
 log = logging.getLogger(__name__)
 _SENDS_TO = frozenset({"active", "grace"})
+TOKEN_CACHE_SIZE = 2048  # about as many bots as `Bots` keeps
+
+
+class _Unsealed:
+    """Sealed token -> token, least recently used first out; never more than `size` entries."""
+
+    def __init__(self, sealer: Sealer, size: int = TOKEN_CACHE_SIZE) -> None:
+        self._sealer = sealer
+        self._size = size
+        self._tokens: OrderedDict[str, Secret] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+    def open(self, sealed: str) -> Secret:
+        """The token; raises `SealError` (and remembers nothing) when it does not unseal."""
+        token = self._tokens.get(sealed)
+        if token is not None:
+            self._tokens.move_to_end(sealed)
+            return token
+        token = self._sealer.unseal(sealed)
+        self._tokens[sealed] = token
+        if len(self._tokens) > self._size:
+            self._tokens.popitem(last=False)
+        return token
 
 
 class TelegramSender:
@@ -55,7 +83,7 @@ class TelegramSender:
         self._timeout = max(1, math.floor(request_timeout))
         self._bots = bots
         self._directory = directory
-        self._sealer = sealer
+        self._unsealed = _Unsealed(sealer)
         self._sales_token = sales_token
 
     async def send(self, row: Claimed) -> SendResult:
@@ -90,7 +118,7 @@ class TelegramSender:
         if config.status not in _SENDS_TO:
             return Inactive(f"tenant {config.status}")
         try:
-            return self._sealer.unseal(config.bot_token_sealed)
+            return self._unsealed.open(config.bot_token_sealed)
         except SealError:
             return Rejected("the tenant's bot token does not unseal")
 
