@@ -34,6 +34,23 @@ class LifecycleSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SparePoolSettings:
+    """Pre-created tenant schemas (`adapters/spares_pg`); a size of 0 turns the pool off."""
+
+    size: int
+    workers: int
+    check_seconds: int
+
+    @classmethod
+    def load(cls, env: Env) -> SparePoolSettings:
+        return cls(
+            size=env.int("SPARE_POOL_SIZE", 20, minimum=0),
+            workers=env.int("SPARE_POOL_WORKERS", 1, minimum=1),
+            check_seconds=env.int("SPARE_POOL_CHECK_SECONDS", 2, minimum=1),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ProvisionerSettings:
     nats: NatsSettings
     retry: RetrySettings
@@ -48,6 +65,7 @@ class ProvisionerSettings:
     operator_ids: tuple[int, ...]
     controllable_clock: bool
     concurrency: int
+    spares: SparePoolSettings
 
     @classmethod
     def load(cls, env: Env) -> ProvisionerSettings:
@@ -65,4 +83,5 @@ class ProvisionerSettings:
             operator_ids=env.int_list("OPERATOR_IDS"),
             controllable_clock=controllable_clock(env),
             concurrency=env.int("PROVISIONER_CONCURRENCY", 8, minimum=1),
+            spares=SparePoolSettings.load(env),
         )

@@ -19,6 +19,7 @@ from services.provisioner.adapters.export import PgTenantExporter
 from services.provisioner.adapters.refunds_pg import PgRefunds
 from services.provisioner.adapters.registry_pg import PgTenantRegistry
 from services.provisioner.adapters.sealed_tokens_pg import PgSealedTokens
+from services.provisioner.adapters.spares_pg import PgSpareSchemas
 from services.provisioner.bot import OpsDeps, TelegramTenantBots, build_ops_dispatcher
 from services.provisioner.config import ProvisionerSettings
 from services.provisioner.subscribers import (
@@ -36,6 +37,7 @@ from services.provisioner.use_cases import (
     Refunds,
     SecretRotation,
 )
+from services.provisioner.use_cases.spares import SpareKeeper
 from shared.advisories import count_max_deliveries
 from shared.bus import RetryPolicy, ensure_consumers, tenants_bucket
 from shared.crypto import Sealer
@@ -70,6 +72,7 @@ class UseCases:
     reconciler: Reconciler
     manual: ManualTenants
     rotation: SecretRotation
+    spares: SpareKeeper
 
 
 async def compose(
@@ -141,6 +144,11 @@ async def compose(
         reconciler=reconciler,
         manual=manual,
         rotation=rotation,
+        spares=SpareKeeper(
+            spares=PgSpareSchemas(pool, tenant_migrations),
+            size=settings.spares.size,
+            workers=settings.spares.workers,
+        ),
     )
 
 
@@ -228,6 +236,7 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
             runtime.background(run_sweeper(use, settings.lifecycle.sweep_seconds), "lifecycle")
             relay = Relay(pool, runtime.publisher, stream=STREAM_TENANT)
             runtime.background(relay.run(), "outbox")
+            runtime.background(use.spares.run(settings.spares.check_seconds), "spares")
             try:
                 yield
             finally:
