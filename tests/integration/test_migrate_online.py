@@ -152,7 +152,8 @@ async def test_a_killed_run_is_finished_by_the_next(db: TenantDb, tmp_path: Path
     run = await db.provisioner.fetchrow(
         "SELECT run_id, finished_at FROM platform.migration_runs ORDER BY run_id DESC LIMIT 1"
     )
-    assert run is not None and run["finished_at"] is None
+    assert run is not None
+    assert run["finished_at"] is None
     done_before = await db.provisioner.fetchval(
         "SELECT count(*) FROM platform.migration_results WHERE run_id = $1 AND ok", run["run_id"]
     )
@@ -162,7 +163,8 @@ async def test_a_killed_run_is_finished_by_the_next(db: TenantDb, tmp_path: Path
     out, err = await asyncio.to_thread(second.communicate, timeout=300)
     assert second.returncode == 0, err
     report = json.loads(out)
-    assert report["run_id"] == run["run_id"] and report["resumed"]
+    assert report["run_id"] == run["run_id"]
+    assert report["resumed"]
     assert report["already_done"] == done_before
     assert report["migrated"] + report["unchanged"] == everyone - done_before
     assert report["failures"] == []

@@ -39,7 +39,8 @@ async def open_tenant_db(server_url: str, label: str) -> TenantDb:
     logins = await asyncio.to_thread(prepare_database, owner_url)
     provisioner = await asyncpg.create_pool(logins["provisioner"], min_size=1, max_size=8)
     booking = await asyncpg.create_pool(logins["booking"], min_size=1, max_size=4)
-    assert provisioner is not None and booking is not None
+    assert provisioner is not None
+    assert booking is not None
     await migrate_schema(provisioner, "platform", load_migrations(PLATFORM_MIGRATIONS))
     return TenantDb(server_url, name, owner_url, logins, provisioner, booking)
 
