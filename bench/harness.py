@@ -82,7 +82,8 @@ async def _drop_database(server: str, url: str) -> None:
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         roles = await conn.fetch(  # the tenant roles of the bots benchmarks make
-            "SELECT rolname FROM pg_roles WHERE rolname ~ '^t_(bench|b[0-9]+t[0-9]+_bot|live[0-9])'"
+            "SELECT rolname FROM pg_roles"
+            " WHERE rolname ~ '^t_(bench|b[0-9]+t[0-9]+_bot|live[0-9]|spare_[0-9a-f]{12}$)'"
         )
         for role in roles:
             await conn.execute(f'DROP ROLE IF EXISTS "{role["rolname"]}"')
