@@ -175,21 +175,26 @@ class _Gone(Exception):
 async def _migrate_in_tx(
     conn: asyncpg.Connection, target: Target, migrations: tuple[Migration, ...], lock_ms: int
 ) -> int:
-    await conn.execute("SELECT set_config('lock_timeout', $1, true)", f"{lock_ms}ms")
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"migrate:{target.schema}")
+    row = await conn.fetchrow(
+        "SELECT set_config('lock_timeout', $1, true) AS _,"
+        " pg_advisory_xact_lock(hashtext($2)) AS __,"
+        " (SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = $3) AS owner,"
+        " current_user::text AS me",
+        f"{lock_ms}ms",
+        f"migrate:{target.schema}",
+        target.schema,
+    )
+    assert row is not None  # a SELECT without FROM returns one row
     if target.spare and not await conn.fetchval(
         "SELECT 1 FROM platform.spare_schemas WHERE schema_name = $1 FOR UPDATE", target.schema
     ):
         raise _Gone("claimed")
-    owner = await conn.fetchval(
-        "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = $1", target.schema
-    )
-    if owner is None:
+    if row["owner"] is None:
         raise _Gone("the schema does not exist")
     # New tables get the tenant role's rights from the owner's default privileges: create
     # them as the owner even when an administrator runs the migration.
-    if owner.strip('"') != await conn.fetchval("SELECT current_user::text"):
-        await conn.execute("SELECT set_config('role', $1, true)", owner.strip('"'))
+    if row["owner"] != row["me"]:
+        await conn.execute("SELECT set_config('role', $1, true)", row["owner"])
     return await apply_migrations(conn, target.schema, migrations)
 
 
