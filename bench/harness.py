@@ -86,7 +86,10 @@ async def _drop_database(server: str, url: str) -> None:
             " WHERE rolname ~ '^t_(bench|b[0-9]+t[0-9]+_bot|live[0-9]|spare_[0-9a-f]{12}$)'"
         )
         for role in roles:
-            await conn.execute(f'DROP ROLE IF EXISTS "{role["rolname"]}"')
+            try:
+                await conn.execute(f'DROP ROLE IF EXISTS "{role["rolname"]}"')
+            except asyncpg.DependentObjectsStillExistError:
+                continue  # a role of another run's database, still in use
     finally:
         await conn.close()
 

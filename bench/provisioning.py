@@ -156,6 +156,10 @@ def main() -> None:
             for size in args.bulk
         ]
         rss = peak_rss_mib(stack)
+        report(live, rounds, rss)
+
+
+def report(live: Latencies, rounds: list[dict[str, object]], rss: dict[str, float]) -> None:
     results = {"payment_to_live": live.summary(), "bulk": rounds, "peak_rss_mib": rss}
     say()
     table(
