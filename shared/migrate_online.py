@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from shared.migrate import Migration, apply_migrations
+from shared.migrate import Migration
 
 _RETRIABLE = (
     asyncpg.LockNotAvailableError,
@@ -195,7 +195,26 @@ async def _migrate_in_tx(
     # them as the owner even when an administrator runs the migration.
     if row["owner"] != row["me"]:
         await conn.execute("SELECT set_config('role', $1, true)", row["owner"])
-    return await apply_migrations(conn, target.schema, migrations)
+    return await _apply(conn, target.schema, migrations)
+
+
+async def _apply(conn: asyncpg.Connection, schema: str, migrations: tuple[Migration, ...]) -> int:
+    """`shared.migrate.apply_migrations` for a schema known to exist, one round trip per
+    migration (its SQL and its record sent together); names and versions are checked by
+    `load_migrations` (`NNNN_[a-z0-9_]+`), so they are safe to inline."""
+    record = f'"{schema}".schema_migrations'
+    applied = {row["version"] for row in await conn.fetch(f"SELECT version FROM {record}")}
+    count = 0
+    for migration in migrations:
+        if migration.version in applied:
+            continue
+        await conn.execute(
+            f'SET LOCAL search_path = "{schema}", public;\n{migration.sql}\n;'
+            f"INSERT INTO {record} (version, name)"
+            f" VALUES ({migration.version:d}, '{migration.name}')"
+        )
+        count += 1
+    return count
 
 
 async def _one(
