@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help install system-deps run test test-unit test-integration test-e2e test-sandbox fuzz lint fmt bench bench-journey bench-notifier bench-memory bench-provisioning chaos compose-check compose-up compose-sandbox nats-conf clean
+.PHONY: help install system-deps run test test-unit test-integration test-e2e test-sandbox fuzz lint fmt bench bench-journey bench-notifier bench-memory bench-provisioning bench-migrate chaos compose-check compose-up compose-sandbox nats-conf clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-20s %s\n", $$1, $$2}'
@@ -66,8 +66,13 @@ bench-notifier: $(STAMP) ## notifier: >= 2,000 msg/s over 500 bots through a sin
 bench-memory: $(STAMP) ## RSS of every service after touching 10, 1,000 and 10,000 live tenants
 	@$(PY) -m bench.memory $(BENCH_ARGS)
 
-bench-provisioning: $(STAMP) ## payment -> bot live latency and bulk tenant creation
-	@$(PY) -m bench.provisioning
+PROVISIONING_ARGS ?= --bulk 1000 10000
+bench-provisioning: $(STAMP) ## payment -> bot live p50 and bulk tenant creation (PROVISIONING_ARGS="--bulk 1000")
+	@$(PY) -m bench.provisioning $(PROVISIONING_ARGS)
+
+MIGRATE_ARGS ?= --schemas 10000 --kill-after-batches 5
+bench-migrate: $(STAMP) ## a new tenant migration over 10,000 schemas under booking load (MIGRATE_ARGS="--kill-after-batches 5")
+	@$(PY) -m bench.migrate $(MIGRATE_ARGS)
 
 chaos: $(STAMP) ## 50 faults (kill -9, NATS/Redis/Postgres restarts) under load, then the invariants
 	@$(PY) -m bench.chaos --seconds 600 --faults 50

@@ -88,6 +88,9 @@ async def _drop_database(server: str, url: str) -> None:
         try:
             rows = await bench.fetch("SELECT tenant_id FROM platform.tenants")
             roles = [tenant_schema(str(r["tenant_id"])) for r in rows]
+            with contextlib.suppress(asyncpg.UndefinedTableError):  # the spare pool's roles
+                spares = await bench.fetch("SELECT schema_name FROM platform.spare_schemas")
+                roles += [str(r["schema_name"]) for r in spares]
         finally:
             await bench.close()
     conn = await asyncpg.connect(server)

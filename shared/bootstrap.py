@@ -11,7 +11,8 @@ After it, no service needs a superuser:
   creates and drops tenant *roles* only through two SECURITY DEFINER functions owned by the
   NOLOGIN role `bookbots_migrator` (CREATEROLE): `platform.create_tenant_role(name)` accepts
   only `t_<valid tenant id>` and grants it to the booking, notifier and provisioner logins;
-  `platform.drop_tenant_role(name)` drops such a role;
+  `platform.drop_tenant_role(name)` drops such a role; `platform.rename_spare_role(spare,
+  name)` renames a spare's role (`t_spare_<12 hex>`, made ahead) to a buyer's tenant role;
 - `btree_gist` (needed by tenant schemas) is installed here, once;
 - PUBLIC loses CONNECT and TEMP on the database.
 
@@ -59,6 +60,7 @@ OWN_SCHEMAS = {
 }
 TENANT_MEMBERS = ("booking", "notifier", "provisioner")
 TENANT_ROLE_PATTERN = "^t_[a-z][a-z0-9_]{2,39}$"
+SPARE_ROLE_PATTERN = "^t_spare_[0-9a-f]{12}$"  # a pre-created tenant role, renamed at purchase
 _SCRAM_ITERATIONS = 4096
 
 
@@ -148,6 +150,19 @@ BEGIN
     END IF;
 END
 $fn$;
+CREATE OR REPLACE FUNCTION platform.rename_spare_role(spare text, role_name text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF spare !~ '{SPARE_ROLE_PATTERN}' OR role_name !~ '{TENANT_ROLE_PATTERN}' THEN
+        RAISE EXCEPTION 'not a spare and a tenant role: %, %', spare, role_name
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    EXECUTE format('ALTER ROLE %I RENAME TO %I', spare, role_name);
+END
+$fn$;
+ALTER FUNCTION platform.rename_spare_role(text, text) OWNER TO "{MIGRATOR}";
+REVOKE ALL ON FUNCTION platform.rename_spare_role(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION platform.rename_spare_role(text, text) TO "{login_role("provisioner")}";
 ALTER FUNCTION platform.create_tenant_role(text) OWNER TO "{MIGRATOR}";
 ALTER FUNCTION platform.drop_tenant_role(text) OWNER TO "{MIGRATOR}";
 REVOKE ALL ON FUNCTION platform.create_tenant_role(text) FROM PUBLIC;

@@ -1,8 +1,12 @@
 """Plain, versioned SQL migrations: `NNNN_name.sql` files applied in order, once per schema.
 
 A service migrates its own schema on start (`migrate_schema`). Tenant schemas are created by
-the provisioner (`create_tenant_schema`) and migrated in batches (`migrate_tenants`): one huge
-transaction over thousands of schemas would overflow the lock table.
+the provisioner (`create_tenant_schema`, or renamed from a pre-created spare) and migrated
+online, schema by schema, by `shared.migrate_online`.
+
+    python -m shared.migrate [--dry-run] [--batch-size 100] [--concurrency 4]
+
+applies pending tenant migrations to every tenant schema and every spare (`shared.migrate_cli`).
 """
 
 from __future__ import annotations
@@ -45,7 +49,10 @@ def shared_migrations(kind: str) -> tuple[Migration, ...]:
     return load_migrations(Path(str(root)))
 
 
-async def _apply(conn: asyncpg.Connection, schema: str, migrations: tuple[Migration, ...]) -> int:
+async def apply_migrations(
+    conn: asyncpg.Connection, schema: str, migrations: tuple[Migration, ...]
+) -> int:
+    """Apply the pending ones of `migrations` to `schema` in the caller's transaction."""
     # A service's schema is made by `shared.bootstrap` and owned by its login, which may not
     # CREATE in the database: even `IF NOT EXISTS` checks that right first.
     if await conn.fetchval("SELECT to_regnamespace($1) IS NULL", f'"{schema}"'):
@@ -88,7 +95,7 @@ async def migrate_in_transaction(
 ) -> int:
     """`migrate_schema` inside the caller's open transaction."""
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"migrate:{schema}")
-    return await _apply(conn, schema, migrations)
+    return await apply_migrations(conn, schema, migrations)
 
 
 async def ensure_extensions(pool: asyncpg.Pool) -> None:
@@ -142,7 +149,7 @@ async def create_tenant_schema(
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"migrate:{schema}")
     await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     await _tenant_role(conn, schema)
-    count = await _apply(conn, schema, migrations)
+    count = await apply_migrations(conn, schema, migrations)
     # The migration record is the platform's, not the tenant's to rewrite.
     await conn.execute(f'REVOKE ALL ON "{schema}".schema_migrations FROM "{schema}"')
     return count
@@ -158,18 +165,7 @@ async def drop_tenant_role(conn: asyncpg.Connection, tenant_id: str) -> None:
         await conn.execute(f'DROP ROLE "{schema}"')
 
 
-async def migrate_tenants(
-    pool: asyncpg.Pool,
-    tenant_ids: list[str],
-    migrations: tuple[Migration, ...],
-    *,
-    batch_size: int = 50,
-) -> int:
-    """Apply pending tenant migrations in batches of small transactions; returns schemas changed."""
-    changed = 0
-    for start in range(0, len(tenant_ids), batch_size):
-        async with pool.acquire() as conn, conn.transaction():
-            for tenant_id in tenant_ids[start : start + batch_size]:
-                if await create_tenant_schema(conn, tenant_id, migrations):
-                    changed += 1
-    return changed
+if __name__ == "__main__":
+    from shared.migrate_cli import main
+
+    raise SystemExit(main())

@@ -36,6 +36,8 @@ from shared.crypto import Sealer
 from shared.errors import AppError, InvalidTenantId, NotFound, RuleViolation
 from shared.logs import configure_logging
 from shared.migrate import ensure_extensions, load_migrations, migrate_schema
+from shared.migrate_cli import add_options as add_migrate_options
+from shared.migrate_cli import options_from, plan_json, plan_text
 from shared.outbox import migrate_outbox
 from shared.runner import load_or_exit
 from shared.runtime import open_runtime
@@ -99,8 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("--yes", action="store_true", help="do not ask to confirm")
     sub.add_parser("stats", parents=[common], help="platform figures")
     sub.add_parser("sweep", parents=[common], help="run one lifecycle sweep now")
-    migrate = sub.add_parser("migrate", parents=[common], help="migrate every tenant schema")
-    migrate.add_argument("--batch-size", type=int, default=50)
+    migrate = sub.add_parser(
+        "migrate", parents=[common], help="migrate every tenant schema and spare, online"
+    )
+    add_migrate_options(migrate)
     create = sub.add_parser(
         "create-tenant",
         parents=[common],
@@ -191,9 +195,20 @@ async def execute(  # noqa: PLR0911 - one return per command reads best
             report = await console.sweep(actor)
             return pick(lambda: out.sweep_text(report), lambda: out.sweep_json(report))
         case "migrate":
-            migrated = await console.migrate(actor, batch_size=args.batch_size)
-            return pick(lambda: out.migrated_text(migrated), lambda: out.migrated_json(migrated))
+            return await _migrate(args, console, actor, as_json=as_json)
     raise UsageError(f"unknown command {args.command!r}")
+
+
+async def _migrate(args: argparse.Namespace, console: Console, actor: str, *, as_json: bool) -> str:
+    try:
+        options = options_from(args)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    if args.dry_run:
+        pending = await console.plan_migrations(actor)
+        return plan_json(pending) if as_json else plan_text(pending)
+    migrated = await console.migrate(actor, options)
+    return out.migrated_json(migrated) if as_json else out.migrated_text(migrated)
 
 
 async def execute_secrets(args: argparse.Namespace, use: UseCases, actor: str) -> str:

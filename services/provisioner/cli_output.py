@@ -23,6 +23,7 @@ from services.provisioner.use_cases import (
 )
 from services.provisioner.use_cases.console import MOSCOW
 from shared.i18n import rubles
+from shared.migrate_cli import SHOWN_FAILURES
 
 DATE_TIME = "%Y-%m-%d %H:%M"
 _HIDDEN = frozenset({"bot_token_sealed"})
@@ -193,7 +194,16 @@ def sweep_json(report: SweepReport) -> str:
 
 
 def migrated_text(migrated: Migrated) -> str:
-    return f"{migrated.changed} of {migrated.tenants} tenant schemas migrated"
+    resumed = " (resumed)" if migrated.resumed else ""
+    lines = [
+        f"{migrated.changed} of {migrated.tenants} tenant schemas migrated"
+        f" (+ {migrated.spares} spares), {len(migrated.failures)} failed,"
+        f" run {migrated.run_id}{resumed}, {migrated.seconds} s"
+    ]
+    lines += [f"  FAILED {f.schema}: {f.error}" for f in migrated.failures[:SHOWN_FAILURES]]
+    if len(migrated.failures) > SHOWN_FAILURES:
+        lines.append(f"  ... and {len(migrated.failures) - SHOWN_FAILURES} more")
+    return "\n".join(lines)
 
 
 def migrated_json(migrated: Migrated) -> str:

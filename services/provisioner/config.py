@@ -35,6 +35,23 @@ class LifecycleSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SparePoolSettings:
+    """Pre-created tenant schemas (`adapters/spares_pg`); a size of 0 turns the pool off."""
+
+    size: int
+    workers: int
+    check_seconds: int
+
+    @classmethod
+    def load(cls, env: Env) -> SparePoolSettings:
+        return cls(
+            size=env.int("SPARE_POOL_SIZE", 20, minimum=0),
+            workers=env.int("SPARE_POOL_WORKERS", 1, minimum=1),
+            check_seconds=env.int("SPARE_POOL_CHECK_SECONDS", 2, minimum=1),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ProvisionerSettings:
     nats: NatsSettings
     retry: RetrySettings
@@ -50,6 +67,7 @@ class ProvisionerSettings:
     controllable_clock: bool
     concurrency: int
     backups: BackupSettings
+    spares: SparePoolSettings
 
     @classmethod
     def load(cls, env: Env) -> ProvisionerSettings:
@@ -68,4 +86,5 @@ class ProvisionerSettings:
             controllable_clock=controllable_clock(env),
             concurrency=env.int("PROVISIONER_CONCURRENCY", 8, minimum=1),
             backups=BackupSettings.load(env),
+            spares=SparePoolSettings.load(env),
         )

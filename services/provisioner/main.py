@@ -21,6 +21,7 @@ from services.provisioner.adapters.metrics_pg import watch_tenants
 from services.provisioner.adapters.refunds_pg import PgRefunds
 from services.provisioner.adapters.registry_pg import PgTenantRegistry
 from services.provisioner.adapters.sealed_tokens_pg import PgSealedTokens
+from services.provisioner.adapters.spares_pg import PgSpareSchemas
 from services.provisioner.bot import OpsDeps, TelegramTenantBots, build_ops_dispatcher
 from services.provisioner.config import ProvisionerSettings
 from services.provisioner.subscribers import (
@@ -39,6 +40,7 @@ from services.provisioner.use_cases import (
     SecretRotation,
 )
 from services.provisioner.use_cases.backups import Backups
+from services.provisioner.use_cases.spares import SpareKeeper
 from shared.advisories import count_max_deliveries
 from shared.bus import RetryPolicy, ensure_consumers, tenants_bucket
 from shared.crypto import Sealer
@@ -75,6 +77,7 @@ class UseCases:
     manual: ManualTenants
     rotation: SecretRotation
     backups: Backups
+    spares: SpareKeeper
 
 
 async def compose(
@@ -157,6 +160,11 @@ async def compose(
         manual=manual,
         rotation=rotation,
         backups=backups,
+        spares=SpareKeeper(
+            spares=PgSpareSchemas(pool, tenant_migrations),
+            size=settings.spares.size,
+            workers=settings.spares.workers,
+        ),
     )
 
 
@@ -247,6 +255,7 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
             runtime.background(run_sweeper(use, settings.lifecycle.sweep_seconds), "lifecycle")
             relay = Relay(pool, runtime.publisher, stream=STREAM_TENANT)
             runtime.background(relay.run(), "outbox")
+            runtime.background(use.spares.run(settings.spares.check_seconds), "spares")
             try:
                 yield
             finally:

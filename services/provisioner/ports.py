@@ -10,6 +10,7 @@ from typing import Literal, Protocol
 import msgspec
 
 from shared.messages import Signup, TenantConfig
+from shared.migrate_online import Options, Pending, RunReport
 from shared.settings import Secret
 
 TenantStatus = Literal["active", "grace", "suspended", "deleted"]
@@ -218,7 +219,19 @@ class ConsoleStore(Protocol):
 
     async def drop_tenant_data(self, tenant_id: str) -> None: ...
 
-    async def migrate_tenants(self, *, batch_size: int) -> tuple[int, int]: ...
+    async def migrate_tenants(self, options: Options) -> RunReport:
+        """Pending tenant migrations over every tenant schema and spare, online."""
+
+    async def plan_migrations(self) -> list[Pending]:
+        """The dry run: what `migrate_tenants` would apply to each schema."""
+
+
+class SpareSchemas(Protocol):
+    """The pool of pre-created tenant schemas (`adapters/spares_pg`)."""
+
+    async def count(self) -> int: ...
+
+    async def make_one(self) -> str: ...
 
 
 class TenantExporter(Protocol):

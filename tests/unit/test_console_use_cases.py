@@ -28,6 +28,7 @@ from services.provisioner.use_cases.console import (
 from shared.crypto import Sealer
 from shared.errors import InvalidTenantId, RuleViolation, TenantUnknown, TransientError
 from shared.messages import TenantDeleted, TenantRenewed, TenantResumed, TenantSuspended
+from shared.migrate_online import Options, RunReport
 from shared.settings import Secret
 
 pytestmark = pytest.mark.unit
@@ -186,8 +187,11 @@ class FakeStore:
         self.timeline.append("drop")
         self.dropped.add(tenant_id)
 
-    async def migrate_tenants(self, *, batch_size):
-        return 3, 1
+    async def migrate_tenants(self, options):
+        return RunReport(run_id=1, resumed=False, tenants=3, spares=0, already_done=0, migrated=1)
+
+    async def plan_migrations(self):
+        return []
 
 
 class FakeExporter:
@@ -573,6 +577,6 @@ async def test_sweep_and_migrate_are_audited() -> None:
     w = world()
     report = await w.console.sweep("cli:root")
     assert report.suspended == []
-    migrated = await w.console.migrate("cli:root", batch_size=10)
+    migrated = await w.console.migrate("cli:root", Options(batch_size=10))
     assert (migrated.tenants, migrated.changed) == (3, 1)
     assert [a for _, a, _ in actions_of(w)] == ["console:sweep", "console:migrate"]

@@ -20,7 +20,8 @@ from services.provisioner.ports import (
     TenantStatus,
 )
 from shared.db import tenant_schema, tenant_tx
-from shared.migrate import Migration, drop_tenant_role, migrate_tenants
+from shared.migrate import Migration, drop_tenant_role
+from shared.migrate_online import Options, Pending, RunReport, migrate_online, plan, targets
 
 
 def like_pattern(text: str) -> str:
@@ -140,13 +141,10 @@ class PgConsoleStore:
             await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
             await drop_tenant_role(conn, tenant_id)
 
-    async def migrate_tenants(self, *, batch_size: int) -> tuple[int, int]:
-        """Apply pending tenant migrations to every tenant not deleted; (tenants, changed)."""
-        rows = await self._pool.fetch(
-            "SELECT tenant_id FROM platform.tenants WHERE status <> 'deleted' ORDER BY tenant_id"
-        )
-        tenant_ids = [row["tenant_id"] for row in rows]
-        changed = await migrate_tenants(
-            self._pool, tenant_ids, self._migrations, batch_size=batch_size
-        )
-        return len(tenant_ids), changed
+    async def migrate_tenants(self, options: Options) -> RunReport:
+        """Pending tenant migrations over every tenant not deleted and every spare, online."""
+        schemas = await targets(self._pool)
+        return await migrate_online(self._pool, schemas, self._migrations, options)
+
+    async def plan_migrations(self) -> list[Pending]:
+        return await plan(self._pool, await targets(self._pool), self._migrations)

@@ -1,5 +1,8 @@
 """The tenant registry in the `platform` schema, and tenant schema creation, in Postgres.
 
+A new tenant's schema is a spare renamed (`spares_pg.claim_spare`) when the pool has one, else
+created on the spot; either way in the registry row's transaction.
+
 A change that is announced writes its announcement (a `tenant.*` event) into the outbox in the
 change's own transaction, so neither exists without the other.
 """
@@ -13,6 +16,7 @@ from typing import Any
 
 import asyncpg
 
+from services.provisioner.adapters.spares_pg import claim_spare
 from services.provisioner.ports import (
     Announce,
     Announcement,
@@ -94,7 +98,8 @@ class PgTenantRegistry:
                 now + timedelta(days=payment.period_days),
                 payment.period_days,
             )
-            await create_tenant_schema(conn, tenant_id, self._migrations)
+            if not await claim_spare(conn, tenant_id, self._migrations):
+                await create_tenant_schema(conn, tenant_id, self._migrations)
             schema = tenant_schema(tenant_id)
             await conn.execute(
                 f'INSERT INTO "{schema}".business (name, timezone) VALUES ($1, $2)'

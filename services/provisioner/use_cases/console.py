@@ -43,6 +43,7 @@ from services.provisioner.use_cases.provisioning import Provisioning
 from shared.clock import Clock
 from shared.errors import RuleViolation, TenantUnknown
 from shared.messages import TenantDeleted
+from shared.migrate_online import Failure, Options, Pending
 from shared.subjects import check_tenant_id, tenant_event
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,11 @@ class PlatformStats:
 class Migrated:
     tenants: int
     changed: int
+    spares: int = 0
+    failures: tuple[Failure, ...] = ()
+    run_id: int = 0
+    resumed: bool = False
+    seconds: float = 0.0
 
 
 def allowed_actions(tenant: TenantRecord, now: datetime) -> tuple[Action, ...]:
@@ -297,14 +303,41 @@ class Console:
         )
         return report
 
-    async def migrate(self, actor: str, *, batch_size: int = 50) -> Migrated:
-        if batch_size < 1:
-            raise RuleViolation("batch_size", batch_size=batch_size)
-        tenants, changed = await self._store.migrate_tenants(batch_size=batch_size)
-        await self._store.audit(
-            actor, "console:migrate", None, {"tenants": tenants, "changed": changed}
+    async def migrate(self, actor: str, options: Options | None = None) -> Migrated:
+        """Pending tenant migrations over every schema (`shared.migrate_online`); schemas that
+        fail are reported, not raised."""
+        options = options or Options()
+        if options.batch_size < 1 or options.concurrency < 1:
+            raise RuleViolation("batch_size", batch_size=options.batch_size)
+        report = await self._store.migrate_tenants(options)
+        migrated = Migrated(
+            tenants=report.tenants,
+            changed=report.migrated,
+            spares=report.spares,
+            failures=tuple(report.failures),
+            run_id=report.run_id,
+            resumed=report.resumed,
+            seconds=round(report.seconds, 1),
         )
-        return Migrated(tenants=tenants, changed=changed)
+        await self._store.audit(
+            actor,
+            "console:migrate",
+            None,
+            {
+                "run_id": report.run_id,
+                "tenants": report.tenants,
+                "spares": report.spares,
+                "changed": report.migrated,
+                "failed": [f.schema for f in report.failures][:100],
+            },
+        )
+        return migrated
+
+    async def plan_migrations(self, actor: str) -> list[Pending]:
+        """The dry run of `migrate`: each schema's pending migrations."""
+        pending = await self._store.plan_migrations()
+        await self._store.audit(actor, "console:migrate-dry-run", None, {"schemas": len(pending)})
+        return pending
 
     # --- rules
 
