@@ -17,10 +17,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from faststream.middlewares import AckPolicy
-from faststream.nats import ConsumerConfig, JStream, NatsMessage, PullSub
+from faststream.nats import ConsumerConfig, JStream, PullSub
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as NatsAckPolicy
 from nats.js.api import DeliverPolicy
@@ -146,7 +147,20 @@ async def ensure_consumers(
 GiveUp = Callable[[], Awaitable[None]]
 
 
-def _age_seconds(msg: NatsMessage) -> float:
+class Delivery(Protocol):
+    """What `Consumer.run` needs of a message: FastStream's `NatsMessage` or a pulled one."""
+
+    @property
+    def raw_message(self) -> Msg: ...
+
+    async def ack(self) -> None: ...
+
+    async def nack(self, delay: float | None = None) -> None: ...
+
+    async def reject(self) -> None: ...
+
+
+def _age_seconds(msg: Delivery) -> float:
     """Seconds since the stream stored this message."""
     stored = msg.raw_message.metadata.timestamp
     return max(0.0, time.time() - stored.timestamp())
@@ -178,7 +192,7 @@ class Consumer:
 
     async def run(
         self,
-        msg: NatsMessage,
+        msg: Delivery,
         work: Callable[[], Awaitable[None]],
         *,
         tenant: str | None = None,
@@ -208,7 +222,7 @@ class Consumer:
         self._metrics.messages.labels(self._name, outcome).inc()
         self._metrics.handle_seconds.labels(self._name).observe(time.perf_counter() - started)
 
-    async def _with_heartbeat(self, msg: NatsMessage, work: Callable[[], Awaitable[None]]) -> None:
+    async def _with_heartbeat(self, msg: Delivery, work: Callable[[], Awaitable[None]]) -> None:
         async def beat() -> None:
             while True:
                 await asyncio.sleep(self._policy.heartbeat_seconds)
@@ -226,7 +240,7 @@ class Consumer:
                 await heartbeat
 
     async def _failed(
-        self, msg: NatsMessage, deliveries: int, error: Exception, give_up: GiveUp | None
+        self, msg: Delivery, deliveries: int, error: Exception, give_up: GiveUp | None
     ) -> str:
         subject = msg.raw_message.subject
         delay = self._policy.delay(deliveries)
@@ -262,7 +276,7 @@ class Consumer:
         except Exception as error:  # noqa: BLE001 - an apology that fails is not retried
             log.warning("could not tell the person to try again: %r", error)
 
-    async def _erase_if_secret(self, msg: NatsMessage) -> None:
+    async def _erase_if_secret(self, msg: Delivery) -> None:
         """Delete a handled message that carries a secret (a bot token a buyer pasted) from the
         stream, so it does not stay there until the stream's max age."""
         raw = msg.raw_message
@@ -274,7 +288,7 @@ class Consumer:
         except Exception:  # noqa: BLE001 - erasing is best effort; max_age removes it anyway
             log.warning("could not erase a secret-bearing message from %s", raw.metadata.stream)
 
-    async def _dead_letter(self, msg: NatsMessage, deliveries: int, error: str) -> None:
+    async def _dead_letter(self, msg: Delivery, deliveries: int, error: str) -> None:
         raw = msg.raw_message
         letter = DeadLetter(
             service=self._service,

@@ -11,8 +11,9 @@ from litestar import Litestar
 from services.booking.bot import build_dispatcher
 from services.booking.config import BookingSettings
 from services.booking.context import BookingDeps
-from services.booking.subscribers import SERVICE, updates_router
+from services.booking.subscribers import SERVICE, update_handler, updates_puller
 from shared.advisories import count_max_deliveries
+from shared.bot_session import make_json_session
 from shared.bus import RetryPolicy, ensure_consumers, tenants_bucket
 from shared.crypto import Sealer
 from shared.http import ops_router
@@ -21,10 +22,11 @@ from shared.metrics import Metrics
 from shared.outbox import Relay, migrate_outbox
 from shared.runtime import open_runtime
 from shared.subjects import BOOKING_UPDATES, STREAM_BOOKING
-from shared.telegram import Bots, make_session
+from shared.telegram import Bots
 from shared.tenants import TenantDirectory
 
 LOCALES = Path(__file__).parent / "locales"
+FETCH_BATCH = 32  # updates fetched at once (never more than free workers)
 
 
 def create_app(settings: BookingSettings) -> Litestar:
@@ -48,20 +50,24 @@ def create_app(settings: BookingSettings) -> Litestar:
                 clock=runtime.clock,
                 texts=texts,
             )
-            bots = Bots(make_session(settings.telegram))
+            bots = Bots(make_json_session(settings.telegram))
             policy = RetryPolicy.interactive(settings.retry.interactive_max_age_seconds)
-            runtime.broker.include_router(
-                updates_router(
-                    dispatcher=build_dispatcher(runtime.require_redis()),
-                    deps=deps,
-                    directory=TenantDirectory(await tenants_bucket(runtime.js)),
-                    bots=bots,
-                    sealer=sealer,
-                    publisher=runtime.publisher,
-                    metrics=metrics,
-                    policy=policy,
-                    max_workers=settings.max_concurrency,
-                )
+            handler = update_handler(
+                dispatcher=build_dispatcher(runtime.require_redis()),
+                deps=deps,
+                directory=TenantDirectory(await tenants_bucket(runtime.js)),
+                bots=bots,
+                sealer=sealer,
+                publisher=runtime.publisher,
+                metrics=metrics,
+                policy=policy,
+            )
+            puller = updates_puller(
+                runtime.js,
+                runtime.require_redis(),
+                handler,
+                workers=settings.max_concurrency,
+                batch=FETCH_BATCH,
             )
             await count_max_deliveries(runtime.broker, SERVICE, metrics)
             app.register(ops_router(metrics=metrics, checks=runtime.readiness()))
@@ -69,9 +75,11 @@ def create_app(settings: BookingSettings) -> Litestar:
             await runtime.broker.start()
             relay = Relay(runtime.require_pool(), runtime.publisher, stream=STREAM_BOOKING)
             runtime.background(relay.run(), "outbox")
+            puller.start()
             try:
                 yield
             finally:
+                await puller.stop()
                 await bots.close()
 
     return Litestar(route_handlers=[], lifespan=[lifespan])
