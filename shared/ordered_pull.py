@@ -18,13 +18,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 
 from shared.chat_turns import ChatTurns, chat_of
 from shared.errors import InvalidTenantId
 
 log = logging.getLogger(__name__)
+_DRAIN_SECONDS = 0.005
 
 
 class Pulled:
@@ -113,12 +113,7 @@ class OrderedPuller:
             free += 1
         try:
             async with self._turns.fetch_lock():
-                try:
-                    messages: list[Msg] = await subscription.fetch(
-                        free, timeout=self._fetch_timeout
-                    )
-                except NatsTimeout:
-                    messages = []
+                messages = await self._fetch(subscription, free)
                 entries = [self._entry(m) for m in messages]
                 await self._turns.register([e for e in entries if e is not None])
         except BaseException:
@@ -131,6 +126,21 @@ class OrderedPuller:
             task = asyncio.create_task(self._handle(message, entry))
             self._running.add(task)
             task.add_done_callback(self._running.discard)
+
+    async def _fetch(self, subscription: Any, free: int) -> list[Msg]:
+        """One message (waiting for it up to `fetch_timeout`), then what else is there now.
+
+        nats-py's `fetch(n)` waits for all `n` once the stream had nothing at the first ask,
+        so the wait is for one, and the rest comes from a second, nearly non-waiting ask
+        (what arrives for it later lands in the subscription's queue, read by the next)."""
+        try:
+            messages: list[Msg] = await subscription.fetch(1, timeout=self._fetch_timeout)
+        except TimeoutError:
+            return []
+        if free > 1:
+            with contextlib.suppress(TimeoutError):
+                messages += await subscription.fetch(free - 1, timeout=_DRAIN_SECONDS)
+        return messages
 
     def _entry(self, message: Msg) -> tuple[str, int, int] | None:
         chat = chat_of(message.data)
