@@ -12,7 +12,6 @@ never decode (`PoisonMessage`), or one past `max_deliver`, is published as a `De
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -189,6 +188,7 @@ class Consumer:
         self._metrics = metrics
         self._policy = policy
         self._erase_secrets = erase_secrets
+        self._beats: set[asyncio.Task[None]] = set()  # in_progress calls under way
 
     async def run(
         self,
@@ -223,21 +223,30 @@ class Consumer:
         self._metrics.handle_seconds.labels(self._name).observe(time.perf_counter() - started)
 
     async def _with_heartbeat(self, msg: Delivery, work: Callable[[], Awaitable[None]]) -> None:
-        async def beat() -> None:
-            while True:
-                await asyncio.sleep(self._policy.heartbeat_seconds)
-                try:
-                    await msg.raw_message.in_progress()
-                except Exception as error:  # noqa: BLE001 - NATS away: the work goes on
-                    log.debug("could not send in_progress: %r", error)
+        """`in_progress` every `heartbeat_seconds` while `work` runs: a timer, not a task per
+        message (most messages are done long before the first beat)."""
+        loop = asyncio.get_running_loop()
+        every = self._policy.heartbeat_seconds
+        timers: list[asyncio.TimerHandle] = []
 
-        heartbeat = asyncio.create_task(beat(), name=f"heartbeat:{self._name}")
+        def beat() -> None:
+            task = loop.create_task(self._in_progress(msg), name=f"heartbeat:{self._name}")
+            self._beats.add(task)
+            task.add_done_callback(self._beats.discard)
+            timers[0] = loop.call_later(every, beat)
+
+        timers.append(loop.call_later(every, beat))
         try:
             await work()
         finally:
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
+            timers[0].cancel()
+
+    @staticmethod
+    async def _in_progress(msg: Delivery) -> None:
+        try:
+            await msg.raw_message.in_progress()
+        except Exception as error:  # noqa: BLE001 - NATS away: the work goes on
+            log.debug("could not send in_progress: %r", error)
 
     async def _failed(
         self, msg: Delivery, deliveries: int, error: Exception, give_up: GiveUp | None

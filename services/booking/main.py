@@ -12,6 +12,7 @@ from services.booking.bot import build_dispatcher
 from services.booking.config import BookingSettings
 from services.booking.context import BookingDeps
 from services.booking.subscribers import SERVICE, update_handler, updates_puller
+from services.booking.tenant_bots import TenantBots
 from shared.advisories import count_max_deliveries
 from shared.bot_session import make_json_session
 from shared.bus import RetryPolicy, ensure_consumers, tenants_bucket
@@ -23,7 +24,6 @@ from shared.outbox import Relay, migrate_outbox
 from shared.runtime import open_runtime
 from shared.subjects import BOOKING_UPDATES, STREAM_BOOKING
 from shared.telegram import Bots
-from shared.tenants import TenantDirectory
 
 LOCALES = Path(__file__).parent / "locales"
 FETCH_BATCH = 32  # updates fetched at once (never more than free workers)
@@ -51,13 +51,13 @@ def create_app(settings: BookingSettings) -> Litestar:
                 texts=texts,
             )
             bots = Bots(make_json_session(settings.telegram))
+            tenant_bots = TenantBots(await tenants_bucket(runtime.js), bots, sealer)
+            runtime.background(tenant_bots.run(runtime.broker.connection), "tenant-watch")
             policy = RetryPolicy.interactive(settings.retry.interactive_max_age_seconds)
             handler = update_handler(
                 dispatcher=build_dispatcher(runtime.require_redis()),
                 deps=deps,
-                directory=TenantDirectory(await tenants_bucket(runtime.js)),
-                bots=bots,
-                sealer=sealer,
+                tenants=tenant_bots,
                 publisher=runtime.publisher,
                 metrics=metrics,
                 policy=policy,

@@ -16,18 +16,16 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from services.booking.context import BookingDeps, TenantContext
+from services.booking.tenant_bots import TenantBots
 from shared.apology import Apology
 from shared.bus import Consumer, Publisher, RetryPolicy
 from shared.chat_turns import ChatTurns
-from shared.crypto import Sealer
 from shared.errors import PoisonMessage
 from shared.metrics import Metrics
 from shared.nats_permissions import inbox_prefix
 from shared.ordered_pull import Handler, OrderedPuller, Pulled
 from shared.redis_keys import current_tenant
 from shared.subjects import BOOKING_UPDATES, check_tenant_id
-from shared.telegram import Bots
-from shared.tenants import TenantDirectory
 from shared.updates import without_nul
 
 SERVICE = "booking"
@@ -58,9 +56,7 @@ def update_handler(
     *,
     dispatcher: Dispatcher,
     deps: BookingDeps,
-    directory: TenantDirectory,
-    bots: Bots,
-    sealer: Sealer,
+    tenants: TenantBots,
     publisher: Publisher,
     metrics: Metrics,
     policy: RetryPolicy,
@@ -74,8 +70,8 @@ def update_handler(
         tenant_id = _tenant_of(msg.raw_message.subject)
 
         async def work() -> None:
-            config = await directory.get(tenant_id)
-            if config is None or config.status == "deleted":
+            found = await tenants.get(tenant_id)
+            if found is None:
                 log.info("dropping an update for unknown tenant %s", tenant_id)
                 return
             try:
@@ -84,13 +80,12 @@ def update_handler(
                 raise PoisonMessage(f"update is not JSON: {error}") from None
             if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
                 raise PoisonMessage("update has no update_id")
-            bot = bots.get(sealer.unseal(config.bot_token_sealed))
             context = TenantContext(
-                tenant_id=tenant_id, config=config, update_id=update["update_id"]
+                tenant_id=tenant_id, config=found.config, update_id=update["update_id"]
             )
             token = current_tenant.set(tenant_id)
             try:
-                await dispatcher.feed_raw_update(bot, update, tenant=context, deps=deps)
+                await dispatcher.feed_raw_update(found.bot, update, tenant=context, deps=deps)
             except ValidationError as error:
                 if error.title != Update.__name__:
                     raise
@@ -100,9 +95,9 @@ def update_handler(
                 current_tenant.reset(token)
 
         async def give_up() -> None:
-            config = await directory.get(tenant_id)
-            if config is not None and config.status != "deleted":
-                await apology.send(bots.get(sealer.unseal(config.bot_token_sealed)), msg.body)
+            found = await tenants.get(tenant_id)
+            if found is not None:
+                await apology.send(found.bot, msg.body)
 
         await consumer.run(msg, work, tenant=tenant_id, give_up=give_up)
 
