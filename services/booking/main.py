@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -36,6 +37,9 @@ def create_app(settings: BookingSettings) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # aiogram logs every handled update at INFO: a JSON line per update on the hot path
+        # (our own lines carry tenant and update id where something happens)
+        logging.getLogger("aiogram.event").setLevel(logging.WARNING)
         async with open_runtime(
             SERVICE,
             nats=settings.nats,
