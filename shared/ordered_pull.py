@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -24,7 +25,6 @@ from shared.chat_turns import ChatTurns, chat_of
 from shared.errors import InvalidTenantId
 
 log = logging.getLogger(__name__)
-_DRAIN_SECONDS = 0.005
 
 
 class Pulled:
@@ -131,16 +131,34 @@ class OrderedPuller:
         """One message (waiting for it up to `fetch_timeout`), then what else is there now.
 
         nats-py's `fetch(n)` waits for all `n` once the stream had nothing at the first ask,
-        so the wait is for one, and the rest comes from a second, nearly non-waiting ask
-        (what arrives for it later lands in the subscription's queue, read by the next)."""
+        so the wait is for one, and the rest comes from a no-wait ask read to its end (the
+        server's "no messages" status or `free - 1` messages): everything this pull took is
+        in hand, and registered, before the fetch lock is let go."""
         try:
             messages: list[Msg] = await subscription.fetch(1, timeout=self._fetch_timeout)
         except TimeoutError:
             return []
         if free > 1:
-            with contextlib.suppress(TimeoutError):
-                messages += await subscription.fetch(free - 1, timeout=_DRAIN_SECONDS)
+            messages += await self._drain(subscription, free - 1)
         return messages
+
+    async def _drain(self, subscription: Any, count: int) -> list[Msg]:
+        # nats-py has no "no-wait only" fetch: this is its first step, without the lingering
+        # second one (its pull subscription's request subject and inbox).
+        request = json.dumps({"batch": count, "no_wait": True}).encode()
+        await self._js._nc.publish(subscription._nms, request, subscription._deliver)
+        taken: list[Msg] = []
+        while len(taken) < count:
+            try:
+                message: Msg = await subscription._sub.next_msg(timeout=self._fetch_timeout)
+            except TimeoutError:
+                break  # the server did not answer: what comes later is read by the next pull
+            status = message.headers.get("Status") if message.headers else None
+            if status is None:
+                taken.append(message)
+            elif status != "100":  # 404 no messages, 408 expired: the ask is over
+                break
+        return taken
 
     def _entry(self, message: Msg) -> tuple[str, int, int] | None:
         chat = chat_of(message.data)
