@@ -107,9 +107,12 @@ class ChatTurns:
 
     @asynccontextmanager
     async def fetch_lock(self) -> AsyncIterator[None]:
-        """Held around one fetch and its `register`, by every process pulling the durable."""
+        """Held around one fetch and its `register`, by every process pulling the durable.
+
+        Waiters look every 20 ms: the holder fetches for everyone meanwhile (a fetch returns
+        as soon as one update is there), so the look only costs Redis calls, not latency."""
         lock = self._redis.lock(
-            platform_key("fetch", self._durable), timeout=self._fetch_lock_seconds, sleep=0.005
+            platform_key("fetch", self._durable), timeout=self._fetch_lock_seconds, sleep=0.02
         )
         async with lock:
             yield
