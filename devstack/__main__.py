@@ -23,7 +23,14 @@ from devstack.catalog import give_catalog_to_every_empty_tenant
 from devstack.demo import Endpoints, buy_business
 from devstack.infra import InfraMissing, LocalInfra, database_url, prepare_database
 from devstack.mode import RunMode, detect
-from devstack.stack import SANDBOX_SHOP_ID, SANDBOX_SHOP_SECRET, SERVICES, Stack, StackConfig
+from devstack.stack import (
+    SANDBOX_SHOP_ID,
+    SANDBOX_SHOP_SECRET,
+    SERVICES,
+    Stack,
+    StackConfig,
+    booking_workers,
+)
 from sandbox.telegram import TelegramSandboxClient
 from shared.errors import SettingsError
 from shared.settings import environment
@@ -172,6 +179,7 @@ def main() -> None:
                 user_env=mode.user_env,
                 telegram_emulator=not mode.real_telegram,
                 yookassa_emulator=not mode.real_yookassa,
+                replicas={"booking": booking_workers(values)},
             )
         )
         if not mode.real_telegram or not mode.real_yookassa:

@@ -12,6 +12,7 @@ import secrets
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -256,3 +257,11 @@ class Stack:
             self.stop_service(name)
         for name in list(self.processes):
             self.stop_service(name)
+
+
+def booking_workers(values: Mapping[str, str]) -> int:
+    """`BOOKING_WORKERS` (default 2, one per core here): booking processes sharing the durable."""
+    raw = values.get("BOOKING_WORKERS", "") or "2"
+    if not raw.isdigit() or int(raw) < 1:
+        raise SystemExit(f"BOOKING_WORKERS must be a whole number >= 1, not {raw!r}")
+    return int(raw)

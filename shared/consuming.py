@@ -12,15 +12,15 @@ never decode (`PoisonMessage`), or one past `max_deliver`, is published as a `De
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from faststream.middlewares import AckPolicy
-from faststream.nats import ConsumerConfig, JStream, NatsMessage, PullSub
+from faststream.nats import ConsumerConfig, JStream, PullSub
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as NatsAckPolicy
 from nats.js.api import DeliverPolicy
@@ -146,7 +146,20 @@ async def ensure_consumers(
 GiveUp = Callable[[], Awaitable[None]]
 
 
-def _age_seconds(msg: NatsMessage) -> float:
+class Delivery(Protocol):
+    """What `Consumer.run` needs of a message: FastStream's `NatsMessage` or a pulled one."""
+
+    @property
+    def raw_message(self) -> Msg: ...
+
+    async def ack(self) -> None: ...
+
+    async def nack(self, delay: float | None = None) -> None: ...
+
+    async def reject(self) -> None: ...
+
+
+def _age_seconds(msg: Delivery) -> float:
     """Seconds since the stream stored this message."""
     stored = msg.raw_message.metadata.timestamp
     return max(0.0, time.time() - stored.timestamp())
@@ -175,10 +188,11 @@ class Consumer:
         self._metrics = metrics
         self._policy = policy
         self._erase_secrets = erase_secrets
+        self._beats: set[asyncio.Task[None]] = set()  # in_progress calls under way
 
     async def run(
         self,
-        msg: NatsMessage,
+        msg: Delivery,
         work: Callable[[], Awaitable[None]],
         *,
         tenant: str | None = None,
@@ -208,25 +222,34 @@ class Consumer:
         self._metrics.messages.labels(self._name, outcome).inc()
         self._metrics.handle_seconds.labels(self._name).observe(time.perf_counter() - started)
 
-    async def _with_heartbeat(self, msg: NatsMessage, work: Callable[[], Awaitable[None]]) -> None:
-        async def beat() -> None:
-            while True:
-                await asyncio.sleep(self._policy.heartbeat_seconds)
-                try:
-                    await msg.raw_message.in_progress()
-                except Exception as error:  # noqa: BLE001 - NATS away: the work goes on
-                    log.debug("could not send in_progress: %r", error)
+    async def _with_heartbeat(self, msg: Delivery, work: Callable[[], Awaitable[None]]) -> None:
+        """`in_progress` every `heartbeat_seconds` while `work` runs: a timer, not a task per
+        message (most messages are done long before the first beat)."""
+        loop = asyncio.get_running_loop()
+        every = self._policy.heartbeat_seconds
+        timers: list[asyncio.TimerHandle] = []
 
-        heartbeat = asyncio.create_task(beat(), name=f"heartbeat:{self._name}")
+        def beat() -> None:
+            task = loop.create_task(self._in_progress(msg), name=f"heartbeat:{self._name}")
+            self._beats.add(task)
+            task.add_done_callback(self._beats.discard)
+            timers[0] = loop.call_later(every, beat)
+
+        timers.append(loop.call_later(every, beat))
         try:
             await work()
         finally:
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
+            timers[0].cancel()
+
+    @staticmethod
+    async def _in_progress(msg: Delivery) -> None:
+        try:
+            await msg.raw_message.in_progress()
+        except Exception as error:  # noqa: BLE001 - NATS away: the work goes on
+            log.debug("could not send in_progress: %r", error)
 
     async def _failed(
-        self, msg: NatsMessage, deliveries: int, error: Exception, give_up: GiveUp | None
+        self, msg: Delivery, deliveries: int, error: Exception, give_up: GiveUp | None
     ) -> str:
         subject = msg.raw_message.subject
         delay = self._policy.delay(deliveries)
@@ -262,7 +285,7 @@ class Consumer:
         except Exception as error:  # noqa: BLE001 - an apology that fails is not retried
             log.warning("could not tell the person to try again: %r", error)
 
-    async def _erase_if_secret(self, msg: NatsMessage) -> None:
+    async def _erase_if_secret(self, msg: Delivery) -> None:
         """Delete a handled message that carries a secret (a bot token a buyer pasted) from the
         stream, so it does not stay there until the stream's max age."""
         raw = msg.raw_message
@@ -274,7 +297,7 @@ class Consumer:
         except Exception:  # noqa: BLE001 - erasing is best effort; max_age removes it anyway
             log.warning("could not erase a secret-bearing message from %s", raw.metadata.stream)
 
-    async def _dead_letter(self, msg: NatsMessage, deliveries: int, error: str) -> None:
+    async def _dead_letter(self, msg: Delivery, deliveries: int, error: str) -> None:
         raw = msg.raw_message
         letter = DeadLetter(
             service=self._service,

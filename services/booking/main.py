@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,8 +12,10 @@ from litestar import Litestar
 from services.booking.bot import build_dispatcher
 from services.booking.config import BookingSettings
 from services.booking.context import BookingDeps
-from services.booking.subscribers import SERVICE, updates_router
+from services.booking.subscribers import SERVICE, update_handler, updates_puller
+from services.booking.tenant_bots import TenantBots
 from shared.advisories import count_max_deliveries
+from shared.bot_session import make_json_session
 from shared.bus import RetryPolicy, ensure_consumers, tenants_bucket
 from shared.crypto import Sealer
 from shared.http import ops_router
@@ -22,10 +25,10 @@ from shared.metrics_probes import watch_bus
 from shared.outbox import Relay, migrate_outbox
 from shared.runtime import open_runtime
 from shared.subjects import BOOKING_UPDATES, STREAM_BOOKING
-from shared.telegram import Bots, make_session
-from shared.tenants import TenantDirectory
+from shared.telegram import Bots
 
 LOCALES = Path(__file__).parent / "locales"
+FETCH_BATCH = 32  # updates fetched at once (never more than free workers)
 
 
 def create_app(settings: BookingSettings) -> Litestar:
@@ -35,6 +38,9 @@ def create_app(settings: BookingSettings) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # aiogram logs every handled update at INFO: a JSON line per update on the hot path
+        # (our own lines carry tenant and update id where something happens)
+        logging.getLogger("aiogram.event").setLevel(logging.WARNING)
         async with open_runtime(
             SERVICE,
             nats=settings.nats,
@@ -49,20 +55,24 @@ def create_app(settings: BookingSettings) -> Litestar:
                 clock=runtime.clock,
                 texts=texts,
             )
-            bots = Bots(make_session(settings.telegram))
+            bots = Bots(make_json_session(settings.telegram))
+            tenant_bots = TenantBots(await tenants_bucket(runtime.js), bots, sealer)
+            runtime.background(tenant_bots.run(runtime.broker.connection), "tenant-watch")
             policy = RetryPolicy.interactive(settings.retry.interactive_max_age_seconds)
-            runtime.broker.include_router(
-                updates_router(
-                    dispatcher=build_dispatcher(runtime.require_redis()),
-                    deps=deps,
-                    directory=TenantDirectory(await tenants_bucket(runtime.js)),
-                    bots=bots,
-                    sealer=sealer,
-                    publisher=runtime.publisher,
-                    metrics=metrics,
-                    policy=policy,
-                    max_workers=settings.max_concurrency,
-                )
+            handler = update_handler(
+                dispatcher=build_dispatcher(runtime.require_redis()),
+                deps=deps,
+                tenants=tenant_bots,
+                publisher=runtime.publisher,
+                metrics=metrics,
+                policy=policy,
+            )
+            puller = updates_puller(
+                runtime.js,
+                runtime.require_redis(),
+                handler,
+                workers=settings.max_concurrency,
+                batch=FETCH_BATCH,
             )
             await count_max_deliveries(runtime.broker, SERVICE, metrics)
             watch_bus(metrics, runtime.js, SERVICE)
@@ -71,9 +81,11 @@ def create_app(settings: BookingSettings) -> Litestar:
             await runtime.broker.start()
             relay = Relay(runtime.require_pool(), runtime.publisher, stream=STREAM_BOOKING)
             runtime.background(relay.run(), "outbox")
+            puller.start()
             try:
                 yield
             finally:
+                await puller.stop()
                 await bots.close()
 
     return Litestar(route_handlers=[], lifespan=[lifespan])

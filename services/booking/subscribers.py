@@ -1,4 +1,8 @@
-"""Booking's bus edge: every tenant bot's updates, fed to the shared dispatcher with the tenant."""
+"""Booking's bus edge: every tenant bot's updates, fed to the shared dispatcher with the tenant.
+
+`update_handler` is what runs for one pulled update; `updates_puller` pulls the durable for it
+(in batches, each chat's updates in order, several processes sharing the durable).
+"""
 
 from __future__ import annotations
 
@@ -7,19 +11,21 @@ import logging
 import msgspec
 from aiogram import Dispatcher
 from aiogram.types import Update
-from faststream.nats import NatsMessage, NatsRouter
+from nats.js import JetStreamContext
 from pydantic import ValidationError
+from redis.asyncio import Redis
 
 from services.booking.context import BookingDeps, TenantContext
+from services.booking.tenant_bots import TenantBots
 from shared.apology import Apology
-from shared.bus import Consumer, Publisher, RetryPolicy, subscriber_options
-from shared.crypto import Sealer
+from shared.bus import Consumer, Publisher, RetryPolicy
+from shared.chat_turns import ChatTurns
 from shared.errors import PoisonMessage
 from shared.metrics import Metrics
+from shared.nats_permissions import inbox_prefix
+from shared.ordered_pull import Handler, OrderedPuller, Pulled
 from shared.redis_keys import current_tenant
-from shared.subjects import BOOKING_UPDATES
-from shared.telegram import Bots
-from shared.tenants import TenantDirectory
+from shared.subjects import BOOKING_UPDATES, check_tenant_id
 from shared.updates import without_nul
 
 SERVICE = "booking"
@@ -30,32 +36,42 @@ def _tenant_of(subject: str) -> str:
     return subject.rsplit(".", 1)[-1]
 
 
-def updates_router(
+def updates_puller(
+    js: JetStreamContext, redis: Redis, handler: Handler, *, workers: int, batch: int
+) -> OrderedPuller:
+    return OrderedPuller(
+        js,
+        stream=BOOKING_UPDATES.stream.name,
+        durable=BOOKING_UPDATES.durable,
+        inbox_prefix=f"{inbox_prefix(SERVICE)}.".encode(),
+        turns=ChatTurns(redis, BOOKING_UPDATES.durable),
+        tenant_of=lambda subject: check_tenant_id(_tenant_of(subject)),
+        handler=handler,
+        workers=workers,
+        batch=batch,
+    )
+
+
+def update_handler(
     *,
     dispatcher: Dispatcher,
     deps: BookingDeps,
-    directory: TenantDirectory,
-    bots: Bots,
-    sealer: Sealer,
+    tenants: TenantBots,
     publisher: Publisher,
     metrics: Metrics,
     policy: RetryPolicy,
-    max_workers: int,
-) -> NatsRouter:
-    router = NatsRouter()
+) -> Handler:
     consumer = Consumer(
         service=SERVICE, name="updates", publisher=publisher, metrics=metrics, policy=policy
     )
-    options = subscriber_options(BOOKING_UPDATES, policy)
     apology = Apology(deps.texts)
 
-    @router.subscriber(BOOKING_UPDATES.subject, max_workers=max_workers, **options)
-    async def on_tenant_update(msg: NatsMessage) -> None:
+    async def on_tenant_update(msg: Pulled) -> None:
         tenant_id = _tenant_of(msg.raw_message.subject)
 
         async def work() -> None:
-            config = await directory.get(tenant_id)
-            if config is None or config.status == "deleted":
+            found = await tenants.get(tenant_id)
+            if found is None:
                 log.info("dropping an update for unknown tenant %s", tenant_id)
                 return
             try:
@@ -64,13 +80,12 @@ def updates_router(
                 raise PoisonMessage(f"update is not JSON: {error}") from None
             if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
                 raise PoisonMessage("update has no update_id")
-            bot = bots.get(sealer.unseal(config.bot_token_sealed))
             context = TenantContext(
-                tenant_id=tenant_id, config=config, update_id=update["update_id"]
+                tenant_id=tenant_id, config=found.config, update_id=update["update_id"]
             )
             token = current_tenant.set(tenant_id)
             try:
-                await dispatcher.feed_raw_update(bot, update, tenant=context, deps=deps)
+                await dispatcher.feed_raw_update(found.bot, update, tenant=context, deps=deps)
             except ValidationError as error:
                 if error.title != Update.__name__:
                     raise
@@ -80,10 +95,10 @@ def updates_router(
                 current_tenant.reset(token)
 
         async def give_up() -> None:
-            config = await directory.get(tenant_id)
-            if config is not None and config.status != "deleted":
-                await apology.send(bots.get(sealer.unseal(config.bot_token_sealed)), msg.body)
+            found = await tenants.get(tenant_id)
+            if found is not None:
+                await apology.send(found.bot, msg.body)
 
         await consumer.run(msg, work, tenant=tenant_id, give_up=give_up)
 
-    return router
+    return on_tenant_update
