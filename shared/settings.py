@@ -173,6 +173,11 @@ class NatsSettings:
             password=password,
         )
 
+    @property
+    def servers(self) -> list[str]:
+        """`NATS_URL` may list a cluster's nodes separated by commas; clients try each."""
+        return [part.strip() for part in self.url.split(",") if part.strip()]
+
 
 @dataclass(frozen=True, slots=True)
 class PostgresSettings:
@@ -369,3 +374,18 @@ class RetrySettings:
         if seconds <= 0:
             raise SettingsError("setting INTERACTIVE_RETRY_SECONDS must be positive")
         return cls(interactive_max_age_seconds=seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class BusSetupSettings:
+    """The bus set-up's own setting: how many copies of each stream and KV bucket JetStream
+    keeps (`NATS_STREAM_REPLICAS`: 1 on a single server, 3 on the compose cluster)."""
+
+    replicas: int
+
+    @classmethod
+    def load(cls, env: Env) -> BusSetupSettings:
+        replicas = env.int("NATS_STREAM_REPLICAS", 1, minimum=1)
+        if replicas > 5:  # JetStream's limit
+            raise SettingsError(f"setting NATS_STREAM_REPLICAS must be 1 to 5, got {replicas}")
+        return cls(replicas=replicas)
