@@ -11,6 +11,7 @@ import base64
 import builtins
 import ipaddress
 import os
+import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -187,6 +188,9 @@ class PostgresSettings:
     pool_min: int
     pool_max: int
     recycle_seconds: int
+    # Further database servers that hold tenant schemas (`DATABASE_SERVERS`), by name; the
+    # platform's own database (DATABASE_URL) is the server `main`. See shared/db_servers.py.
+    servers: tuple[tuple[str, Secret], ...] = ()
 
     @classmethod
     def load(cls, env: Env) -> PostgresSettings:
@@ -195,7 +199,32 @@ class PostgresSettings:
             pool_min=env.int("DATABASE_POOL_MIN", 1),
             pool_max=env.int("DATABASE_POOL_MAX", 8, minimum=1),
             recycle_seconds=env.int("DATABASE_RECYCLE_SECONDS", 300, minimum=1),
+            servers=parse_database_servers(env.optional_secret("DATABASE_SERVERS").reveal()),
         )
+
+
+MAIN_DATABASE_SERVER = "main"
+_SERVER_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+
+
+def parse_database_servers(text: str) -> tuple[tuple[str, Secret], ...]:
+    """`pg2=postgresql://...,pg3=postgresql://...` -> ((name, url), ...); one clear error for a
+    malformed entry (the message never repeats a URL: it holds a password)."""
+    servers: list[tuple[str, Secret]] = []
+    for index, item in enumerate(part.strip() for part in text.split(",") if part.strip()):
+        name, sep, url = item.partition("=")
+        name = name.strip()
+        if not sep or not _SERVER_NAME.fullmatch(name) or "://" not in url:
+            raise SettingsError(
+                f"setting DATABASE_SERVERS entry {index + 1} must be name=postgresql://...,"
+                " with a name of lower-case letters, digits and _"
+            )
+        if name == MAIN_DATABASE_SERVER or name in dict(servers):
+            raise SettingsError(
+                f"setting DATABASE_SERVERS names {name!r} twice (`main` is DATABASE_URL)"
+            )
+        servers.append((name, Secret(url.strip())))
+    return tuple(servers)
 
 
 DATABASE_SERVICES = ("booking", "billing", "provisioner", "notifier")

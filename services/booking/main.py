@@ -19,12 +19,23 @@ from shared.http import ops_router
 from shared.i18n import Catalog
 from shared.metrics import Metrics
 from shared.outbox import Relay, migrate_outbox
-from shared.runtime import open_runtime
+from shared.runtime import Runtime, open_runtime
 from shared.subjects import BOOKING_UPDATES, STREAM_BOOKING
 from shared.telegram import Bots, make_session
 from shared.tenants import TenantDirectory
 
 LOCALES = Path(__file__).parent / "locales"
+
+
+async def relay_other_servers(runtime: Runtime) -> None:
+    """Booking's events are written to the outbox of the server that holds the tenant: one
+    relay per further database server (their pools open now, for the relay's listener)."""
+    servers = runtime.require_servers()
+    for name in servers.names()[1:]:
+        pool = await servers.pool(name)
+        await migrate_outbox(pool)
+        relay = Relay(pool, runtime.publisher, stream=STREAM_BOOKING)
+        runtime.background(relay.run(), f"outbox:{name}")
 
 
 def create_app(settings: BookingSettings) -> Litestar:
@@ -47,6 +58,7 @@ def create_app(settings: BookingSettings) -> Litestar:
                 publisher=runtime.publisher,
                 clock=runtime.clock,
                 texts=texts,
+                servers=runtime.require_servers(),
             )
             bots = Bots(make_session(settings.telegram))
             policy = RetryPolicy.interactive(settings.retry.interactive_max_age_seconds)
@@ -69,6 +81,7 @@ def create_app(settings: BookingSettings) -> Litestar:
             await runtime.broker.start()
             relay = Relay(runtime.require_pool(), runtime.publisher, stream=STREAM_BOOKING)
             runtime.background(relay.run(), "outbox")
+            await relay_other_servers(runtime)
             try:
                 yield
             finally:

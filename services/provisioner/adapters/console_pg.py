@@ -20,6 +20,7 @@ from services.provisioner.ports import (
     TenantStatus,
 )
 from shared.db import tenant_schema, tenant_tx
+from shared.db_servers import MAIN_DATABASE_SERVER, ServerPools
 from shared.migrate import Migration, drop_tenant_role, migrate_tenants
 
 
@@ -33,10 +34,31 @@ async def schema_exists(conn: asyncpg.Connection | asyncpg.Pool, schema: str) ->
     return bool(await conn.fetchval("SELECT to_regnamespace($1) IS NOT NULL", schema))
 
 
+def tenants_by_server(rows: list[asyncpg.Record]) -> dict[str, list[str]]:
+    """Registry rows (`tenant_id`, `db_server`) grouped by server, in their order."""
+    grouped: dict[str, list[str]] = {}
+    for row in rows:
+        grouped.setdefault(row["db_server"], []).append(row["tenant_id"])
+    return grouped
+
+
 class PgConsoleStore:
-    def __init__(self, pool: asyncpg.Pool, tenant_migrations: tuple[Migration, ...]) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        tenant_migrations: tuple[Migration, ...],
+        servers: ServerPools | None = None,
+    ) -> None:
         self._pool = pool
         self._migrations = tenant_migrations
+        self._servers = servers or ServerPools(pool)
+
+    async def tenant_pool(self, tenant_id: str) -> asyncpg.Pool:
+        """The pool of the server that holds the tenant's schema (the registry says which)."""
+        server = await self._pool.fetchval(
+            "SELECT db_server FROM platform.tenants WHERE tenant_id = $1", tenant_id
+        )
+        return await self._servers.pool(server or MAIN_DATABASE_SERVER)
 
     async def list_tenants(
         self, status: TenantStatus | None, *, limit: int, offset: int
@@ -70,9 +92,10 @@ class PgConsoleStore:
         return [tenant_record(row) for row in rows]
 
     async def booking_counts(self, tenant_id: str, now: datetime) -> BookingCounts | None:
-        if not await schema_exists(self._pool, tenant_schema(tenant_id)):
+        pool = await self.tenant_pool(tenant_id)
+        if not await schema_exists(pool, tenant_schema(tenant_id)):
             return None
-        async with tenant_tx(self._pool, tenant_id) as conn:
+        async with tenant_tx(pool, tenant_id) as conn:
             row = await conn.fetchrow(
                 "SELECT count(*) AS total,"
                 " count(*) FILTER (WHERE status = 'confirmed' AND starts_at >= $1) AS upcoming"
@@ -135,7 +158,8 @@ class PgConsoleStore:
     async def drop_tenant_data(self, tenant_id: str) -> None:
         """Drop the tenant's schema (cascading) and its role; nothing happens the second time."""
         schema = tenant_schema(tenant_id)
-        async with self._pool.acquire() as conn, conn.transaction():
+        pool = await self.tenant_pool(tenant_id)
+        async with pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"migrate:{schema}")
             await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
             await drop_tenant_role(conn, tenant_id)
@@ -143,10 +167,13 @@ class PgConsoleStore:
     async def migrate_tenants(self, *, batch_size: int) -> tuple[int, int]:
         """Apply pending tenant migrations to every tenant not deleted; (tenants, changed)."""
         rows = await self._pool.fetch(
-            "SELECT tenant_id FROM platform.tenants WHERE status <> 'deleted' ORDER BY tenant_id"
+            "SELECT tenant_id, db_server FROM platform.tenants WHERE status <> 'deleted'"
+            " ORDER BY tenant_id"
         )
-        tenant_ids = [row["tenant_id"] for row in rows]
-        changed = await migrate_tenants(
-            self._pool, tenant_ids, self._migrations, batch_size=batch_size
-        )
-        return len(tenant_ids), changed
+        changed = 0
+        for server, tenant_ids in tenants_by_server(rows).items():  # each on its own server
+            pool = await self._servers.pool(server)
+            changed += await migrate_tenants(
+                pool, tenant_ids, self._migrations, batch_size=batch_size
+            )
+        return len(rows), changed
