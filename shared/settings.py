@@ -418,3 +418,24 @@ class BusSetupSettings:
         if replicas > 5:  # JetStream's limit
             raise SettingsError(f"setting NATS_STREAM_REPLICAS must be 1 to 5, got {replicas}")
         return cls(replicas=replicas)
+
+
+@dataclass(frozen=True, slots=True)
+class BackupSettings:
+    """Tenant backups (`shared.backup_tenant`): where the files are kept and their key.
+
+    `directory` (BACKUP_DIR, default `backups`) holds one file per backup, mode 0600.
+    `key` (BACKUP_KEY, optional) encrypts them with AES-256-GCM; like PLATFORM_SECRET it must
+    encode at least 32 random bytes. Keep it apart from the backups: without it they cannot be
+    opened, and a file made with it is refused under any other key.
+    """
+
+    directory: Path
+    key: Secret | None
+
+    @classmethod
+    def load(cls, env: Env) -> BackupSettings:
+        key = env.optional_secret("BACKUP_KEY")
+        if key:
+            check_platform_secret("BACKUP_KEY", key.reveal())
+        return cls(directory=Path(env.str("BACKUP_DIR", "backups")), key=key or None)

@@ -25,11 +25,13 @@ from typing import TextIO
 import asyncpg
 import nats.errors
 
+from services.provisioner import cli_backup
 from services.provisioner import cli_output as out
 from services.provisioner.cli_files import FileExportSink, UsageError, read_token
 from services.provisioner.config import ProvisionerSettings
 from services.provisioner.main import MIGRATIONS, UseCases, compose
 from services.provisioner.use_cases import Console, cli_actor
+from shared.backup_file import BackupError
 from shared.crypto import Sealer
 from shared.errors import AppError, InvalidTenantId, NotFound, RuleViolation
 from shared.logs import configure_logging
@@ -37,7 +39,7 @@ from shared.migrate import ensure_extensions, load_migrations, migrate_schema
 from shared.outbox import migrate_outbox
 from shared.runner import load_or_exit
 from shared.runtime import open_runtime
-from shared.settings import LogSettings
+from shared.settings import BackupSettings, LogSettings
 from shared.telegram import Bots, make_session
 
 PROG = "python -m services.provisioner.cli"
@@ -118,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="re-seal every token with PLATFORM_SECRET and re-register webhooks",
     )
+    cli_backup.add_commands(sub, common)
     return parser
 
 
@@ -217,6 +220,9 @@ async def execute_secrets(args: argparse.Namespace, use: UseCases, actor: str) -
 
 async def run(args: argparse.Namespace, settings: ProvisionerSettings) -> str:
     """The composition root: the runtime (NATS + Postgres), the use cases, one command."""
+    if args.command in cli_backup.COMMANDS:  # Postgres only
+        backups = load_or_exit(CLI_SERVICE, BackupSettings.load)
+        return await cli_backup.run_backup_command(args, settings, backups, cli_actor(os_user()))
     async with contextlib.AsyncExitStack() as stack:
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS):
@@ -270,7 +276,7 @@ async def run_cli(
         details = ", ".join(f"{k}={v}" for k, v in error.details.items())
         stderr.write(f"refused: {error.reason}" + (f" ({details})" if details else "") + "\n")
         return EXIT_USAGE
-    except (InvalidTenantId, UsageError) as error:
+    except (InvalidTenantId, UsageError, BackupError) as error:
         stderr.write(f"{error}\n")
         return EXIT_USAGE
     except (AppError, OSError, asyncpg.PostgresError, nats.errors.Error) as error:

@@ -100,7 +100,7 @@ def environment(compose: dict[str, Any], service: str) -> dict[str, str]:
 
 def test_production_runs_every_service_and_no_emulator() -> None:
     names = set(PRODUCTION["services"])
-    assert set(SETTINGS) | {"nats", "nats-box", "postgres", "redis", "init"} == names
+    assert set(SETTINGS) | {"nats", "nats-box", "postgres", "redis", "init", "backup"} == names
     assert "sandbox" not in re.sub(r"^\s*#.*$", "", PRODUCTION_TEXT, flags=re.MULTILINE)
     assert {"sandbox-telegram", "sandbox-yookassa"} <= set(SANDBOX["services"])
 
