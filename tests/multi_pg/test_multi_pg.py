@@ -2,17 +2,24 @@
 business on `main` and the next on `pg2` (least tenants), customers of both book through their
 bots, owners hear of it and customers are reminded (booking's events leave each server's own
 outbox), and a new tenant migration reaches both schemas, each on its own server, with the
-bookings kept and the bots still answering."""
+bookings kept and the bots still answering; and a tenant moved to the other server with the
+operator's `move` keeps its bookings and its bot goes on taking new ones there."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import asyncpg
 import pytest
 
 from devstack.demo import Endpoints
+from devstack.stack import Stack
 from sandbox.telegram import TelegramSandboxClient
 from services.provisioner.adapters.console_pg import PgConsoleStore
 from shared.db import tenant_schema
@@ -150,3 +157,45 @@ async def test_tenants_on_two_servers_book_are_reminded_and_migrate(
         rows = await salon.rows("SELECT starts_at, status, multi_pg_note FROM bookings")
         assert [tuple(r) for r in rows] == [(at(day, clock), "confirmed", "перенесено")]
         await my_list(customers[salon.tenant_id], says=clock)  # the bot still answers
+
+
+def _cli_move(stack: Stack, tenant_id: str, server: str) -> dict[str, object]:
+    """`python -m services.provisioner.cli move`, as an operator runs it on the stack."""
+    done = subprocess.run(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "services.provisioner.cli", "move", tenant_id, server, "--json"],
+        env={**os.environ, **stack.service_env("provisioner")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = json.loads(done.stdout)
+    return result
+
+
+async def test_a_tenant_moves_to_the_other_server_with_its_bookings(
+    servers: Servers, stack: Stack, endpoints: Endpoints, telegram: TelegramSandboxClient
+) -> None:
+    salon, server = await _open_on(servers, endpoints, telegram, "mpgm")
+    target = SECOND if server == "main" else "main"
+    target_url = servers.second_url if target == SECOND else servers.main_url
+    customer = ChatUser(telegram, salon.bot, first_name="Мария")
+    day = visit_day(3)
+    await book(customer, day, "15:00")
+    await salon.owner.expect("Новая запись", wait=WAIT)
+    (before,) = await salon.bookings()
+
+    moved = await asyncio.to_thread(_cli_move, stack, salon.tenant_id, target)
+    assert moved == {"tenant_id": salon.tenant_id, "from": server, "to": target, "bookings": 1}
+
+    assert await _server_of(servers, salon.tenant_id) == target
+    assert not await _has_schema(salon.database_url, salon.tenant_id)  # the source is dropped
+    there = dataclasses.replace(salon, database_url=target_url)
+    assert [tuple(r) for r in await there.bookings()] == [tuple(before)]
+
+    # The bot follows: the customer sees the booking and books again, on the new server.
+    await my_list(customer, says="15:00")
+    await book(customer, day, "17:00")
+    await salon.owner.expect("Новая запись", wait=WAIT)
+    assert [b["starts_at"] for b in await there.bookings()] == [at(day, "15:00"), at(day, "17:00")]
