@@ -197,5 +197,13 @@ async def test_a_tenant_moves_to_the_other_server_with_its_bookings(
     # The bot follows: the customer sees the booking and books again, on the new server.
     await my_list(customer, says="15:00")
     await book(customer, day, "17:00")
-    await salon.owner.expect("Новая запись", wait=WAIT)
     assert [b["starts_at"] for b in await there.bookings()] == [at(day, "15:00"), at(day, "17:00")]
+    outbox = await _fetch(
+        target_url,
+        "SELECT subject, msg_id, sent_at IS NOT NULL AS sent FROM outbox.events"
+        " WHERE subject LIKE $1 ORDER BY id",
+        f"%{salon.tenant_id}",
+    )
+    print("outbox on the target:", [tuple(r) for r in outbox])  # noqa: T201
+    told = await salon.owner.expect("Новая запись", wait=WAIT)
+    assert_says(told, "17:00")
