@@ -23,7 +23,7 @@ from shared.nats_permissions import (
     password_variable,
     render_cluster,
 )
-from shared.settings import BusSetupSettings, Env, NatsSettings
+from shared.settings import BusSetupSettings, Env, NatsSettings, login_role
 from tests.contract.test_compose import PRODUCTION, SETTINGS, Recording, environment, resolve
 
 pytestmark = pytest.mark.unit
@@ -145,6 +145,25 @@ def test_every_service_runs_in_replicas_on_every_node(service: str) -> None:
         first, last = (int(p) for p in host.split("-"))
         assert last - first + 1 == spec["deploy"]["replicas"], "one host port per replica"
         assert int(container) == settings.http.port
+
+
+def test_the_second_database_server_is_bootstrapped_and_given_to_the_tenant_services() -> None:
+    second = MERGED["services"]["postgres-2"]
+    assert second["image"] == PRODUCTION["services"]["postgres"]["image"]
+    assert "healthcheck" in second
+    assert not second.get("ports")
+    init = MERGED["services"]["init"]
+    script = " ".join(init["command"])
+    assert script.count("python -m shared.bootstrap") == 2
+    assert script.index("DATABASE_ADMIN_URL_PG2") < script.rindex("shared.bootstrap")
+    assert "@postgres-2:5432/" in init["environment"]["DATABASE_ADMIN_URL_PG2"]
+    assert init["depends_on"]["postgres-2"] == {"condition": "service_healthy"}
+    for service in ("booking", "provisioner"):  # the services that open tenant transactions
+        settings = SETTINGS[service](Env(environment(MERGED, service)))
+        [(name, url)] = settings.postgres.servers
+        assert name == "pg2"
+        assert url.reveal().startswith(f"postgresql://{login_role(service)}:")
+        assert "@postgres-2:5432/bookbots" in url.reveal()
 
 
 def test_the_gateways_use_webhooks_only() -> None:
