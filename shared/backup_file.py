@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from shared.errors import AppError
+from shared.errors import AppError, NotFound
 from shared.settings import Secret, secret_key_material
 
 MAGIC = b"BKBT"
@@ -39,12 +39,17 @@ class BackupError(AppError):
     """A backup cannot be read or restored (its message says why)."""
 
 
+class BackupMissing(NotFound, BackupError):
+    """No backup by that name (or no file at that path)."""
+
+
 class BackupKeyError(BackupError):
     """The backup is encrypted and the key is missing or is not the one it was made with."""
 
 
-def _derive(key: Secret, salt: bytes) -> bytes:
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=_INFO)
+def derive_key(key: Secret, salt: bytes, info: bytes = _INFO) -> bytes:
+    """The AES-256 key of one file: HKDF-SHA256 of the backup key with the file's salt."""
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info)
     return hkdf.derive(secret_key_material(key.reveal()))
 
 
@@ -55,7 +60,7 @@ def seal(payload: bytes, key: Secret | None) -> bytes:
         return MAGIC + bytes([FORMAT, PLAIN]) + compressed
     header = MAGIC + bytes([FORMAT, SEALED])
     salt, nonce = secrets.token_bytes(_SALT), secrets.token_bytes(_NONCE)
-    box = AESGCM(_derive(key, salt)).encrypt(nonce, compressed, header)
+    box = AESGCM(derive_key(key, salt)).encrypt(nonce, compressed, header)
     return header + salt + nonce + box
 
 
@@ -77,7 +82,7 @@ def unseal(data: bytes, key: Secret | None) -> bytes:
             )
         salt, nonce, box = body[:_SALT], body[_SALT : _SALT + _NONCE], body[_SALT + _NONCE :]
         try:
-            body = AESGCM(_derive(key, salt)).decrypt(nonce, box, data[:_HEADER])
+            body = AESGCM(derive_key(key, salt)).decrypt(nonce, box, data[:_HEADER])
         except InvalidTag:
             raise BackupKeyError(
                 "BACKUP_KEY does not open this backup (a different key, or a damaged file)"

@@ -199,8 +199,12 @@ async def restore_tenant(
     migrations: tuple[Migration, ...],
     *,
     now: datetime,
+    with_notifier: bool = True,
 ) -> RestoreReport:
-    """Replace tenant `tenant_id`'s schema (on `pool`'s database) by the backup's content."""
+    """Replace tenant `tenant_id`'s schema (on `pool`'s database) by the backup's content.
+
+    `with_notifier=False` leaves the notifier's rows alone (a tenant moved to another server
+    keeps its reminders where the notifier's schema is)."""
     schema = tenant_schema(tenant_id)
     known = {m.version for m in migrations}
     unknown = sorted(set(backup.migrations) - known)
@@ -214,7 +218,7 @@ async def restore_tenant(
         await create_tenant_schema(conn, tenant_id, taken_under)
         rows = await _load_rows(conn, schema, backup)
         await create_tenant_schema(conn, tenant_id, migrations)  # the newer migrations, if any
-        reminders = await restore_notifier(conn, backup, tenant_id, now=now)
+        reminders = await restore_notifier(conn, backup, tenant_id, now=now) if with_notifier else 0
     return RestoreReport(
         tenant_id=tenant_id,
         source_tenant_id=backup.tenant_id,

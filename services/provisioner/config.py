@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.settings import (
+    BackupSettings,
     Env,
     HttpSettings,
     LogSettings,
@@ -48,6 +49,7 @@ class ProvisionerSettings:
     operator_ids: tuple[int, ...]
     controllable_clock: bool
     concurrency: int
+    backups: BackupSettings
 
     @classmethod
     def load(cls, env: Env) -> ProvisionerSettings:
@@ -65,4 +67,5 @@ class ProvisionerSettings:
             operator_ids=env.int_list("OPERATOR_IDS"),
             controllable_clock=controllable_clock(env),
             concurrency=env.int("PROVISIONER_CONCURRENCY", 8, minimum=1),
+            backups=BackupSettings.load(env),
         )

@@ -12,6 +12,7 @@ from pathlib import Path
 from litestar import Litestar
 
 from services.provisioner.adapters.announcements_pg import PgAnnouncements
+from services.provisioner.adapters.backup_files import FileBackupStore
 from services.provisioner.adapters.bot_identity import TelegramBotIdentity
 from services.provisioner.adapters.bot_setup import TelegramBotSetup
 from services.provisioner.adapters.console_pg import PgConsoleStore
@@ -36,6 +37,7 @@ from services.provisioner.use_cases import (
     Refunds,
     SecretRotation,
 )
+from services.provisioner.use_cases.backups import Backups
 from shared.advisories import count_max_deliveries
 from shared.bus import RetryPolicy, ensure_consumers, tenants_bucket
 from shared.crypto import Sealer
@@ -70,6 +72,7 @@ class UseCases:
     reconciler: Reconciler
     manual: ManualTenants
     rotation: SecretRotation
+    backups: Backups
 
 
 async def compose(
@@ -134,6 +137,16 @@ async def compose(
         store=store,
         sealer=sealer,
     )
+    backups = Backups(
+        store=FileBackupStore(
+            pool,
+            directory=settings.backups.directory,
+            key=settings.backups.key,
+            migrations=tenant_migrations,
+        ),
+        registry=registry,
+        clock=runtime.clock,
+    )
     return UseCases(
         provisioning=provisioning,
         lifecycle=lifecycle,
@@ -142,6 +155,7 @@ async def compose(
         reconciler=reconciler,
         manual=manual,
         rotation=rotation,
+        backups=backups,
     )
 
 
@@ -214,6 +228,7 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
                             console=use.console,
                             texts=texts,
                             operator_ids=frozenset(settings.operator_ids),
+                            backups=use.backups,
                         ),
                         publisher=runtime.publisher,
                         metrics=metrics,

@@ -107,6 +107,13 @@ async def test_a_whole_database_backup_restores_into_a_new_database_with_every_b
         assert len(list(backups.glob("*.roles.sql"))) == 1
         assert {p.stat().st_mode & 0o777 for p in backups.iterdir()} == {0o600}
         await run(["sh", str(SCRIPT), "check"], env)
+        # sealed for the trip off the machine, and opened again where it is restored
+        sealing = {**env, "PYTHONPATH": str(ROOT), "BACKUP_KEY": secrets.token_urlsafe(32)}
+        python = [sys.executable, "-m", "shared.backup_seal"]
+        await run([*python, "seal", str(dumps[0])], sealing)
+        dumps[0].unlink()
+        await run([*python, "open", f"{dumps[0]}.sealed"], sealing)
+        assert dumps[0].stat().st_mode & 0o777 == 0o600
 
         passwords = {s: secrets.token_hex(12) for s in DATABASE_SERVICES}
         restore_env = {

@@ -214,3 +214,59 @@ async def test_backup_file_is_private_and_an_encrypted_one_needs_its_key(
     tampered = data[:-1] + bytes([data[-1] ^ 1])
     with pytest.raises(BackupKeyError):
         unseal(tampered, KEY)
+
+
+async def _remind(pool: asyncpg.Pool, tenant_id: str, key: str, status: str = "pending") -> None:
+    await pool.execute(
+        "INSERT INTO notifier.deliveries (dedup_key, tenant_id, via, chat_id, kind, text, due_at,"
+        " status, ref) VALUES ($1, $2, 'tenant', $3, 'reminder', 'Напоминание', $4, $5, '1')",
+        f"{key}:{tenant_id}",
+        tenant_id,
+        CUSTOMER,
+        VISIT - timedelta(hours=2),
+        status,
+    )
+
+
+async def _reminders(pool: asyncpg.Pool, tenant_id: str) -> dict[str, str]:
+    rows = await pool.fetch(
+        "SELECT dedup_key, status FROM notifier.deliveries WHERE tenant_id = $1", tenant_id
+    )
+    return {r["dedup_key"].split(":")[-2]: r["status"] for r in rows}
+
+
+async def test_the_tenants_reminders_come_back_with_its_bookings(
+    provisioner_pool: asyncpg.Pool, test_database_url: str
+) -> None:
+    """As the provisioner's login (notifier migration 0006 lets it): a reminder cancelled
+    after the backup is pending again; one added after the backup is cancelled; a fresh
+    tenant id gets its own copy of the pending reminder."""
+    migrations = shared_migrations("tenant")
+    tenant = await new_tenant(provisioner_pool, migrations)
+    owner = await asyncpg.connect(test_database_url)
+    try:
+        await _remind(provisioner_pool, tenant, "before")
+        backup = await dump_tenant(provisioner_pool, tenant, now=NOW)
+        await provisioner_pool.execute(
+            "UPDATE notifier.deliveries SET status = 'cancelled' WHERE tenant_id = $1", tenant
+        )
+        await _remind(provisioner_pool, tenant, "after")
+
+        report = await restore_tenant(provisioner_pool, backup, tenant, migrations, now=NOW)
+
+        assert await _reminders(provisioner_pool, tenant) == {
+            "before": "pending",
+            "after": "cancelled",
+        }
+        assert report.reminders == 1
+        fresh = unique_tenant_id("bk")
+        await restore_tenant(provisioner_pool, backup, fresh, migrations, now=NOW)
+        assert await _reminders(provisioner_pool, fresh) == {"before": "pending"}
+        assert (
+            await owner.fetchval(
+                "SELECT dedup_key FROM notifier.deliveries WHERE tenant_id = $1", fresh
+            )
+            == f"restored:{fresh}:before:{tenant}"
+        )
+    finally:
+        await owner.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,14 +18,14 @@ from pathlib import Path
 import asyncpg
 
 from services.provisioner.use_cases.backups import BackupInfo
-from shared.backup_file import BackupError, is_sealed, seal, unseal, write_private
+from shared.backup_file import BackupError, BackupMissing, is_sealed, seal, unseal, write_private
 from shared.backup_model import TenantBackup, decode, encode
 from shared.backup_tenant import RestoreReport, dump_tenant, restore_tenant
 from shared.db import tenant_schema
-from shared.errors import NotFound
 from shared.migrate import Migration
 from shared.settings import Secret
 
+log = logging.getLogger(__name__)
 SUFFIX = ".bkbt"
 _NAME = re.compile(r"^(?P<tenant>[a-z][a-z0-9_]{2,39})--(?P<at>\d{8}T\d{6}Z)\.bkbt$")
 _STAMP = "%Y%m%dT%H%M%SZ"
@@ -65,6 +66,12 @@ class FileBackupStore:
         data = seal(encode(backup), self._key)
         await asyncio.to_thread(self._write, path, data)
         await self._audit(actor, "backup", tenant_id, {"file": path.name, "size": len(data)})
+        log.info(
+            "backup of %s written: %s (%d bytes)",
+            tenant_id,
+            path.name,
+            len(data),
+        )
         info = await asyncio.to_thread(_info, path)
         assert info is not None
         return info
@@ -88,7 +95,7 @@ class FileBackupStore:
         try:
             data = await asyncio.to_thread(path.read_bytes)
         except FileNotFoundError:
-            raise NotFound("backup", ref) from None
+            raise BackupMissing("backup", ref) from None
         except OSError as error:
             raise BackupError(f"cannot read {ref}: {error.strerror}") from None
         return decode(unseal(data, self._key))
@@ -103,6 +110,12 @@ class FileBackupStore:
                 " VALUES ($1, 'Владелец', 'owner') ON CONFLICT (telegram_id) DO NOTHING",
                 owner_chat_id,
             )
+        log.info(
+            "tenant %s restored from a backup of %s (%d rows)",
+            into,
+            backup.tenant_id,
+            report.rows,
+        )
         details = {"from": backup.tenant_id, "taken_at": backup.taken_at.isoformat()}
         await self._audit(actor, "restore", into, {**details, "rows": report.rows})
         return report

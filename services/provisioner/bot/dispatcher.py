@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiogram import Dispatcher
 
-from services.provisioner.bot import actions, commands, errors
+from services.provisioner.bot import actions, backups, commands, errors
 from services.provisioner.bot.access import OperatorsOnly
 
 
@@ -17,5 +17,6 @@ def build_ops_dispatcher() -> Dispatcher:
     dispatcher.update.outer_middleware(OperatorsOnly())
     dispatcher.include_router(errors.router())
     dispatcher.include_router(actions.router())
+    dispatcher.include_router(backups.router())
     dispatcher.include_router(commands.router())
     return dispatcher

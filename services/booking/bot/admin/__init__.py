@@ -12,6 +12,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from services.booking.bot.admin import (
+    data_export,
     dates,
     day,
     errors,
@@ -35,6 +36,7 @@ def router() -> Router:
     admin.include_router(errors.router())
     for feature in (home, day, services, masters, schedule, dates, staff, settings):
         admin.include_router(feature.router())
+    admin.include_router(data_export.router())
     admin.include_router(home.last_router())
     return admin
 

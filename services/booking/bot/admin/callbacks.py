@@ -19,6 +19,7 @@ the largest ids (int: 10 digits, bookings: 19). Calendar blanks reuse the custom
 | `awu`  | `Unblock`   | r       | remove a blocked range                     | 14        |
 | `at`   | `Member`    | a, p    | staff: open, admin, master (add), rm, sure | 20        |
 | `ao`   | `Setting`   | f       | change one setting                         | 10        |
+| `aexp` | `ExportData`| f       | the owner's data export                    | 9         |
 """
 
 from __future__ import annotations
@@ -107,8 +108,12 @@ class Setting(CallbackData, prefix="ao"):
     ]
 
 
+class ExportData(CallbackData, prefix="aexp"):  # the owner's data export (admin settings)
+    f: Literal["json"] = "json"
+
+
 ALL = (Nav, Day, Act, Svc, SvcMaster, Mst, MstLink, Week, WeekDay, Month, Date, Unblock, Member)
-PREFIXES = frozenset(cls.__prefix__ for cls in (*ALL, Setting))
+PREFIXES = frozenset(cls.__prefix__ for cls in (*ALL, Setting)) | {ExportData.__prefix__}
 
 
 def is_admin_data(data: str | None) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import get_args
 
-from services.booking.bot.admin.callbacks import Member, Nav, Setting
+from services.booking.bot.admin.callbacks import ExportData, Member, Nav, Setting
 from services.booking.bot.admin.screens.parts import home_row, with_notice
 from services.booking.bot.screens.common import Screen, Words, button, esc
 from services.booking.use_cases.admin.ports import Settings, Staff
@@ -82,5 +82,6 @@ def settings(w: Words, values: Settings, *, notice: str = "") -> Screen:
     ]
     buttons = [button(w(f"admin.set.{f}"), Setting(f=f).pack()) for f in FIELDS]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([button(w("admin.export.button"), ExportData().pack())])
     rows.append(home_row(w))
     return with_notice(Screen("\n".join(lines), rows), notice)
