@@ -18,7 +18,6 @@ import json
 from datetime import datetime
 
 import asyncpg
-import msgspec
 
 from services.provisioner.adapters.registry_pg import TENANT_COLUMNS, tenant_record
 from services.provisioner.ports import TenantRecord
@@ -71,13 +70,13 @@ class PgTenantMover:
         bookings copied)."""
         source = await self._servers.pool(tenant.db_server)
         backup = await dump_tenant(source, tenant.tenant_id, now=now)
-        schema_only = msgspec.structs.replace(backup, platform={}, notifier={})
         report = await restore_tenant(
             await self._servers.pool(target),
-            schema_only,
+            backup,
             tenant.tenant_id,
             self._migrations,
             now=now,
+            with_notifier=False,  # the notifier's rows stay on the platform's server
         )
         async with self._pool.acquire() as conn, conn.transaction():
             row = await conn.fetchrow(
