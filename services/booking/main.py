@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 from litestar import Litestar
 
 from services.booking.bot import build_dispatcher
@@ -24,18 +27,30 @@ from shared.subjects import BOOKING_UPDATES, STREAM_BOOKING
 from shared.telegram import Bots, make_session
 from shared.tenants import TenantDirectory
 
+log = logging.getLogger(__name__)
 LOCALES = Path(__file__).parent / "locales"
 
 
 async def relay_other_servers(runtime: Runtime) -> None:
     """Booking's events are written to the outbox of the server that holds the tenant: one
-    relay per further database server (their pools open now, for the relay's listener)."""
+    relay per further database server, in the background (a server that is down at start
+    delays its own relay only)."""
     servers = runtime.require_servers()
     for name in servers.names()[1:]:
-        pool = await servers.pool(name)
-        await migrate_outbox(pool)
-        relay = Relay(pool, runtime.publisher, stream=STREAM_BOOKING)
-        runtime.background(relay.run(), f"outbox:{name}")
+        runtime.background(relay_on(runtime, name), f"outbox:{name}")
+
+
+async def relay_on(runtime: Runtime, server: str, retry_seconds: float = 5.0) -> None:
+    servers = runtime.require_servers()
+    while True:
+        try:
+            pool = await servers.pool(server)
+            await migrate_outbox(pool)
+            break
+        except (OSError, TimeoutError, asyncpg.PostgresError):
+            log.warning("database server %s is unavailable; its outbox relay waits", server)
+            await asyncio.sleep(retry_seconds)
+    await Relay(pool, runtime.publisher, stream=STREAM_BOOKING).run()
 
 
 def create_app(settings: BookingSettings) -> Litestar:
