@@ -100,8 +100,11 @@ class LocalInfra:
     nats_server_url: str = ""  # without credentials
     nats_passwords: dict[str, str] = field(default_factory=dict, repr=False)
     nats_log: Path | None = None
+    others: list[LocalInfra] = field(default_factory=list)  # more database servers
 
     def close(self) -> None:
+        for other in self.others:
+            other.close()
         if self.pg_data is not None:
             pg_ctl = _pg_bin("pg_ctl")
             if pg_ctl:
@@ -329,6 +332,13 @@ class LocalInfra:
         self.start_postgres()
         self.postgres_url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
         return self.postgres_url
+
+    def start_another_postgres(self) -> str:
+        """One more private cluster (a second database server for tenants), on its own free
+        port and folder, stopped by `close()`; returns its server URL."""
+        other = LocalInfra()
+        self.others.append(other)
+        return other.start_private_postgres()
 
     def start_postgres(self) -> None:
         """Start (again) the private cluster made by `start_private_postgres`: same port, data."""

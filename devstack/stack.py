@@ -55,6 +55,8 @@ class StackConfig:
     replicas: dict[str, int] = field(default_factory=dict)  # e.g. {"booking": 2}; default 1
     yookassa_retry_attempts: int | None = None  # the emulator's notification attempts
     ready_timeout: float = 180.0  # how long a service may take to answer /readyz
+    # per service, after extra_env (e.g. DATABASE_SERVERS with each service's own login)
+    service_extra_env: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     def instances(self, service: str) -> list[str]:
         """Process names of a service: `booking`, then `booking-2`, ... (each its own port)."""
@@ -186,6 +188,7 @@ class Stack:
         if cfg.webhooks:
             env["GATEWAY_PUBLIC_URL"] = cfg.url("gateway")
         env.update(cfg.extra_env)
+        env.update(cfg.service_extra_env.get(service, {}))
         env.update(cfg.user_env)
         return env
 

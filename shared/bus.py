@@ -18,7 +18,7 @@ import msgspec
 from faststream.exceptions import IncorrectState
 from faststream.nats import NatsBroker, NatsUserPassword
 from nats.js import JetStreamContext
-from nats.js.api import StorageType, StreamConfig
+from nats.js.api import KeyValueConfig, StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 from nats.js.kv import KeyValue
 
@@ -44,8 +44,9 @@ from shared.subjects import (
 log = logging.getLogger(__name__)
 
 
-async def ensure_streams(js: JetStreamContext) -> None:
-    """Create or update every stream; safe on every start of every replica."""
+async def ensure_streams(js: JetStreamContext, *, replicas: int = 1) -> None:
+    """Create or update every stream (kept in `replicas` copies on a cluster); safe on every
+    start of every replica."""
     for spec in STREAMS:
         config = StreamConfig(
             name=spec.name,
@@ -53,6 +54,7 @@ async def ensure_streams(js: JetStreamContext) -> None:
             max_age=float(spec.max_age_seconds),
             duplicate_window=float(DUPLICATE_WINDOW_SECONDS),
             storage=StorageType.FILE,
+            num_replicas=replicas,
         )
         try:
             await js.stream_info(spec.name)
@@ -65,18 +67,22 @@ async def ensure_streams(js: JetStreamContext) -> None:
             await js.update_stream(config)
 
 
-async def tenants_bucket(js: JetStreamContext) -> KeyValue:
+async def tenants_bucket(js: JetStreamContext, *, replicas: int = 1) -> KeyValue:
     try:
         return await js.key_value(KV_TENANTS)
     except Exception:  # noqa: BLE001 - nats-py raises several types for "no bucket yet"
-        return await js.create_key_value(bucket=KV_TENANTS, history=1)
+        return await js.create_key_value(
+            KeyValueConfig(bucket=KV_TENANTS, history=1, replicas=replicas)
+        )
 
 
-async def clock_bucket(js: JetStreamContext) -> KeyValue:
+async def clock_bucket(js: JetStreamContext, *, replicas: int = 1) -> KeyValue:
     try:
         return await js.key_value(KV_CLOCK)
     except Exception:  # noqa: BLE001 - as above
-        return await js.create_key_value(bucket=KV_CLOCK, history=1)
+        return await js.create_key_value(
+            KeyValueConfig(bucket=KV_CLOCK, history=1, replicas=replicas)
+        )
 
 
 class Publisher:
@@ -149,7 +155,7 @@ def make_broker(nats: NatsSettings | str, service: str) -> NatsBroker:
     if settings.user:
         security = NatsUserPassword(settings.user, settings.password.reveal())
     return NatsBroker(
-        settings.url,
+        settings.servers,
         name=service,
         inbox_prefix=inbox_prefix(settings.user),
         logger=logging.getLogger(f"faststream.{service}"),

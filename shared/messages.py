@@ -264,6 +264,7 @@ class TenantConfig(msgspec.Struct, frozen=True, kw_only=True):
     owner_chat_id: int
     paid_until: datetime
     locale: str = "ru"
+    db_server: str = "main"  # the Postgres server of the tenant's schema (shared/db_servers.py)
 
 
 T = TypeVar("T")

@@ -14,6 +14,8 @@
 - **Spares** (pre-created tenant schemas, `platform.spare_schemas`) are migrated like tenants,
   each under its row's lock, so one is never handed out half-migrated; a spare claimed in the
   meantime is skipped (its buyer's transaction brings it up to date).
+- **Several servers**: a tenant whose schema lives on another Postgres server
+  (`platform.tenants.db_server`) is migrated there and recorded here once that commits.
 
 `plan` is the dry run: the pending migrations of each schema, nothing changed.
 The tables live in the `platform` schema (the provisioner's migration 0013); the runner uses
@@ -25,12 +27,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
 
 from shared.migrate import Migration
+from shared.settings import MAIN_DATABASE_SERVER as MAIN_SERVER
 
 _RETRIABLE = (
     asyncpg.LockNotAvailableError,
@@ -43,6 +46,7 @@ _RETRIABLE = (
 class Target:
     schema: str
     spare: bool = False
+    server: str = MAIN_SERVER  # the Postgres server the schema lives on (spares: main)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,22 +94,40 @@ def target_key(migrations: Sequence[Migration]) -> str:
 
 
 async def targets(pool: asyncpg.Pool) -> list[Target]:
-    """Every tenant schema not deleted, then every spare."""
+    """Every tenant schema not deleted (on whichever server it lives), then every spare."""
     tenants = await pool.fetch(
-        "SELECT tenant_id FROM platform.tenants WHERE status <> 'deleted' ORDER BY tenant_id"
+        "SELECT tenant_id, db_server FROM platform.tenants WHERE status <> 'deleted'"
+        " ORDER BY tenant_id"
     )
     spares = await pool.fetch("SELECT schema_name FROM platform.spare_schemas ORDER BY 1")
-    found = [Target(f"t_{row['tenant_id']}") for row in tenants]
+    found = [Target(f"t_{row['tenant_id']}", server=row["db_server"]) for row in tenants]
     return found + [Target(row["schema_name"], spare=True) for row in spares]
 
 
+ServerPool = Callable[[str], Awaitable[asyncpg.Pool]]
+
+
+def _only_main(pool: asyncpg.Pool) -> ServerPool:
+    async def pick(server: str) -> asyncpg.Pool:
+        if server != MAIN_SERVER:
+            raise ValueError(f"no pool for database server {server!r}")
+        return pool
+
+    return pick
+
+
 async def plan(
-    pool: asyncpg.Pool, schemas: Sequence[Target], migrations: Sequence[Migration]
+    pool: asyncpg.Pool,
+    schemas: Sequence[Target],
+    migrations: Sequence[Migration],
+    *,
+    servers: ServerPool | None = None,
 ) -> list[Pending]:
     """What a run would apply to each schema (nothing is changed)."""
+    server_pool = servers or _only_main(pool)
 
     async def one(target: Target) -> Pending:
-        async with pool.acquire() as conn:
+        async with (await server_pool(target.server)).acquire() as conn:
             if await conn.fetchval("SELECT to_regnamespace($1) IS NULL", f'"{target.schema}"'):
                 return Pending(target.schema, target.spare, (), missing=True)
             record = f'"{target.schema}".schema_migrations'
@@ -217,14 +239,53 @@ async def _apply(conn: asyncpg.Connection, schema: str, migrations: tuple[Migrat
     return count
 
 
+async def _one_elsewhere(
+    pool: asyncpg.Pool,
+    remote: asyncpg.Pool,
+    run_id: int,
+    target: Target,
+    migrations: tuple[Migration, ...],
+    options: Options,
+) -> tuple[int, str]:
+    """A tenant schema on another server: migrated in that server's transaction, recorded on
+    the platform's after it commits (a kill in between is harmless: a rerun finds the
+    versions applied and records the schema as unchanged)."""
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            async with remote.acquire() as conn, conn.transaction():
+                applied = await _migrate_in_tx(conn, target, migrations, options.lock_timeout_ms)
+        except _Gone as gone:
+            error = str(gone)
+        except _RETRIABLE as busy:
+            if attempts <= options.retries:
+                await asyncio.sleep(options.retry_pause_seconds * min(attempts, 5))
+                continue
+            error = f"{type(busy).__name__}: {busy}"
+        except asyncpg.PostgresError as failed:
+            error = f"{type(failed).__name__}: {failed}"
+        else:
+            error = ""
+        async with pool.acquire() as conn:
+            await _record(
+                conn, run_id, target.schema, 0 if error else applied, error[:2000], attempts
+            )
+        return (0, error) if error else (applied, "")
+
+
 async def _one(
     pool: asyncpg.Pool,
     run_id: int,
     target: Target,
     migrations: tuple[Migration, ...],
     options: Options,
+    servers: ServerPool,
 ) -> tuple[int, str]:
     """Migrate one schema; (migrations applied, error or '')."""
+    if target.server != MAIN_SERVER:
+        remote = await servers(target.server)
+        return await _one_elsewhere(pool, remote, run_id, target, migrations, options)
     attempts = 0
     async with pool.acquire() as conn:
         while True:
@@ -259,6 +320,7 @@ async def _run_batch(
     migrations: tuple[Migration, ...],
     options: Options,
     report: RunReport,
+    servers: ServerPool,
 ) -> None:
     queue: asyncio.Queue[Target] = asyncio.Queue()
     for target in batch:
@@ -267,7 +329,7 @@ async def _run_batch(
     async def worker() -> None:
         while not queue.empty():
             target = queue.get_nowait()
-            applied, error = await _one(pool, run_id, target, migrations, options)
+            applied, error = await _one(pool, run_id, target, migrations, options, servers)
             if error:
                 report.failures.append(Failure(target.schema, error))
             elif applied:
@@ -285,9 +347,12 @@ async def migrate_online(
     options: Options | None = None,
     *,
     on_batch: Callable[[int, int], None] | None = None,
+    servers: ServerPool | None = None,
 ) -> RunReport:
-    """Apply pending `migrations` to `schemas` (see the module's docstring)."""
+    """Apply pending `migrations` to `schemas` (see the module's docstring); `pool` is the
+    platform's database (the main server), `servers` opens the others' pools by name."""
     options = options or Options()
+    server_pool = servers or _only_main(pool)
     if options.batch_size < 1 or options.concurrency < 1:
         raise ValueError("batch size and concurrency must be at least 1")
     started = time.perf_counter()
@@ -304,7 +369,7 @@ async def migrate_online(
     todo = [t for t in schemas if t.schema not in done]
     batches = [todo[i : i + options.batch_size] for i in range(0, len(todo), options.batch_size)]
     for number, batch in enumerate(batches, start=1):
-        await _run_batch(pool, run_id, batch, migrations, options, report)
+        await _run_batch(pool, run_id, batch, migrations, options, report, server_pool)
         await pool.execute(
             "UPDATE platform.migration_runs SET batches_done = batches_done + 1 WHERE run_id = $1",
             run_id,

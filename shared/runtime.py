@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 from shared.bus import Publisher, clock_bucket, make_broker, open_bus
 from shared.clock import Clock, OffsetClock, SystemClock, follow_clock_offset
 from shared.db import create_pool
+from shared.db_servers import ServerPools
 from shared.settings import NatsSettings, PostgresSettings, RedisSettings
 
 
@@ -33,11 +34,16 @@ class Runtime:
     clock: Clock
     pool: asyncpg.Pool | None = None
     redis: Redis | None = None
+    servers: ServerPools | None = None  # the main pool and other database servers (lazy)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def require_pool(self) -> asyncpg.Pool:
         assert self.pool is not None, "this service was opened without Postgres"
         return self.pool
+
+    def require_servers(self) -> ServerPools:
+        assert self.servers is not None, "this service was opened without Postgres"
+        return self.servers
 
     def require_redis(self) -> Redis:
         assert self.redis is not None, "this service was opened without Redis"
@@ -101,6 +107,7 @@ async def open_runtime(
     try:
         if postgres is not None:
             runtime.pool = await create_pool(postgres)
+            runtime.servers = ServerPools.from_settings(runtime.pool, postgres)
         if redis is not None:
             # Timeouts below every consumer's ack_wait: a hung Redis fails the call, not the ack.
             runtime.redis = Redis.from_url(
@@ -114,5 +121,7 @@ async def open_runtime(
         await asyncio.gather(*runtime.tasks, return_exceptions=True)
         if runtime.redis is not None:
             await runtime.redis.aclose()
+        if runtime.servers is not None:
+            await runtime.servers.close()
         if runtime.pool is not None:
             await runtime.pool.close()

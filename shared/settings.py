@@ -11,6 +11,7 @@ import base64
 import builtins
 import ipaddress
 import os
+import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -173,6 +174,11 @@ class NatsSettings:
             password=password,
         )
 
+    @property
+    def servers(self) -> list[str]:
+        """`NATS_URL` may list a cluster's nodes separated by commas; clients try each."""
+        return [part.strip() for part in self.url.split(",") if part.strip()]
+
 
 @dataclass(frozen=True, slots=True)
 class PostgresSettings:
@@ -182,6 +188,9 @@ class PostgresSettings:
     pool_min: int
     pool_max: int
     recycle_seconds: int
+    # Further database servers that hold tenant schemas (`DATABASE_SERVERS`), by name; the
+    # platform's own database (DATABASE_URL) is the server `main`. See shared/db_servers.py.
+    servers: tuple[tuple[str, Secret], ...] = ()
 
     @classmethod
     def load(cls, env: Env) -> PostgresSettings:
@@ -190,7 +199,32 @@ class PostgresSettings:
             pool_min=env.int("DATABASE_POOL_MIN", 1),
             pool_max=env.int("DATABASE_POOL_MAX", 8, minimum=1),
             recycle_seconds=env.int("DATABASE_RECYCLE_SECONDS", 300, minimum=1),
+            servers=parse_database_servers(env.optional_secret("DATABASE_SERVERS").reveal()),
         )
+
+
+MAIN_DATABASE_SERVER = "main"
+_SERVER_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+
+
+def parse_database_servers(text: str) -> tuple[tuple[str, Secret], ...]:
+    """`pg2=postgresql://...,pg3=postgresql://...` -> ((name, url), ...); one clear error for a
+    malformed entry (the message never repeats a URL: it holds a password)."""
+    servers: list[tuple[str, Secret]] = []
+    for index, item in enumerate(part.strip() for part in text.split(",") if part.strip()):
+        name, sep, url = item.partition("=")
+        name = name.strip()
+        if not sep or not _SERVER_NAME.fullmatch(name) or "://" not in url:
+            raise SettingsError(
+                f"setting DATABASE_SERVERS entry {index + 1} must be name=postgresql://...,"
+                " with a name of lower-case letters, digits and _"
+            )
+        if name == MAIN_DATABASE_SERVER or name in dict(servers):
+            raise SettingsError(
+                f"setting DATABASE_SERVERS names {name!r} twice (`main` is DATABASE_URL)"
+            )
+        servers.append((name, Secret(url.strip())))
+    return tuple(servers)
 
 
 DATABASE_SERVICES = ("booking", "billing", "provisioner", "notifier")
@@ -369,6 +403,21 @@ class RetrySettings:
         if seconds <= 0:
             raise SettingsError("setting INTERACTIVE_RETRY_SECONDS must be positive")
         return cls(interactive_max_age_seconds=seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class BusSetupSettings:
+    """The bus set-up's own setting: how many copies of each stream and KV bucket JetStream
+    keeps (`NATS_STREAM_REPLICAS`: 1 on a single server, 3 on the compose cluster)."""
+
+    replicas: int
+
+    @classmethod
+    def load(cls, env: Env) -> BusSetupSettings:
+        replicas = env.int("NATS_STREAM_REPLICAS", 1, minimum=1)
+        if replicas > 5:  # JetStream's limit
+            raise SettingsError(f"setting NATS_STREAM_REPLICAS must be 1 to 5, got {replicas}")
+        return cls(replicas=replicas)
 
 
 @dataclass(frozen=True, slots=True)

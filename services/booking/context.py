@@ -14,6 +14,7 @@ from services.booking.adapters.tenant_store import PgTenantStore
 from services.booking.use_cases.ports import Scope
 from shared.bus import Publisher
 from shared.clock import Clock
+from shared.db_servers import MAIN_DATABASE_SERVER, ServerPools, UnknownServer
 from shared.i18n import Catalog
 from shared.messages import TenantConfig
 
@@ -35,11 +36,20 @@ class BookingDeps:
     publisher: Publisher
     clock: Clock
     texts: Catalog
+    servers: ServerPools | None = None  # tenants on other database servers (db_servers.py)
 
-    def scope(self, tenant_id: str) -> Scope:
+    def tenant_pool(self, server: str = MAIN_DATABASE_SERVER) -> asyncpg.Pool:
+        """The pool of the database server that holds a tenant's schema."""
+        if self.servers is not None:
+            return self.servers.for_tenant(server)
+        if server != MAIN_DATABASE_SERVER:
+            raise UnknownServer(server)
+        return self.pool
+
+    def scope(self, tenant_id: str, server: str = MAIN_DATABASE_SERVER) -> Scope:
         """What the customer use cases need for one tenant: its data, the clock, the bus."""
         return Scope(
             tenant_id=tenant_id,
-            store=PgTenantStore(self.pool, tenant_id),
+            store=PgTenantStore(self.tenant_pool(server), tenant_id),
             clock=self.clock,
         )

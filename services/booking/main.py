@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 from litestar import Litestar
 
 from services.booking.bot import build_dispatcher
@@ -23,12 +25,35 @@ from shared.i18n import Catalog
 from shared.metrics import Metrics
 from shared.metrics_probes import watch_bus
 from shared.outbox import Relay, migrate_outbox
-from shared.runtime import open_runtime
+from shared.runtime import Runtime, open_runtime
 from shared.subjects import BOOKING_UPDATES, STREAM_BOOKING
 from shared.telegram import Bots
 
+log = logging.getLogger(__name__)
 LOCALES = Path(__file__).parent / "locales"
 FETCH_BATCH = 32  # updates fetched at once (never more than free workers)
+
+
+async def relay_other_servers(runtime: Runtime) -> None:
+    """Booking's events are written to the outbox of the server that holds the tenant: one
+    relay per further database server, in the background (a server that is down at start
+    delays its own relay only)."""
+    servers = runtime.require_servers()
+    for name in servers.names()[1:]:
+        runtime.background(relay_on(runtime, name), f"outbox:{name}")
+
+
+async def relay_on(runtime: Runtime, server: str, retry_seconds: float = 5.0) -> None:
+    servers = runtime.require_servers()
+    while True:
+        try:
+            pool = await servers.pool(server)
+            await migrate_outbox(pool)
+            break
+        except (OSError, TimeoutError, asyncpg.PostgresError):
+            log.warning("database server %s is unavailable; its outbox relay waits", server)
+            await asyncio.sleep(retry_seconds)
+    await Relay(pool, runtime.publisher, stream=STREAM_BOOKING).run()
 
 
 def create_app(settings: BookingSettings) -> Litestar:
@@ -54,6 +79,7 @@ def create_app(settings: BookingSettings) -> Litestar:
                 publisher=runtime.publisher,
                 clock=runtime.clock,
                 texts=texts,
+                servers=runtime.require_servers(),
             )
             bots = Bots(make_json_session(settings.telegram))
             tenant_bots = TenantBots(await tenants_bucket(runtime.js), bots, sealer)
@@ -81,6 +107,7 @@ def create_app(settings: BookingSettings) -> Litestar:
             await runtime.broker.start()
             relay = Relay(runtime.require_pool(), runtime.publisher, stream=STREAM_BOOKING)
             runtime.background(relay.run(), "outbox")
+            await relay_other_servers(runtime)
             puller.start()
             try:
                 yield

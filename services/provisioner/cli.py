@@ -25,7 +25,7 @@ from typing import TextIO
 import asyncpg
 import nats.errors
 
-from services.provisioner import cli_backup
+from services.provisioner import cli_backup, cli_move
 from services.provisioner import cli_output as out
 from services.provisioner.cli_files import FileExportSink, UsageError, read_token
 from services.provisioner.config import ProvisionerSettings
@@ -125,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="re-seal every token with PLATFORM_SECRET and re-register webhooks",
     )
     cli_backup.add_commands(sub, common)
+    cli_move.add_commands(sub, common)
     return parser
 
 
@@ -265,6 +266,8 @@ async def run(args: argparse.Namespace, settings: ProvisionerSettings) -> str:
             settings, runtime, bots, Sealer(settings.secrets.key, settings.secrets.previous)
         )
         actor = cli_actor(os_user())
+        if args.command in cli_move.COMMANDS:
+            return await cli_move.run_move(args, runtime, actor)
         if args.command in SECRET_COMMANDS:
             return await execute_secrets(args, use, actor)
         return await execute(args, use.console, actor)

@@ -87,9 +87,10 @@ async def compose(
     pool = runtime.require_pool()
     tenant_migrations = shared_migrations("tenant")
     directory = TenantDirectory(await tenants_bucket(runtime.js))
-    registry = PgTenantRegistry(pool, tenant_migrations)
+    servers = runtime.require_servers()
+    registry = PgTenantRegistry(pool, tenant_migrations, servers)
     bot_setup = TelegramBotSetup(bots, sealer, gateway_public_url=settings.gateway_public_url)
-    store = PgConsoleStore(pool, tenant_migrations)
+    store = PgConsoleStore(pool, tenant_migrations, servers)
     provisioning = Provisioning(
         registry=registry,
         bots=bot_setup,
@@ -114,7 +115,7 @@ async def compose(
         lifecycle=lifecycle,
         directory=directory,
         bots=TelegramTenantBots(bots, sealer),
-        exporter=PgTenantExporter(pool),
+        exporter=PgTenantExporter(pool, store.tenant_pool),
         events=runtime.publisher,
         clock=runtime.clock,
     )

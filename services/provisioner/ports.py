@@ -35,6 +35,7 @@ class TenantRecord:
     warned_days: tuple[int, ...]
     created_at: datetime
     version: int = 0  # counts the row's changes; the directory sync compares it
+    db_server: str = "main"  # the Postgres server of its schema (shared/db_servers.py)
 
     def config(self) -> TenantConfig:
         return TenantConfig(
@@ -48,6 +49,7 @@ class TenantRecord:
             timezone=self.timezone,
             owner_chat_id=self.owner_chat_id,
             paid_until=self.paid_until,
+            db_server=self.db_server,
         )
 
 

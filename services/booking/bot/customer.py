@@ -27,5 +27,5 @@ class CustomerContext(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         locale = deps.texts.locale_for(user.language_code if user else None)
         data["words"] = Words(deps.texts, locale)
-        data["scope"] = deps.scope(tenant.tenant_id)
+        data["scope"] = deps.scope(tenant.tenant_id, tenant.config.db_server)
         return await handler(event, data)

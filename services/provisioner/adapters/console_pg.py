@@ -20,6 +20,7 @@ from services.provisioner.ports import (
     TenantStatus,
 )
 from shared.db import tenant_schema, tenant_tx
+from shared.db_servers import MAIN_DATABASE_SERVER, ServerPools
 from shared.migrate import Migration, drop_tenant_role
 from shared.migrate_online import Options, Pending, RunReport, migrate_online, plan, targets
 
@@ -35,9 +36,22 @@ async def schema_exists(conn: asyncpg.Connection | asyncpg.Pool, schema: str) ->
 
 
 class PgConsoleStore:
-    def __init__(self, pool: asyncpg.Pool, tenant_migrations: tuple[Migration, ...]) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        tenant_migrations: tuple[Migration, ...],
+        servers: ServerPools | None = None,
+    ) -> None:
         self._pool = pool
         self._migrations = tenant_migrations
+        self._servers = servers or ServerPools(pool)
+
+    async def tenant_pool(self, tenant_id: str) -> asyncpg.Pool:
+        """The pool of the server that holds the tenant's schema (the registry says which)."""
+        server = await self._pool.fetchval(
+            "SELECT db_server FROM platform.tenants WHERE tenant_id = $1", tenant_id
+        )
+        return await self._servers.pool(server or MAIN_DATABASE_SERVER)
 
     async def list_tenants(
         self, status: TenantStatus | None, *, limit: int, offset: int
@@ -71,9 +85,10 @@ class PgConsoleStore:
         return [tenant_record(row) for row in rows]
 
     async def booking_counts(self, tenant_id: str, now: datetime) -> BookingCounts | None:
-        if not await schema_exists(self._pool, tenant_schema(tenant_id)):
+        pool = await self.tenant_pool(tenant_id)
+        if not await schema_exists(pool, tenant_schema(tenant_id)):
             return None
-        async with tenant_tx(self._pool, tenant_id) as conn:
+        async with tenant_tx(pool, tenant_id) as conn:
             row = await conn.fetchrow(
                 "SELECT count(*) AS total,"
                 " count(*) FILTER (WHERE status = 'confirmed' AND starts_at >= $1) AS upcoming"
@@ -136,15 +151,21 @@ class PgConsoleStore:
     async def drop_tenant_data(self, tenant_id: str) -> None:
         """Drop the tenant's schema (cascading) and its role; nothing happens the second time."""
         schema = tenant_schema(tenant_id)
-        async with self._pool.acquire() as conn, conn.transaction():
+        pool = await self.tenant_pool(tenant_id)
+        async with pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"migrate:{schema}")
             await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
             await drop_tenant_role(conn, tenant_id)
 
     async def migrate_tenants(self, options: Options) -> RunReport:
-        """Pending tenant migrations over every tenant not deleted and every spare, online."""
+        """Pending tenant migrations over every tenant not deleted (each on its own server)
+        and every spare, online."""
         schemas = await targets(self._pool)
-        return await migrate_online(self._pool, schemas, self._migrations, options)
+        return await migrate_online(
+            self._pool, schemas, self._migrations, options, servers=self._servers.pool
+        )
 
     async def plan_migrations(self) -> list[Pending]:
-        return await plan(self._pool, await targets(self._pool), self._migrations)
+        return await plan(
+            self._pool, await targets(self._pool), self._migrations, servers=self._servers.pool
+        )

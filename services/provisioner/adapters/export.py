@@ -9,6 +9,7 @@ usual text and new tables or columns need no code here.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -29,24 +30,30 @@ def quote_identifier(name: str) -> str:
 
 
 class PgTenantExporter:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        tenant_pool: Callable[[str], Awaitable[asyncpg.Pool]] | None = None,
+    ) -> None:
         self._pool = pool
+        self._tenant_pool = tenant_pool  # the tenant's database server (shared/db_servers.py)
 
     async def export(self, tenant: TenantRecord, now: datetime) -> bytes | None:
         """The export as JSON bytes, or None when the tenant's schema is already gone."""
         schema = tenant_schema(tenant.tenant_id)
+        payments = await self._pool.fetchval(  # the registry's, on the platform's server
+            "SELECT coalesce(json_agg(p ORDER BY p.applied_at), '[]')::text FROM"
+            " (SELECT payment_id, kind, period_days, amount_kopecks, applied_at"
+            "  FROM platform.applied_payments WHERE tenant_id = $1) AS p",
+            tenant.tenant_id,
+        )
+        pool = await self._tenant_pool(tenant.tenant_id) if self._tenant_pool else self._pool
         async with (
-            self._pool.acquire() as conn,
+            pool.acquire() as conn,
             conn.transaction(isolation="repeatable_read", readonly=True),
         ):
             if not await schema_exists(conn, schema):
                 return None
-            payments = await conn.fetchval(
-                "SELECT coalesce(json_agg(p ORDER BY p.applied_at), '[]')::text FROM"
-                " (SELECT payment_id, kind, period_days, amount_kopecks, applied_at"
-                "  FROM platform.applied_payments WHERE tenant_id = $1) AS p",
-                tenant.tenant_id,
-            )
             tables = await conn.fetch(
                 "SELECT c.relname FROM pg_class AS c"
                 " JOIN pg_namespace AS n ON n.oid = c.relnamespace"

@@ -16,6 +16,7 @@ from typing import Any
 
 import asyncpg
 
+from services.provisioner.adapters.placement_pg import choose_server
 from services.provisioner.adapters.spares_pg import claim_spare
 from services.provisioner.ports import (
     Announce,
@@ -26,6 +27,7 @@ from services.provisioner.ports import (
     TenantStatus,
 )
 from shared.db import tenant_schema
+from shared.db_servers import MAIN_DATABASE_SERVER, ServerPools
 from shared.messages import Signup
 from shared.migrate import Migration, create_tenant_schema
 from shared.outbox import enqueue
@@ -34,7 +36,7 @@ from shared.subjects import RESERVED_TENANT_IDS, TENANT_ID_PATTERN
 _COLUMNS = (
     "tenant_id, signup_id, business_name, timezone, owner_chat_id, buyer_chat_id, bot_id, "
     "bot_username, bot_token_sealed, delivery, status, plan_code, trial, paid_until, "
-    "warned_days, created_at, version"
+    "warned_days, created_at, version, db_server"
 )
 
 
@@ -58,9 +60,15 @@ def tenant_id_for(bot_username: str, bot_id: int) -> str:
 
 
 class PgTenantRegistry:
-    def __init__(self, pool: asyncpg.Pool, tenant_migrations: tuple[Migration, ...]) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        tenant_migrations: tuple[Migration, ...],
+        servers: ServerPools | None = None,
+    ) -> None:
         self._pool = pool
         self._migrations = tenant_migrations
+        self._servers = servers or ServerPools(pool)
 
     async def create_tenant(
         self, *, signup: Signup, payment: Payment, delivery: str, now: datetime
@@ -98,27 +106,46 @@ class PgTenantRegistry:
                 now + timedelta(days=payment.period_days),
                 payment.period_days,
             )
-            if not await claim_spare(conn, tenant_id, self._migrations):
-                await create_tenant_schema(conn, tenant_id, self._migrations)
-            schema = tenant_schema(tenant_id)
-            await conn.execute(
-                f'INSERT INTO "{schema}".business (name, timezone) VALUES ($1, $2)'
-                " ON CONFLICT (id) DO NOTHING",
-                signup.business_name,
-                signup.timezone,
-            )
-            await conn.execute(
-                f'INSERT INTO "{schema}".staff_members (telegram_id, name, role)'
-                " VALUES ($1, $2, 'owner') ON CONFLICT (telegram_id) DO NOTHING",
-                signup.owner_chat_id,
-                "Владелец",
-            )
+            server = await choose_server(conn, self._servers.names(), tenant_id)
+            if server == MAIN_DATABASE_SERVER:
+                await self._create_schema(conn, tenant_id, signup, spares=True)
+            else:  # its own transaction on that server, committed first; a retry redoes it
+                row = await conn.fetchrow(
+                    "UPDATE platform.tenants SET db_server = $2 WHERE tenant_id = $1"
+                    f" RETURNING {_COLUMNS}",
+                    tenant_id,
+                    server,
+                )
+                remote = await self._servers.pool(server)
+                async with remote.acquire() as other, other.transaction():
+                    await self._create_schema(other, tenant_id, signup, spares=False)
             await self._record_payment(conn, tenant_id, payment)
             await self._audit(
                 conn, "provisioner", "create", tenant_id, {"payment": payment.payment_id}
             )
             assert row is not None
             return Applied(tenant=_record(row), created=True, applied=True)
+
+    async def _create_schema(
+        self, conn: asyncpg.Connection, tenant_id: str, signup: Signup, *, spares: bool
+    ) -> None:
+        """The tenant's schema on `conn`'s server: a spare renamed when the server keeps a pool
+        of them (`spares`: the main one), else created now."""
+        if not (spares and await claim_spare(conn, tenant_id, self._migrations)):
+            await create_tenant_schema(conn, tenant_id, self._migrations)
+        schema = tenant_schema(tenant_id)
+        await conn.execute(
+            f'INSERT INTO "{schema}".business (name, timezone) VALUES ($1, $2)'
+            " ON CONFLICT (id) DO NOTHING",
+            signup.business_name,
+            signup.timezone,
+        )
+        await conn.execute(
+            f'INSERT INTO "{schema}".staff_members (telegram_id, name, role)'
+            " VALUES ($1, $2, 'owner') ON CONFLICT (telegram_id) DO NOTHING",
+            signup.owner_chat_id,
+            "Владелец",
+        )
 
     async def apply_payment(
         self,

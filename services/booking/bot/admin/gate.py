@@ -25,6 +25,7 @@ from services.booking.bot.screens import Words, menu
 from services.booking.context import BookingDeps, TenantContext
 from services.booking.use_cases.admin import access
 from services.booking.use_cases.admin.ports import AdminScope
+from shared.db_servers import MAIN_DATABASE_SERVER
 
 COMMAND = "/admin"
 
@@ -46,10 +47,12 @@ class AdminMessage(BaseFilter):
         return is_admin_state(raw_state)
 
 
-def admin_scope(deps: BookingDeps, tenant_id: str) -> AdminScope:
+def admin_scope(
+    deps: BookingDeps, tenant_id: str, server: str = MAIN_DATABASE_SERVER
+) -> AdminScope:
     return AdminScope(
         tenant_id=tenant_id,
-        store=PgAdminStore(deps.pool, tenant_id),
+        store=PgAdminStore(deps.tenant_pool(server), tenant_id),
         clock=deps.clock,
     )
 
@@ -76,7 +79,7 @@ class StaffGate(BaseMiddleware):
         tenant: TenantContext = data["tenant"]
         user: User | None = data.get("event_from_user")
         state: FSMContext | None = data.get("state")
-        scope = admin_scope(deps, tenant.tenant_id)
+        scope = admin_scope(deps, tenant.tenant_id, tenant.config.db_server)
         staff = await access.who(scope, user.id) if user is not None else None
         if staff is None:
             await refuse(event, data["words"], state)
