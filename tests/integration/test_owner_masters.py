@@ -122,14 +122,14 @@ async def test_profile_buttons_are_checked_on_the_server(talk: Talk) -> None:
         )
     with as_user(talk, OWNER):
         home = await admin_home(talk)
-        await talk.press(home, "ap:v:999999", force=True)
+        await talk.press(home, "apf:v:999999", force=True)
         assert await talk.last_answer() == "Такого мастера нет."
         await talk.press(home, f"apx:ask:{ids['Ирина']}:999999", force=True)
         ask = only(await talk.send("2000"))
         assert ask.text == "Этот мастер не выполняет эту услугу."
     with as_user(talk, MASTER_USER):
         home = await admin_home(talk)
-        await talk.press(home, f"ap:bio:{ids['Олег']}", force=True)
+        await talk.press(home, f"apf:bio:{ids['Олег']}", force=True)
         assert await talk.last_answer() == "Это недоступно для вашей роли."
         await talk.press(home, f"apx:ask:{ids['Ирина']}:1", force=True)
         assert await talk.last_answer() == "Это недоступно для вашей роли."

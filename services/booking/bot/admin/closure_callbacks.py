@@ -49,7 +49,7 @@ class Invite(CallbackData, prefix="ai"):
     m: IdOrZero
 
 
-class Profile(CallbackData, prefix="ap"):
+class Profile(CallbackData, prefix="apf"):
     a: Literal["v", "bio", "photo", "prices"]
     m: Id
 
