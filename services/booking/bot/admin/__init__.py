@@ -12,10 +12,13 @@ from __future__ import annotations
 from aiogram import Router
 
 from services.booking.bot.admin import (
+    audit,
+    clients,
     customer_card,
     dates,
     day,
     errors,
+    exports,
     glance,
     home,
     masters,
@@ -42,6 +45,8 @@ def router() -> Router:
         admin.include_router(desk_feature.router())
     for feature in (home, day, services, masters, schedule, dates, staff, settings):
         admin.include_router(feature.router())
+    for growth_feature in (clients, exports, audit):
+        admin.include_router(growth_feature.router())
     admin.include_router(home.last_router())
     return admin
 

@@ -19,6 +19,9 @@ re-check it like a button.
 | `phone_query`      | a caller's phone or name to look up     | `d` (day or 0)    |
 | `phone_new`        | a new customer's name and/or phone      | `d`, `n`, `p`     |
 | `customer_note`    | the staff's note about a customer       | `b`               |
+| `client_search`    | a name or phone to find in the base     | —                 |
+| `client_note`      | the note, from the client card          | `c`               |
+| `client_tags`      | the tags, from the client card          | `c`               |
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ class AdminInput(StatesGroup):
     phone_query = State()
     phone_new = State()
     customer_note = State()
+    client_search = State()
+    client_note = State()
+    client_tags = State()
 
 
 PREFIX = f"{AdminInput.__name__}:"

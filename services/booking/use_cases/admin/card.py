@@ -26,7 +26,7 @@ async def open_card(scope: DeskScope, actor: Staff, booking_id: int) -> FullCard
     async with scope.store.transaction() as session:
         line = await visible(session, actor, booking_id)
         business = await session.business()
-        facts = await session.customer_facts(line.customer.id)
+        facts = await session.customer_facts(line.customer.id, scope.clock.now())
     card = Card(
         line=line,
         business=business,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.booking.bot.admin.callbacks import Day, Nav
+from services.booking.bot.admin.client_callbacks import Audit, Clients
 from services.booking.bot.admin.desk_callbacks import Desk, Glance
 from services.booking.bot.screens.common import Screen, Words, button, esc
 from services.booking.use_cases.admin.access import manages_all
@@ -33,4 +34,9 @@ def home(w: Words, staff: Staff, business_name: str) -> Screen:
         last.append(button(w("admin.home.settings"), Nav(to="set").pack()))
     if last:
         rows.append(last)
+    if manages_all(staff):
+        growth = [button(w("admin.clients.home"), Clients().pack())]
+        if staff.role == "owner":
+            growth.append(button(w("admin.audit.home"), Audit().pack()))
+        rows.append(growth)
     return Screen(text, rows)
