@@ -97,7 +97,7 @@ async def change(scope: AdminScope, actor: Staff, field: Field, text: str) -> Se
             actor,
             "setting.change",
             column,
-            before={column: getattr(before, column)},
+            before={column: getattr(before, column, None)},
             after={column: value},
         )
         return await session.settings()
