@@ -207,7 +207,7 @@ async def test_a_master_is_refused_and_tampered_buttons_answered_politely(talk: 
     refused = "Это недоступно для вашей роли."
     with as_user(talk, MASTER_USER):
         home = await admin_home(talk)
-        assert "👥 Клиенты" not in home.button_texts
+        assert "📇 Клиенты" not in home.button_texts
         assert "📜 Журнал действий" not in home.button_texts
         for crafted in (
             "axl:all:0",

@@ -3,15 +3,15 @@
 «Ирина») and six customers whose figures are worked out by hand below. The harness clock is
 Monday 2 June 2031, 09:00 Moscow.
 
-| customer                   | chat | bookings                                            | segment |
-|----------------------------|------|-----------------------------------------------------|---------|
-| Ольга (the test's user)    | yes  | 3 completed (1 500 + 1 200 + 1 500 ₽), 1 no-show,   | regular |
-|                            |      | 1 cancelled, 1 upcoming (Ср 4 июня 12:00)           |         |
-| Борис                      | no   | 2 completed in January                              | lapsed  |
-| Вера                       | no   | none                                                | new     |
-| Галина                     | no   | 1 completed                                         | new     |
-| Дмитрий                    | no   | none; blocked                                       | blocked |
-| =HYPERLINK("http://x")     | no   | none                                                | new     |
+| customer                   | chat | bookings                                          | segment |
+|----------------------------|------|---------------------------------------------------|---------|
+| Ольга (the test's user)    | yes  | 3 completed (1 500 + 1 200 + 1 500 ₽), 1 no-show, | regular |
+|                            |      | 1 cancelled, 1 upcoming (Ср 4 июня 12:00)         |         |
+| Борис                      | no   | 2 completed in January                            | lapsed  |
+| Вера                       | no   | none                                              | new     |
+| Галина                     | no   | 1 completed                                       | new     |
+| Дмитрий                    | no   | none; blocked                                     | blocked |
+| =HYPERLINK("http://x")     | no   | none                                              | new     |
 """
 
 from __future__ import annotations
