@@ -87,6 +87,8 @@ async def test_the_owner_sees_every_section_in_russian_and_english(talk: Talk) -
             "🗓 Расписание",
             "👥 Сотрудники",
             "⚙️ Настройки",
+            "📇 Клиенты",
+            "📜 Журнал действий",
         ]
         english = only(await talk.send("/admin", lang="en"))
         assert "You are: owner" in (english.text or "")

@@ -231,3 +231,17 @@ async def test_a_master_is_refused_and_tampered_buttons_answered_politely(talk: 
             await talk.press(home, crafted, force=True)
             assert "устарела" in (await talk.last_answer() or ""), crafted
     assert await talk.sql("SELECT 1 FROM audit_log") == []
+
+
+async def test_the_client_base_speaks_english(talk: Talk) -> None:
+    await known_base(talk)
+    with as_user(talk, OWNER):
+        home = only(await talk.send("/admin", lang="en"))
+        assert "📇 Customers" in home.button_texts
+        assert "📜 Audit log" in home.button_texts
+        listed = only(await talk.tap(home, "Customers"))
+        assert "Customers: All — 6" in (listed.text or "")
+        assert listed.button_texts[6:9] == ["·All·", "New", "Regular"]
+        card = only(await talk.tap(listed, "Борис"))
+        assert "Visits: 2 · cancellations: 0 · no-shows: 0" in (card.text or "")
+        assert "🚫 Close online booking" in card.button_texts
