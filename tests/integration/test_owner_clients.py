@@ -134,6 +134,12 @@ async def test_a_blocked_customer_cannot_book_online_and_can_after_unblock(talk:
         assert "больше не может записаться через бота" in (card.text or "")
         assert "🚫 Запись через бота закрыта" in (card.text or "")
         assert "✅ Открыть запись через бота" in card.button_texts
+        (upcoming,) = await talk.sql(
+            "SELECT id FROM bookings WHERE customer_id = $1 AND status = 'confirmed'", people.olga
+        )
+        booking_card = only(await talk.press(card, f"ab:v:{upcoming['id']}", force=True))
+        assert "🚫 Запись через бота закрыта" in (booking_card.text or "")  # owner-a's card too
+        assert "Визитов: 3" in (booking_card.text or "")
 
     before = await talk.sql(
         "SELECT count(*) AS n FROM bookings WHERE customer_id = $1", people.olga
