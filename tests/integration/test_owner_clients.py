@@ -207,6 +207,18 @@ async def test_csv_exports_are_excel_utf8_with_bom_and_formulas_neutralised(talk
         ]
         assert {r[3] for r in table[1:]} == {"Стрижка"}
 
+        asked = only(await talk.tap(menu, "свои даты"))
+        assert "две даты периода" in (asked.text or "")
+        assert only(await talk.send("вчера")).text == (
+            "Не понял дату. Пишите так: 15.06 или 15.06.2031."
+        )
+        sent = only(await talk.send("26.05.2031 — 12.05.2031"))
+        assert sent.document is not None
+        assert sent.document.file_name == "bookings-2031-05-12-2031-05-26.csv"
+        raw = await talk.shared.client.file(sent.document.file_id)
+        table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+        assert len(table) == 1 + 4  # Ольга on 12, 13, 19 and 26 May; 5 and 28 May are outside
+
 
 async def test_a_master_is_refused_and_tampered_buttons_answered_politely(talk: Talk) -> None:
     people = await known_base(talk)

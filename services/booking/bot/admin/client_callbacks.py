@@ -7,7 +7,7 @@ in the FSM data (`cq`) and `f="q"` pages through it.
 |--------|----------|--------|-------------------------------------------------------|-----------|
 | `axl`  | `Clients`| f, p   | the list: segment (or the search), page               | 18        |
 | `axc`  | `Client` | a, c   | a customer: open, block, unblock, note, tags, search  | 34        |
-| `axe`  | `Export` | k      | exports: menu, customers, bookings of a period        | 10        |
+| `axe`  | `Export` | k      | exports: menu, customers, a period's bookings, ask    | 10        |
 | `axa`  | `Audit`  | s, p   | the audit log: a person's Telegram id (0 = all), page | 30        |
 """
 
@@ -35,7 +35,7 @@ class Client(CallbackData, prefix="axc"):
 
 
 class Export(CallbackData, prefix="axe"):
-    k: Literal["menu", "cust", "this", "last", "prev30", "next30"]
+    k: Literal["menu", "cust", "this", "last", "prev30", "next30", "range"]
 
 
 class Audit(CallbackData, prefix="axa"):

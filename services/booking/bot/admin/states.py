@@ -22,6 +22,7 @@ re-check it like a button.
 | `client_search`    | a name or phone to find in the base     | —                 |
 | `client_note`      | the note, from the client card          | `c`               |
 | `client_tags`      | the tags, from the client card          | `c`               |
+| `client_period`    | two dates of a bookings export          | —                 |
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class AdminInput(StatesGroup):
     client_search = State()
     client_note = State()
     client_tags = State()
+    client_period = State()
 
 
 PREFIX = f"{AdminInput.__name__}:"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -19,12 +20,16 @@ from zoneinfo import ZoneInfo
 
 from services.booking.use_cases.admin.access import require_manager
 from services.booking.use_cases.admin.clients_ports import ClientsScope
+from services.booking.use_cases.admin.errors import BadInput
+from services.booking.use_cases.admin.parsing import parse_date
 from services.booking.use_cases.admin.ports import Staff
 
 BOM = "\ufeff"
 DELIMITER = ";"
 RISKY = ("=", "+", "-", "@", "\t", "\r")
 Period = Literal["this", "last", "prev30", "next30"]
+MAX_SPAN_DAYS = 731
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}")
 
 CUSTOMER_COLUMNS = (
     "id", "name", "phone", "source", "first_seen", "visits", "cancels", "no_shows",
@@ -109,12 +114,30 @@ async def customers_csv(scope: ClientsScope, actor: Staff) -> Export:
     return Export(f"customers-{stamp}.csv", to_csv(CUSTOMER_COLUMNS, rows), len(rows))
 
 
-async def bookings_csv(scope: ClientsScope, actor: Staff, period: Period) -> Export:
+def parse_period(text: str) -> tuple[date, date]:
+    """`01.05.2031-31.05.2031` (or ISO dates): two full dates, in either order, at most
+    `MAX_SPAN_DAYS` apart."""
+    found = _DATE.findall(text)
+    if len(found) != 2:
+        raise BadInput("date")
+    first, last = sorted(parse_date(value, today=date.min) for value in found)
+    if (last - first).days > MAX_SPAN_DAYS:
+        raise BadInput("date")
+    return first, last
+
+
+async def bookings_csv(
+    scope: ClientsScope, actor: Staff, period: Period | tuple[date, date]
+) -> Export:
+    """The bookings that start in a preset period or in [first, last] (whole days)."""
     require_manager(actor, "export")
     now = scope.clock.now()
     async with scope.store.transaction() as session:
         zone = ZoneInfo((await session.business()).timezone)
-        first, last = period_days(period, now.astimezone(zone).date())
+        if isinstance(period, tuple):
+            first, last = period
+        else:
+            first, last = period_days(period, now.astimezone(zone).date())
         lo = datetime.combine(first, time(), zone)
         hi = datetime.combine(last + timedelta(days=1), time(), zone)
         found = await session.bookings_export(lo, hi)

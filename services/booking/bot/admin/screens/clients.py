@@ -119,5 +119,10 @@ def export_menu(w: Words, *, notice: str = "") -> Screen:
         [button(w(f"admin.export.period.{p}"), Export(k=p).pack())]  # type: ignore[arg-type]
         for p in PERIODS
     )
+    rows.append([button(w("admin.export.period.range"), Export(k="range").pack())])
     rows.append([w.back(Clients().pack()), *home_row(w)])
     return Screen(f"{notice}\n\n{text}" if notice else text, rows)
+
+
+def ask_period(w: Words) -> Screen:
+    return Screen(w("admin.export.period_ask"), [[w.back(Export(k="menu").pack())]])
