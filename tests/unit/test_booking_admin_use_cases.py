@@ -15,6 +15,7 @@ from services.booking.domain.errors import BookingNotActive
 from services.booking.domain.model import WeeklyInterval
 from services.booking.use_cases.admin import bookings, dates, schedule, staff
 from services.booking.use_cases.admin import settings as business_settings
+from services.booking.use_cases.admin.audit_ports import AuditEntry
 from services.booking.use_cases.admin.errors import BadInput, NotAllowed, Unknown
 from services.booking.use_cases.admin.ports import (
     AdminScope,
@@ -88,10 +89,14 @@ class FakeSession:
     actors: list[str] = field(default_factory=list)
 
     outbox: FakeEvents | None = None
+    audit: list[AuditEntry] = field(default_factory=list)
 
     async def record_event(self, subject: str, event: msgspec.Struct, *, msg_id: str) -> None:
         assert self.outbox is not None
         self.outbox.sent.append((subject, event, msg_id))
+
+    async def write_audit(self, entry: AuditEntry) -> None:
+        self.audit.append(entry)
 
     async def business(self) -> BusinessSettings:
         return BUSINESS

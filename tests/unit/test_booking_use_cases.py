@@ -151,6 +151,9 @@ class Tenant:
     async def count_active(self, customer_id: int, *, now: datetime) -> int:
         return len(await self.upcoming(customer_id, now=now))
 
+    async def customer_blocked(self, customer_id: int) -> bool:
+        return False
+
     async def upcoming(self, customer_id: int, *, now: datetime) -> list[Booking]:
         return sorted(
             (

@@ -16,11 +16,12 @@ from services.booking.adapters.admin_bookings import BookingsSql
 from services.booking.adapters.admin_catalog import CatalogSql
 from services.booking.adapters.admin_schedule import ScheduleSql
 from services.booking.adapters.admin_staff import StaffSql
+from services.booking.adapters.audit_sql import AuditSql
 from shared.db import tenant_tx
 from shared.outbox import enqueue
 
 
-class PgAdminSession(BookingsSql, CatalogSql, ScheduleSql, StaffSql):
+class PgAdminSession(BookingsSql, CatalogSql, ScheduleSql, StaffSql, AuditSql):
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 

@@ -46,9 +46,18 @@ _ADD = f"""
 INSERT INTO customers (telegram_id, name, phone) VALUES (NULL, $1, $2) RETURNING {_CUSTOMER}
 """
 _FACTS = """
-SELECT (SELECT count(*) FROM bookings WHERE customer_id = $1 AND status = 'completed') AS visits,
-       (SELECT count(*) FROM bookings WHERE customer_id = $1 AND status = 'no_show') AS no_shows,
-       (SELECT note FROM customers WHERE id = $1) AS note
+SELECT count(b.id) FILTER (WHERE b.status = 'completed') AS visits,
+       count(b.id) FILTER (WHERE b.status = 'no_show') AS no_shows,
+       count(b.id) FILTER (WHERE b.status = 'cancelled') AS cancels,
+       coalesce(sum(b.price_kopecks) FILTER (WHERE b.status = 'completed'), 0)::bigint AS spend,
+       max(b.starts_at) FILTER (WHERE b.status = 'completed') AS last_visit,
+       min(b.starts_at) FILTER (WHERE b.status = 'confirmed'
+                                AND b.starts_at >= coalesce($2::timestamptz, now()))
+           AS next_visit,
+       c.note, c.source, c.tags, c.blocked_at IS NOT NULL AS blocked
+FROM customers c LEFT JOIN bookings b ON b.customer_id = c.id
+WHERE c.id = $1
+GROUP BY c.id
 """
 _WEEKLY = """
 SELECT true AS is_hours, master_id, weekday, starts, ends
@@ -98,9 +107,22 @@ class DeskSql:
     async def add_customer(self, *, name: str, phone: str) -> Customer:
         return _customer(await self._conn.fetchrow(_ADD, name, phone))
 
-    async def customer_facts(self, customer_id: int) -> CustomerFacts:
-        row = await self._conn.fetchrow(_FACTS, customer_id)
-        return CustomerFacts(visits=row["visits"], no_shows=row["no_shows"], note=row["note"] or "")
+    async def customer_facts(self, customer_id: int, now: datetime | None = None) -> CustomerFacts:
+        row = await self._conn.fetchrow(_FACTS, customer_id, now)
+        if row is None:
+            return CustomerFacts(visits=0, no_shows=0, note="")
+        return CustomerFacts(
+            visits=row["visits"],
+            no_shows=row["no_shows"],
+            note=row["note"] or "",
+            cancels=row["cancels"],
+            spend_kopecks=row["spend"],
+            source=row["source"],
+            last_visit=row["last_visit"],
+            next_visit=row["next_visit"],
+            tags=tuple(row["tags"]),
+            blocked=row["blocked"],
+        )
 
     async def set_note(self, customer_id: int, note: str) -> None:
         await self._conn.execute(

@@ -140,6 +140,13 @@ class PgTenantSession:
     async def count_active(self, customer_id: int, *, now: datetime) -> int:
         return await booking_repo.count_active_for_customer(self._conn, customer_id, now=now)
 
+    async def customer_blocked(self, customer_id: int) -> bool:
+        return bool(
+            await self._conn.fetchval(
+                "SELECT blocked_at IS NOT NULL FROM customers WHERE id = $1", customer_id
+            )
+        )
+
     async def upcoming(self, customer_id: int, *, now: datetime) -> list[Booking]:
         return await booking_repo.upcoming_for_customer(self._conn, customer_id, now=now)
 

@@ -19,6 +19,7 @@ from services.booking.bot.screens import Screen, Words, booking, esc, manage, me
 from services.booking.domain.errors import BookingNotActive, ReviewRefused
 from services.booking.use_cases import calendar, choice, customers
 from services.booking.use_cases import manage as managing
+from services.booking.use_cases.blocked import CustomerBlocked
 from services.booking.use_cases.errors import (
     BadPhone,
     BookingUnknown,
@@ -149,6 +150,14 @@ async def bad_button(event: ErrorEvent, scope: Scope, words: Words) -> None:
     await _reply(event, menu.welcome(words, business.name), words("stale.button"), alert=False)
 
 
+async def customer_blocked(event: ErrorEvent, words: Words) -> None:
+    error = event.exception
+    assert isinstance(error, CustomerBlocked)
+    key = "admin.clients.blocked_customer" + ("_phone" if error.phone else "")
+    phone = error.phone if event.update.callback_query else esc(error.phone)
+    await _reply(event, None, words(key, phone=phone), alert=True)
+
+
 async def other_rule(event: ErrorEvent, words: Words) -> None:
     await _reply(event, None, words("error.generic"), alert=True)
 
@@ -165,6 +174,7 @@ def router() -> Router:
         (bad_phone, BadPhone),
         (not_theirs, BookingNotActive),
         (bad_button, BadButton),
+        (customer_blocked, CustomerBlocked),
     )
     for handler, kind in handlers:
         feature.errors.register(handler, ExceptionTypeFilter(kind))

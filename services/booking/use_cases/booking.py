@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from services.booking.domain.entities import Booking, Customer
 from services.booking.domain.errors import TAKEN, SlotTaken
+from services.booking.use_cases.blocked import refuse_blocked
 from services.booking.use_cases.choice import Choice, load_inputs, pick_master
 from services.booking.use_cases.customers import has_contact
 from services.booking.use_cases.errors import (
@@ -56,6 +57,7 @@ async def confirm_booking(
             raise StaleChoice(service_id=service_id, master_id=0, day=None)
         await session.lock_customer(customer.id)
         who = await audience(session)
+        await refuse_blocked(session, customer.id, phone=who.business.phone)
         zone = ZoneInfo(who.business.timezone)
         day = starts_at.astimezone(zone).date()
         existing = next(

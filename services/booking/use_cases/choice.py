@@ -15,6 +15,7 @@ from services.booking.domain.availability import check_slot, free_slots
 from services.booking.domain.entities import MasterInfo, ServiceInfo
 from services.booking.domain.errors import MASTER_UNAVAILABLE, TAKEN, SlotRejected
 from services.booking.domain.model import AvailabilityInputs
+from services.booking.use_cases.blocked import refuse_blocked
 from services.booking.use_cases.errors import ChoiceGone, LimitReached, SlotUnavailable
 from services.booking.use_cases.ports import Scope, TenantSession
 from shared.errors import NotFound
@@ -136,6 +137,7 @@ async def start_booking(scope: Scope, *, telegram_id: int) -> list[ServiceInfo]:
         business = await session.business()
         customer = await session.customer(telegram_id)
         if customer is not None:
+            await refuse_blocked(session, customer.id, phone=business.phone)
             active = await session.count_active(customer.id, now=now)
             if active >= business.max_active_bookings:
                 raise LimitReached(business.max_active_bookings)

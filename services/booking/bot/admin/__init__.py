@@ -12,12 +12,15 @@ from __future__ import annotations
 from aiogram import Router
 
 from services.booking.bot.admin import (
+    audit,
+    clients,
     closures,
     customer_card,
     data_export,
     dates,
     day,
     errors,
+    exports,
     glance,
     home,
     invites,
@@ -62,6 +65,8 @@ def router() -> Router:
     admin.include_router(data_export.router())
     for feature in (wizard, language, reviews):
         admin.include_router(feature.router())
+    for growth_feature in (clients, exports, audit):
+        admin.include_router(growth_feature.router())
     admin.include_router(home.last_router())
     return admin
 

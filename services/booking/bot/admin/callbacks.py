@@ -128,7 +128,7 @@ def is_admin_data(data: str | None) -> bool:
     if data is None:
         return False
     prefix = data.split(":", 1)[0]
-    return prefix in PREFIXES or prefix in desk_prefixes()
+    return prefix in PREFIXES or prefix in desk_prefixes() or prefix in client_prefixes()
 
 
 @cache
@@ -161,3 +161,11 @@ def month_of(code: int) -> tuple[int, int]:
     if not (2000 <= year <= 9998 and 1 <= number <= 12):
         raise BadInput("bad_button")
     return year, number
+
+
+@cache
+def client_prefixes() -> frozenset[str]:
+    """The client base's, the exports' and the audit log's prefixes (`client_callbacks`)."""
+    from services.booking.bot.admin.client_callbacks import PREFIXES as CLIENTS
+
+    return CLIENTS

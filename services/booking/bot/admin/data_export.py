@@ -23,11 +23,11 @@ async def send_export(
     deps: BookingDeps,
 ) -> None:
     data, now = await owner_export(admin, staff, PgDataExporter(deps.pool))
-    await callback.answer(words("admin.export.sent"))
+    await callback.answer(words("admin.data_export.sent"))
     await bot.send_document(
         chat_id=callback.from_user.id,
         document=BufferedInputFile(data, filename=f"{admin.tenant_id}-{now:%Y-%m-%d}.json"),
-        caption=words("admin.export.caption", date=f"{now:%d.%m.%Y}"),
+        caption=words("admin.data_export.caption", date=f"{now:%d.%m.%Y}"),
     )
 
 

@@ -23,6 +23,10 @@ re-check it like a button.
 | `master_bio`       | a master's short description            | `m`               |
 | `master_photo`     | a master's photo                        | `m`               |
 | `master_price`     | a master's own price and duration       | `m`, `s`          |
+| `client_search`    | a name or phone to find in the base     | —                 |
+| `client_note`      | the note, from the client card          | `c`               |
+| `client_tags`      | the tags, from the client card          | `c`               |
+| `client_period`    | two dates of a bookings export          | —                 |
 """
 
 from __future__ import annotations
@@ -50,6 +54,10 @@ class AdminInput(StatesGroup):
     master_bio = State()
     master_photo = State()
     master_price = State()
+    client_search = State()
+    client_note = State()
+    client_tags = State()
+    client_period = State()
 
 
 PREFIX = f"{AdminInput.__name__}:"

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from services.booking.domain.errors import BookingNotActive
+from services.booking.use_cases.admin import audit
 from services.booking.use_cases.admin.access import master_filter
 from services.booking.use_cases.admin.errors import BadInput, Unknown
 from services.booking.use_cases.admin.parsing import clean_text
@@ -118,6 +119,14 @@ async def cancel(scope: AdminScope, actor: Staff, booking_id: int, *, reason: st
             await record_cancelled(
                 session, scope.tenant_id, booking, line.customer, who, cancelled_by="staff"
             )
+            await audit.record(
+                session,
+                actor,
+                "booking.cancel",
+                f"booking:{booking_id}",
+                before={"status": "confirmed"},
+                after={"status": "cancelled", "reason": reason},
+            )
     return Card(
         line=BookingLine(booking=booking, customer=line.customer),
         business=who.business,
@@ -136,6 +145,14 @@ async def mark(scope: AdminScope, actor: Staff, booking_id: int, outcome: Outcom
         if line.booking.starts_at > now:
             raise BadInput("not_started")
         await session.set_outcome(booking_id, outcome, actor=actor_tag(actor))
+        await audit.record(
+            session,
+            actor,
+            "booking.outcome",
+            f"booking:{booking_id}",
+            before={"status": "confirmed"},
+            after={"status": outcome},
+        )
         if outcome == "no_show":
             await record_no_show(session, scope.tenant_id, line.booking)
         line = await _line(session, actor, booking_id)

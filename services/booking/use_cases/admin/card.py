@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from services.booking.use_cases.admin import audit
 from services.booking.use_cases.admin.bookings import Card
 from services.booking.use_cases.admin.desk_ports import CustomerFacts, DeskScope
 from services.booking.use_cases.admin.desk_rules import visible
@@ -26,7 +27,7 @@ async def open_card(scope: DeskScope, actor: Staff, booking_id: int) -> FullCard
     async with scope.store.transaction() as session:
         line = await visible(session, actor, booking_id)
         business = await session.business()
-        facts = await session.customer_facts(line.customer.id)
+        facts = await session.customer_facts(line.customer.id, scope.clock.now())
     card = Card(
         line=line,
         business=business,
@@ -53,5 +54,14 @@ async def set_note(scope: DeskScope, actor: Staff, booking_id: int, text: str) -
     note = clean_note(text)
     async with scope.store.transaction() as session:
         line = await visible(session, actor, booking_id)
+        before = await session.customer_facts(line.customer.id)
         await session.set_note(line.customer.id, note)
+        await audit.record(
+            session,
+            actor,
+            "customer.note",
+            f"customer:{line.customer.id}",
+            before={"note": before.note},
+            after={"note": note},
+        )
     return await open_card(scope, actor, booking_id)

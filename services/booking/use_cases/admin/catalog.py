@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from services.booking.use_cases.admin import audit
 from services.booking.use_cases.admin.access import MAX_ID, require_manager
 from services.booking.use_cases.admin.errors import Unknown
 from services.booking.use_cases.admin.parsing import (
@@ -81,7 +82,11 @@ async def add(
         service_id = await session.add_service(
             name=name, duration_min=duration_min, price_kopecks=price_kopecks
         )
-        return await _card(session, service_id)
+        made = await _card(session, service_id)
+        await audit.record(
+            session, actor, "service.add", f"service:{service_id}", after=made.service
+        )
+        return made
 
 
 async def edit(
@@ -90,7 +95,7 @@ async def edit(
     """Change one field from typed text (the parser of that field decides what is valid)."""
     require_manager(actor, "services")
     async with scope.store.transaction() as session:
-        await _service(session, service_id)
+        before = await _service(session, service_id)
         if field == "name":
             await session.update_service(service_id, name=check_name(text))
         elif field == "dur":
@@ -99,14 +104,31 @@ async def edit(
             await session.update_service(service_id, price_kopecks=parse_price(text))
         else:
             await session.update_service(service_id, buffers=parse_buffers(text))
-        return await _card(session, service_id)
+        after = await _card(session, service_id)
+        await audit.record(
+            session,
+            actor,
+            "service.edit",
+            f"service:{service_id}",
+            before=before,
+            after=after.service,
+        )
+        return after
 
 
 async def set_active(scope: AdminScope, actor: Staff, service_id: int, *, on: bool) -> ServiceCard:
     require_manager(actor, "services")
     async with scope.store.transaction() as session:
-        await _service(session, service_id)
+        before = await _service(session, service_id)
         await session.update_service(service_id, active=on)
+        await audit.record(
+            session,
+            actor,
+            "service.on" if on else "service.off",
+            f"service:{service_id}",
+            before={"active": before.active},
+            after={"active": on},
+        )
         return await _card(session, service_id)
 
 
@@ -121,4 +143,12 @@ async def toggle_master(
         if master_id not in performs:
             raise Unknown("master", master_id)
         await session.set_service_master(service_id, master_id, on=not performs[master_id])
+        await audit.record(
+            session,
+            actor,
+            "service.master",
+            f"service:{service_id}",
+            before={f"master:{master_id}": performs[master_id]},
+            after={f"master:{master_id}": not performs[master_id]},
+        )
         return await _card(session, service_id)

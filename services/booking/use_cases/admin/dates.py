@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from services.booking.use_cases.admin import audit
 from services.booking.use_cases.admin.access import MAX_ID, require_manager, require_master
 from services.booking.use_cases.admin.errors import BadInput, Unknown
 from services.booking.use_cases.admin.masters import master_row
@@ -106,6 +107,9 @@ async def set_day_off(
     async with scope.store.transaction() as session:
         await _view(scope, session, master_id, day)
         await session.set_day_off(master_id, day, off=off)
+        await audit.record(
+            session, actor, "date.off" if off else "date.on", f"master:{master_id} day:{day}"
+        )
         return await _view(scope, session, master_id, day)
 
 
@@ -116,8 +120,16 @@ async def set_changed_hours(
     require_master(actor, master_id)
     hours: tuple[Interval, ...] = () if is_none(text) else parse_ranges(text)
     async with scope.store.transaction() as session:
-        await _view(scope, session, master_id, day)
+        before = await _view(scope, session, master_id, day)
         await session.set_changed_hours(master_id, day, hours)
+        await audit.record(
+            session,
+            actor,
+            "date.hours",
+            f"master:{master_id} day:{day}",
+            before={"hours": before.rows.changed or before.weekly},
+            after={"hours": hours},
+        )
         if hours:
             await session.set_day_off(master_id, day, off=False)
         return await _view(scope, session, master_id, day)
@@ -135,6 +147,13 @@ async def block(scope: AdminScope, actor: Staff, master_id: int, day: date, text
         if ends_at <= scope.clock.now():
             raise BadInput("past_range")
         await session.add_blocked(master_id, starts_at, ends_at)
+        await audit.record(
+            session,
+            actor,
+            "date.block",
+            f"master:{master_id} day:{day}",
+            after={"from": starts, "to": ends},
+        )
         return await _view(scope, session, master_id, day)
 
 
@@ -152,5 +171,12 @@ async def unblock(scope: AdminScope, actor: Staff, block_id: int) -> DateView:
         business = await session.business()
         day = blocked.starts_at.astimezone(ZoneInfo(business.timezone)).date()
         await session.remove_blocked(block_id)
+        await audit.record(
+            session,
+            actor,
+            "date.unblock",
+            f"master:{master_id} day:{day}",
+            before={"from": blocked.starts_at, "to": blocked.ends_at},
+        )
         today = today_of(scope, business.timezone)
         return await _view(scope, session, master_id, max(day, today))

@@ -19,11 +19,20 @@ from shared.clock import Clock
 
 @dataclass(frozen=True, slots=True)
 class CustomerFacts:
-    """What the card shows about the person: visits so far, no-shows, the staff's note."""
+    """What the card shows about the person: visits so far, no-shows, the staff's note; and
+    for the client base: cancellations, spend at the booked prices of completed visits, the
+    first source, the last and the next visit, tags and whether online booking is blocked."""
 
     visits: int
     no_shows: int
     note: str
+    cancels: int = 0
+    spend_kopecks: int = 0
+    source: str | None = None
+    last_visit: datetime | None = None
+    next_visit: datetime | None = None
+    tags: tuple[str, ...] = ()
+    blocked: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +59,9 @@ class DeskPort(Protocol):
         """A customer entered by staff (no Telegram chat yet)."""
         ...
 
-    async def customer_facts(self, customer_id: int) -> CustomerFacts: ...
+    async def customer_facts(self, customer_id: int, now: datetime | None = None) -> CustomerFacts:
+        """`now` decides which confirmed booking is the next visit (None = the database's)."""
+        ...
 
     async def set_note(self, customer_id: int, note: str) -> None: ...
 

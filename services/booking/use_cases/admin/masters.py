@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.booking.use_cases.admin import audit
 from services.booking.use_cases.admin.access import MAX_ID, require_manager
 from services.booking.use_cases.admin.errors import Unknown
 from services.booking.use_cases.admin.parsing import clean_text
@@ -58,23 +59,43 @@ async def add(scope: AdminScope, actor: Staff, name: str) -> MasterCard:
     require_manager(actor, "masters")
     clean = clean_text(name, max_len=MAX_NAME)
     async with scope.store.transaction() as session:
-        return await _card(session, await session.add_master(clean))
+        made = await _card(session, await session.add_master(clean))
+        await audit.record(
+            session, actor, "master.add", f"master:{made.master.id}", after=made.master
+        )
+        return made
 
 
 async def rename(scope: AdminScope, actor: Staff, master_id: int, name: str) -> MasterCard:
     require_manager(actor, "masters")
     clean = clean_text(name, max_len=MAX_NAME)
     async with scope.store.transaction() as session:
-        await master_row(session, master_id)
+        before = await master_row(session, master_id)
         await session.update_master(master_id, name=clean)
+        await audit.record(
+            session,
+            actor,
+            "master.rename",
+            f"master:{master_id}",
+            before={"name": before.name},
+            after={"name": clean},
+        )
         return await _card(session, master_id)
 
 
 async def set_active(scope: AdminScope, actor: Staff, master_id: int, *, on: bool) -> MasterCard:
     require_manager(actor, "masters")
     async with scope.store.transaction() as session:
-        await master_row(session, master_id)
+        before = await master_row(session, master_id)
         await session.update_master(master_id, active=on)
+        await audit.record(
+            session,
+            actor,
+            "master.on" if on else "master.off",
+            f"master:{master_id}",
+            before={"active": before.active},
+            after={"active": on},
+        )
         return await _card(session, master_id)
 
 
@@ -83,6 +104,7 @@ async def link(scope: AdminScope, actor: Staff, master_id: int, staff_id: int) -
     require_manager(actor, "masters")
     async with scope.store.transaction() as session:
         found = await _card(session, master_id)
+        linked: list[str | int] = []
         if staff_id == 0:
             for member in found.staff:
                 await session.link_staff(member.id, None)
@@ -91,4 +113,13 @@ async def link(scope: AdminScope, actor: Staff, master_id: int, staff_id: int) -
             if chosen is None:
                 raise Unknown("staff", staff_id)
             await session.link_staff(chosen.id, master_id)
+            linked.append(chosen.name or chosen.telegram_id)
+        await audit.record(
+            session,
+            actor,
+            "master.link",
+            f"master:{master_id}",
+            before={"staff": [m.name or m.telegram_id for m in found.staff]},
+            after={"staff": linked},
+        )
         return await _card(session, master_id)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from services.booking.domain.availability import free_slots
 from services.booking.domain.entities import Booking, Customer, MasterInfo, ServiceInfo
 from services.booking.domain.errors import SlotTaken
+from services.booking.use_cases.admin import audit
 from services.booking.use_cases.admin.bookings import actor_tag
 from services.booking.use_cases.admin.desk_ports import DeskScope, DeskSession
 from services.booking.use_cases.admin.desk_rules import (
@@ -238,5 +239,17 @@ async def book(scope: DeskScope, actor: Staff, pick: Pick, starts_at: datetime) 
             step.customer,
             await audience(session),
             made_by="staff",
+        )
+        await audit.record(
+            session,
+            actor,
+            "booking.create",
+            f"booking:{booking.id}",
+            after={
+                "customer": step.customer.name,
+                "service": service.name,
+                "master": master.name,
+                "starts_at": booking.starts_at,
+            },
         )
     return Booked(booking=booking, customer=step.customer, business=step.business)

@@ -9,6 +9,7 @@ from typing import Literal, Protocol
 
 from services.booking.domain.entities import Booking, Customer
 from services.booking.domain.model import WeeklyInterval
+from services.booking.use_cases.admin.audit_ports import AuditPort
 from services.booking.use_cases.ports import BusinessSettings, EventOutbox
 from shared.clock import Clock
 
@@ -202,7 +203,9 @@ class StaffPort(Protocol):
     async def update_setting(self, field: str, value: SettingValue) -> None: ...
 
 
-class AdminSession(BookingsPort, CatalogPort, SchedulePort, StaffPort, EventOutbox, Protocol):
+class AdminSession(
+    BookingsPort, CatalogPort, SchedulePort, StaffPort, EventOutbox, AuditPort, Protocol
+):
     """Reads and writes inside one open transaction of one tenant."""
 
 

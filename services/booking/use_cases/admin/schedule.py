@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.booking.use_cases.admin import audit
 from services.booking.use_cases.admin.access import manages_all, require_master
 from services.booking.use_cases.admin.errors import BadInput, Unknown
 from services.booking.use_cases.admin.masters import master_row
@@ -85,6 +86,14 @@ async def set_hours(
         current = (await _week(session, master_id)).days[weekday]
         kept = tuple(b for b in current.breaks if inside(b, hours))
         await session.set_week_day(master_id, weekday, hours=hours, breaks=kept)
+        await audit.record(
+            session,
+            actor,
+            "hours.set",
+            f"master:{master_id} weekday:{weekday}",
+            before={"hours": current.hours, "breaks": current.breaks},
+            after={"hours": hours, "breaks": kept},
+        )
         return await _week(session, master_id)
 
 
@@ -102,6 +111,14 @@ async def set_breaks(
         if not all(inside(b, current.hours) for b in breaks):
             raise BadInput("break_outside")
         await session.set_week_day(master_id, weekday, breaks=breaks)
+        await audit.record(
+            session,
+            actor,
+            "breaks.set",
+            f"master:{master_id} weekday:{weekday}",
+            before={"breaks": current.breaks},
+            after={"breaks": breaks},
+        )
         return await _week(session, master_id)
 
 

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from typing import Final, Literal
 
+from services.booking.use_cases.admin import audit
 from services.booking.use_cases.admin.access import require_manager
 from services.booking.use_cases.admin.errors import BadInput
 from services.booking.use_cases.admin.parsing import (
@@ -89,5 +90,14 @@ async def change(scope: AdminScope, actor: Staff, field: Field, text: str) -> Se
     require_manager(actor, "settings")
     column, value = parse(field, text)
     async with scope.store.transaction() as session:
+        before = await session.settings()
         await session.update_setting(column, value)
+        await audit.record(
+            session,
+            actor,
+            "setting.change",
+            column,
+            before={column: getattr(before, column, None)},
+            after={column: value},
+        )
         return await session.settings()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from services.booking.use_cases.admin import audit
 from services.booking.use_cases.admin.access import MAX_ID, require_owner
 from services.booking.use_cases.admin.errors import BadInput, Unknown
 from services.booking.use_cases.admin.parsing import parse_telegram_id
@@ -47,8 +48,15 @@ async def add(
     clean = " ".join(name.split())[:MAX_NAME]
     async with scope.store.transaction() as session:
         added = await session.add_staff(telegram_id=user_id, name=clean, role=role)
-    if added is None:
-        raise BadInput("already_staff")
+        if added is None:
+            raise BadInput("already_staff")
+        await audit.record(
+            session,
+            actor,
+            "staff.add",
+            f"staff:{added.id}",
+            after={"telegram_id": added.telegram_id, "name": added.name, "role": added.role},
+        )
     return added
 
 
@@ -64,4 +72,11 @@ async def remove(scope: AdminScope, actor: Staff, staff_id: int) -> Staff:
         if found.role == "owner":
             raise BadInput("remove_owner")
         await session.remove_staff(staff_id)
+        await audit.record(
+            session,
+            actor,
+            "staff.remove",
+            f"staff:{staff_id}",
+            before={"telegram_id": found.telegram_id, "name": found.name, "role": found.role},
+        )
     return found

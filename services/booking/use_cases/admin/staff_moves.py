@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from services.booking.domain.availability import free_slots
 from services.booking.domain.errors import BookingNotActive, SlotTaken
+from services.booking.use_cases.admin import audit
 from services.booking.use_cases.admin.bookings import actor_tag
 from services.booking.use_cases.admin.desk_ports import DeskScope, DeskSession
 from services.booking.use_cases.admin.desk_rules import (
@@ -142,6 +143,14 @@ async def move(
             who,
             old_starts_at=booking.starts_at,
             moved_by="staff",
+        )
+        await audit.record(
+            session,
+            actor,
+            "booking.move",
+            f"booking:{booking_id}",
+            before={"starts_at": booking.starts_at, "master_id": booking.master_id},
+            after={"starts_at": moved.starts_at, "master_id": moved.master_id},
         )
     return Moved(
         line=BookingLine(booking=moved, customer=line.customer),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton
 
 from services.booking.bot.admin.callbacks import Day, Nav
+from services.booking.bot.admin.client_callbacks import Audit, Clients
 from services.booking.bot.admin.closure_callbacks import Closures
 from services.booking.bot.admin.desk_callbacks import Desk, Glance
 from services.booking.bot.admin.owner_callbacks import Lang, Reviews, WizStep
@@ -38,6 +39,11 @@ def home(w: Words, staff: Staff, business_name: str) -> Screen:
         last.append(button(w("admin.home.settings"), Nav(to="set").pack()))
     if last:
         rows.append(last)
+    if manages_all(staff):
+        growth = [button(w("admin.clients.home"), Clients().pack())]
+        if staff.role == "owner":
+            growth.append(button(w("admin.audit.home"), Audit().pack()))
+        rows.append(growth)
     rows += owner_rows(w, staff)
     return Screen(text, rows)
 

@@ -78,6 +78,6 @@ def settings(w: Words, values: Settings, *, notice: str = "") -> Screen:
     ]
     buttons = [button(w(f"admin.set.{f}"), Setting(f=f).pack()) for f in FIELDS]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([button(w("admin.export.button"), ExportData().pack())])
+    rows.append([button(w("admin.data_export.button"), ExportData().pack())])
     rows.append(home_row(w))
     return with_notice(Screen("\n".join(lines), rows), notice)
