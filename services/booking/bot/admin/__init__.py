@@ -12,8 +12,8 @@ from __future__ import annotations
 from aiogram import Router
 
 from services.booking.bot.admin import (
-    customer_card,
     closures,
+    customer_card,
     dates,
     day,
     errors,
@@ -28,6 +28,7 @@ from services.booking.bot.admin import (
     services,
     settings,
     staff,
+    stats,
 )
 from services.booking.bot.admin.gate import AdminButton, AdminMessage, StaffGate
 
@@ -48,6 +49,7 @@ def router() -> Router:
         admin.include_router(feature.router())
     for owner_b in (closures, invites, profiles):
         admin.include_router(owner_b.router())
+    admin.include_router(stats.router())  # analytics
     admin.include_router(home.last_router())
     return admin
 

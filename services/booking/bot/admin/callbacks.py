@@ -31,6 +31,7 @@ from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
 from services.booking.bot.admin.closure_callbacks import PREFIXES as OWNER_B_PREFIXES
+from services.booking.bot.admin.stats_callbacks import PREFIXES as STATS_PREFIXES
 from services.booking.use_cases.admin.errors import BadInput
 
 Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
@@ -111,6 +112,7 @@ class Setting(CallbackData, prefix="ao"):
 
 ALL = (Nav, Day, Act, Svc, SvcMaster, Mst, MstLink, Week, WeekDay, Month, Date, Unblock, Member)
 PREFIXES = frozenset(cls.__prefix__ for cls in (*ALL, Setting)) | OWNER_B_PREFIXES
+PREFIXES |= STATS_PREFIXES  # analytics (`stats_callbacks`)
 
 
 def is_admin_data(data: str | None) -> bool:

@@ -23,6 +23,7 @@ re-check it like a button.
 | `master_bio`       | a master's short description            | `m`               |
 | `master_photo`     | a master's photo                        | `m`               |
 | `master_price`     | a master's own price and duration       | `m`, `s`          |
+| `stats_range`      | an analytics period, `1.06-30.06`       | —                 |
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class AdminInput(StatesGroup):
     master_bio = State()
     master_photo = State()
     master_price = State()
+    stats_range = State()
 
 
 PREFIX = f"{AdminInput.__name__}:"

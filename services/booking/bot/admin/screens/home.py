@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from services.booking.bot.admin.callbacks import Day, Nav
-from services.booking.bot.admin.desk_callbacks import Desk, Glance
 from services.booking.bot.admin.closure_callbacks import Closures
+from services.booking.bot.admin.desk_callbacks import Desk, Glance
+from services.booking.bot.admin.stats_callbacks import Stats
 from services.booking.bot.screens.common import Screen, Words, button, esc
 from services.booking.use_cases.admin.access import manages_all
 from services.booking.use_cases.admin.ports import Staff
@@ -28,6 +29,7 @@ def home(w: Words, staff: Staff, business_name: str) -> Screen:
         )
     rows.append([button(w("admin.home.schedule"), Nav(to="sch").pack())])
     rows.append([button(w("admin.closure.home"), Closures(a="list").pack())])
+    rows.append([button(w("admin.stats.home"), Stats(a="m", f=0, t=0).pack())])
     last = []
     if staff.role == "owner":
         last.append(button(w("admin.home.staff"), Nav(to="stf").pack()))
