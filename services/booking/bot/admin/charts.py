@@ -1,15 +1,13 @@
 """The analytics picture: bookings per day (with cancellations and no-shows) and each master's
 load, as one PNG drawn server-side with matplotlib's Agg canvas (no pyplot, so no global
 figure state; safe in a worker thread). Call `render` through `asyncio.to_thread`.
+matplotlib is imported on the first chart, so the booking service starts without it.
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from services.booking.use_cases.admin.analytics import Report
 
@@ -29,10 +27,14 @@ class ChartWords:
 
 
 def render(report: Report, words: ChartWords) -> bytes:
-    figure = Figure(figsize=_SIZE, dpi=_DPI, layout="constrained")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=_SIZE, dpi=_DPI)
     FigureCanvasAgg(figure)
     figure.suptitle(words.title)
     trend, load = figure.subplots(2, 1, height_ratios=(3, 2))
+    figure.subplots_adjust(left=0.16, right=0.97, top=0.9, bottom=0.08, hspace=0.35)
     totals = report.totals
     if totals is not None:
         days = totals.days
@@ -67,5 +69,5 @@ def render(report: Report, words: ChartWords) -> bytes:
             fontsize="small",
         )
     out = io.BytesIO()
-    figure.savefig(out, format="png")
+    figure.savefig(out, format="png", pil_kwargs={"compress_level": 1})
     return out.getvalue()

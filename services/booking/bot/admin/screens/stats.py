@@ -14,6 +14,7 @@ from services.booking.bot.screens.common import Screen, Words, button, esc
 from services.booking.use_cases.admin.analytics import Report, Totals
 
 _RISKY = ("=", "+", "-", "@", "\t", "\r")
+_TOP_SOURCES = 8  # in the message; the CSV has them all
 
 
 def _range(w: Words, first: date, last: date) -> str:
@@ -63,8 +64,11 @@ def _totals(w: Words, t: Totals) -> list[str]:
     ]
     if t.sources:
         parts = [
-            f"{esc(name) if name else w('admin.stats.no_source')} {n}" for name, n in t.sources
+            f"{esc(name) if name else w('admin.stats.no_source')} {n}"
+            for name, n in t.sources[:_TOP_SOURCES]
         ]
+        if len(t.sources) > _TOP_SOURCES:
+            parts.append("…")
         lines.append(w("admin.stats.sources", list=", ".join(parts)))
     if t.rating is None:
         lines.append(w("admin.stats.no_rating"))
