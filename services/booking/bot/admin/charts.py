@@ -49,7 +49,8 @@ def render(report: Report, words: ChartWords) -> bytes:
         step = max(1, len(days) // 15)
         trend.set_xticks(xs[::step], [d.day.strftime("%d.%m") for d in days[::step]])
         trend.yaxis.get_major_locator().set_params(integer=True)
-        trend.legend(loc="upper left", fontsize="small")
+        trend.margins(y=0.2)
+        trend.legend(loc="upper left", fontsize="small", ncols=3)
     trend.set_title(words.trend, fontsize="medium")
     names = [m.name for m in report.loads]
     shares = [m.percent or 0 for m in report.loads]
