@@ -31,6 +31,7 @@ RECORDED = frozenset(
         "editmessagereplymarkup",
         "deletemessage",
         "senddocument",
+        "sendphoto",
         "sendchataction",
         "answercallbackquery",
         "setwebhook",
@@ -147,6 +148,8 @@ def _record(
     message = msgspec.structs.replace(result) if isinstance(result, Message) else None
     if message is not None and message.document is not None:
         clean["document"] = message.document.file_name
+    if message is not None and message.photo:
+        clean["photo"] = message.photo[-1].file_id
     chat_id: int | None = None
     if message is not None:
         chat_id = message.chat.id

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import secrets
 import time
 from typing import Any
+
+from PIL import Image, UnidentifiedImageError
 
 from sandbox.telegram import params as p
 from sandbox.telegram.context import Handler, MethodContext
 from sandbox.telegram.errors import bad_request
 from sandbox.telegram.formatting import parse_text
 from sandbox.telegram.markup import ParsedMarkup, parse_markup
-from sandbox.telegram.objects import Document, File, Message
+from sandbox.telegram.objects import Document, File, Message, PhotoSize
 from sandbox.telegram.state import CallbackAnswer, ChatLog, StoredFile, unix_now
 
 _MAX_TEXT = 4096
@@ -133,15 +136,67 @@ async def send_document(ctx: MethodContext, raw: dict[str, Any]) -> Message:
     return message
 
 
-def _document_of(ctx: MethodContext, reference: str) -> StoredFile:
-    """An uploaded file (``attach://name`` or the ``document`` part itself) or a known file_id."""
-    name = reference.removeprefix("attach://") if reference.startswith("attach://") else "document"
+async def send_photo(ctx: MethodContext, raw: dict[str, Any]) -> Message:
+    """A picture uploaded (multipart, like a document) or a known file_id; stored as a file the
+    chat page shows. Telegram would re-encode it; the sandbox keeps the bytes and reports the
+    size it read from them, one `PhotoSize`."""
+    params = p.decode(raw, p.SendPhoto)
+    user, chat = ctx.private_chat(params.chat_id)
+    stored = _document_of(ctx, params.photo, field="photo", id_prefix="AgACAgIAAxk")
+    width, height = _image_size(stored.data)
+    caption, caption_entities = parse_text(params.caption or "", params.parse_mode)
+    if len(caption) > _MAX_CAPTION:
+        raise bad_request("message caption is too long")
+    markup = parse_markup(params.reply_markup)
+    ctx.acquire_send(user.id)
+    message = Message(
+        message_id=chat.take_message_id(),
+        from_=ctx.bot.as_user(),
+        date=unix_now(),
+        chat=user.as_chat(),
+        caption=caption or None,
+        caption_entities=caption_entities,
+        photo=[
+            PhotoSize(
+                file_id=stored.file_id,
+                file_unique_id=stored.file_unique_id,
+                width=width,
+                height=height,
+                file_size=len(stored.data),
+            )
+        ],
+        reply_markup=markup.inline,
+    )
+    _apply_keyboard(chat, markup)
+    chat.add(message, from_bot=True)
+    ctx.state.stats.messages_sent += 1
+    return message
+
+
+def _image_size(data: bytes) -> tuple[int, int]:
+    """Width and height of a picture; anything that is not one is refused like Telegram does."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except (UnidentifiedImageError, OSError) as error:
+        raise bad_request("IMAGE_PROCESS_FAILED") from error
+    if width + height > 10_000 or max(width, height) > 20 * min(width, height):
+        raise bad_request("PHOTO_INVALID_DIMENSIONS")
+    return width, height
+
+
+def _document_of(
+    ctx: MethodContext, reference: str, *, field: str = "document", id_prefix: str = "BQACAgIAAxk"
+) -> StoredFile:
+    """An uploaded file (``attach://name`` or the ``document``/``photo`` part itself) or a
+    known file_id."""
+    name = reference.removeprefix("attach://") if reference.startswith("attach://") else field
     upload = ctx.uploads.get(name)
     if upload is not None:
         stored = StoredFile(
-            file_id=f"BQACAgIAAxk{secrets.token_urlsafe(48)}",
+            file_id=f"{id_prefix}{secrets.token_urlsafe(48)}",
             file_unique_id=f"AgAD{secrets.token_urlsafe(8)}",
-            file_name=upload.filename or "document",
+            file_name=upload.filename or field,
             mime_type=upload.content_type or "application/octet-stream",
             data=upload.data,
         )
@@ -203,6 +258,7 @@ MESSAGE_METHODS: dict[str, Handler] = {
     "editmessagereplymarkup": edit_message_reply_markup,
     "deletemessage": delete_message,
     "senddocument": send_document,
+    "sendphoto": send_photo,
     "sendchataction": send_chat_action,
     "answercallbackquery": answer_callback_query,
     "getfile": get_file,

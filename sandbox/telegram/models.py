@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from sandbox.telegram.objects import Contact, Document, Message, MessageEntity
+from sandbox.telegram.objects import Contact, Document, Message, MessageEntity, PhotoSize
 
 
 class Model(msgspec.Struct, frozen=True, kw_only=True):
@@ -59,6 +59,7 @@ class ChatMessage(Model, frozen=True, kw_only=True):
     entities: list[MessageEntity] | None = None
     caption: str | None = None
     document: Document | None = None
+    photo: list[PhotoSize] | None = None
     contact: Contact | None = None
     buttons: list[list[Button]] = msgspec.field(default_factory=list)
 

@@ -58,6 +58,14 @@ class Document(TgObject, kw_only=True):
     file_size: int | None = None
 
 
+class PhotoSize(TgObject, kw_only=True):
+    file_id: str
+    file_unique_id: str
+    width: int
+    height: int
+    file_size: int | None = None
+
+
 class InlineKeyboardButton(TgObject, kw_only=True):
     text: str
     callback_data: str | None = None
@@ -85,6 +93,7 @@ class Message(TgObject, kw_only=True):
     caption: str | None = None
     caption_entities: list[MessageEntity] | None = None
     document: Document | None = None
+    photo: list[PhotoSize] | None = None
     contact: Contact | None = None
     reply_markup: InlineKeyboardMarkup | None = None
 

@@ -100,6 +100,14 @@ class SendDocument(Params):
     reply_markup: dict[str, Any] | None = None
 
 
+class SendPhoto(Params):
+    chat_id: ChatId
+    photo: str = ""
+    caption: str | None = None
+    parse_mode: str | None = None
+    reply_markup: dict[str, Any] | None = None
+
+
 class SendChatAction(Params):
     chat_id: ChatId
     action: str

@@ -160,6 +160,10 @@ function render(chat) {
       const a = el("a", "", `📄 ${m.document.file_name || w("file")} (${m.document.file_size || 0} B)`);
       a.href = `/sandbox/files/${encodeURIComponent(m.document.file_id)}`; box.append(a);
     }
+    if (m.photo && m.photo.length) {
+      const img = el("img", "photo"); img.alt = w("file"); img.style.maxWidth = "100%";
+      img.src = `/sandbox/files/${encodeURIComponent(m.photo[m.photo.length - 1].file_id)}`; box.append(img);
+    }
     if (m.caption) box.append(el("div", "", m.caption));
     if (m.buttons.length) box.append(keyboard(m.buttons,
       b => act("callback", {message_id: m.message_id, data: b.callback_data || ""})));

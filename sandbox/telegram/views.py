@@ -48,6 +48,7 @@ def chat_message(entry: ChatEntry) -> ChatMessage:
         entities=message.entities,
         caption=message.caption,
         document=message.document,
+        photo=message.photo,
         contact=message.contact,
         buttons=buttons,
     )

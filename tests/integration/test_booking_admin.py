@@ -86,6 +86,7 @@ async def test_the_owner_sees_every_section_in_russian_and_english(talk: Talk) -
             "👤 Мастера",
             "🗓 Расписание",
             "🏖 Закрытия и отпуска",
+            "📊 Аналитика",
             "👥 Сотрудники",
             "⚙️ Настройки",
             "📇 Клиенты",
@@ -212,6 +213,7 @@ async def test_a_master_is_kept_to_their_own_schedule(talk: Talk) -> None:
             "📆 Неделя",
             "🗓 Расписание",
             "🏖 Закрытия и отпуска",
+            "📊 Аналитика",
             "⭐ Отзывы",  # their own reviews; no settings, no language
         ]
         week = only(await talk.tap(home, "Расписание"))

@@ -35,6 +35,7 @@ from services.booking.bot.admin import (
     services,
     settings,
     staff,
+    stats,
     wizard,
 )
 from services.booking.bot.admin.gate import AdminButton, AdminMessage, StaffGate
@@ -67,6 +68,7 @@ def router() -> Router:
         admin.include_router(feature.router())
     for growth_feature in (clients, exports, audit):
         admin.include_router(growth_feature.router())
+    admin.include_router(stats.router())  # analytics
     admin.include_router(home.last_router())
     return admin
 

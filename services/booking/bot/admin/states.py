@@ -27,6 +27,7 @@ re-check it like a button.
 | `client_note`      | the note, from the client card          | `c`               |
 | `client_tags`      | the tags, from the client card          | `c`               |
 | `client_period`    | two dates of a bookings export          | —                 |
+| `stats_range`      | an analytics period, `1.06-30.06`       | —                 |
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class AdminInput(StatesGroup):
     client_note = State()
     client_tags = State()
     client_period = State()
+    stats_range = State()
 
 
 PREFIX = f"{AdminInput.__name__}:"

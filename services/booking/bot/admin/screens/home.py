@@ -9,6 +9,7 @@ from services.booking.bot.admin.client_callbacks import Audit, Clients
 from services.booking.bot.admin.closure_callbacks import Closures
 from services.booking.bot.admin.desk_callbacks import Desk, Glance
 from services.booking.bot.admin.owner_callbacks import Lang, Reviews, WizStep
+from services.booking.bot.admin.stats_callbacks import Stats
 from services.booking.bot.screens.common import Screen, Words, button, esc
 from services.booking.use_cases.admin.access import manages_all
 from services.booking.use_cases.admin.ports import Staff
@@ -32,6 +33,7 @@ def home(w: Words, staff: Staff, business_name: str) -> Screen:
         )
     rows.append([button(w("admin.home.schedule"), Nav(to="sch").pack())])
     rows.append([button(w("admin.closure.home"), Closures(a="list").pack())])
+    rows.append([button(w("admin.stats.home"), Stats(a="m", f=0, t=0).pack())])
     last = []
     if staff.role == "owner":
         last.append(button(w("admin.home.staff"), Nav(to="stf").pack()))
