@@ -5,7 +5,8 @@ under a lease and a fresh token (database time, so a controllable service clock 
 it); it also takes rows left `sending` by a sender that died, once their lease ran out.
 
 "Sent once", against other replicas: the lease is checked again right before each send.
-`begin` keeps the row only if its token is still ours, extends the lease to a full
+`begin` (one statement for a chunk of rows sent together) keeps a row only if its token is
+still ours, extends the lease to a full
 `lease_seconds` from now and counts the attempt, in one statement; the send itself is cut off
 after `send_timeout_seconds`, which is shorter than the lease. So no other replica can take the
 row while it is being sent, and a replica whose row was taken over (its batch was slow) skips
@@ -21,9 +22,10 @@ Failures: 429 pauses the bot; a Transient answer, a timeout or any error the sen
 map counts an attempt and is retried with backoff; after `max_attempts` begun attempts (a
 killed sender's included) the row ends `failed` with a dead letter on `dlq.notifier`.
 
-Flood safety: a shared Redis limiter is asked before each send; a row over its bot's or chat's
-rate is *postponed* (its `due_at` moved), so Telegram sees no burst. Late reminders are
-reworded, or dropped once the visit has started (`late.py`).
+Flood safety: a shared Redis limiter is asked before each send (one atomic call for a chunk,
+deciding its rows in order, so two rows for one chat are spaced as if asked apart); a row over
+its bot's or chat's rate is *postponed* (its `due_at` moved), so Telegram sees no burst.
+Late reminders are reworded, or dropped once the visit has started (`late.py`).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from services.notifier.ports import (
     Sender,
     SendResult,
     Sent,
+    Slot,
     Transient,
 )
 from services.notifier.use_cases.late import ON_TIME, LateReminders
@@ -74,7 +77,8 @@ class DispatchPolicy:
     poll_seconds: float = 0.5
     max_attempts: int = 8
     batch_size: int = 200
-    concurrency: int = 32
+    concurrency: int = 128  # sends in flight at most
+    chunk_size: int = 32  # rows handled by one limiter call, one `begin`, one mark
     lease_seconds: float = 60.0
     send_timeout_seconds: float = 15.0
     backoff_base_seconds: float = 2.0
@@ -82,6 +86,8 @@ class DispatchPolicy:
     mark_retries: int = 4  # tries to record `sent` before leaving it to the lease
 
     def __post_init__(self) -> None:
+        if self.chunk_size < 1 or self.concurrency < 1:
+            raise ValueError("chunks and concurrency must be at least 1")
         if self.send_timeout_seconds <= 0 or self.lease_seconds <= self.send_timeout_seconds:
             raise ValueError("a send's timeout must be positive and shorter than the lease")
 
@@ -154,54 +160,130 @@ class Dispatcher:
                     await asyncio.wait_for(self._wakeup.wait(), timeout=pause)
 
     async def run_once(self) -> int:
-        """Claim one batch of due rows and try each; returns how many were claimed."""
+        """Claim one batch of due rows and try each; returns how many were claimed.
+
+        The batch goes out in chunks of `chunk_size` rows, `concurrency // chunk_size` chunks at
+        a time. Each chunk costs a handful of round trips whatever its size: one limiter call
+        for all its rows, one statement postponing the rows over a limit, one `begin` for the
+        rest right before they are sent (concurrently), one settle, one statement marking the
+        sent ones; outcomes are published concurrently.
+        """
         rows = await self._queue.claim(
             self._clock.now(), self._policy.batch_size, self._policy.lease_seconds
         )
         if not rows:
             return 0
         spread = _Spread(self._policy)
-        gate = asyncio.Semaphore(self._policy.concurrency)
+        ready: list[Claimed] = []
+        for row in rows:
+            try:
+                found = await self._ready(row)
+            except Exception:  # Postgres away before anything was sent
+                log.exception("delivery %d could not start; trying again shortly", row.id)
+                await self._retry_soon([row])
+                continue
+            if found is not None:
+                ready.append(found)
+        size = min(self._policy.chunk_size, self._policy.concurrency)
+        gate = asyncio.Semaphore(max(1, self._policy.concurrency // size))
 
-        async def one(row: Claimed) -> None:
+        async def one(chunk: list[Claimed]) -> None:
             async with gate:
                 try:
-                    await self.deliver(row, spread)
-                except (
-                    Exception
-                ):  # one row's surprise (Postgres, Redis away) must not stop the batch
-                    log.exception("delivery %d failed unexpectedly; its lease will run out", row.id)
+                    await self._deliver_chunk(chunk, spread)
+                except Exception:  # one chunk's surprise must not stop the batch
+                    log.exception(
+                        "%d deliveries failed unexpectedly; their leases will run out", len(chunk)
+                    )
 
-        await asyncio.gather(*(one(row) for row in rows))
+        await asyncio.gather(*(one(ready[i : i + size]) for i in range(0, len(ready), size)))
         return len(rows)
 
-    async def deliver(self, row: Claimed, spread: _Spread | None = None) -> None:
+    async def deliver(self, row: Claimed) -> None:
+        """Try one claimed row now (a chunk of one)."""
+        ready = await self._ready(row)
+        if ready is not None:
+            await self._deliver_chunk([ready], _Spread(self._policy))
+
+    async def _deliver_chunk(self, rows: list[Claimed], spread: _Spread) -> None:
+        slots = [Slot(row.tenant_id, row.via, row.chat_id) for row in rows]
         try:
-            ready = await self._ready(row)
-            if ready is None:
-                return
-            row = ready
-            grant = await self._limiter.acquire(row.tenant_id, row.via, row.chat_id)
-        except Exception:  # Redis or Postgres away before anything was sent
-            # Nothing went out: give the row back to be tried again shortly instead of holding
-            # it for the whole lease (an owner's alert would wait a minute after a Redis blip).
-            log.exception("delivery %d could not start; trying again shortly", row.id)
-            with contextlib.suppress(Exception):  # then the lease runs out as before
-                await self._queue.postpone(row, self._later(RETRY_SOON_SECONDS))
+            grants = await self._limiter.acquire_many(slots)
+        except Exception:  # Redis away before anything was sent
+            # Nothing went out: give the rows back to be tried again shortly instead of holding
+            # them for the whole lease (an owner's alert would wait a minute after a Redis blip).
+            log.exception("%d deliveries could not start; trying again shortly", len(rows))
+            await self._retry_soon(rows)
             return
-        if grant.wait > 0:
-            delay = spread.delay(row) if spread else 0.0
-            await self._queue.postpone(row, self._later(grant.wait + delay))
-            return
+        later = [
+            (row, self._later(grant.wait + spread.delay(row)))
+            for row, grant in zip(rows, grants, strict=True)
+            if grant.wait > 0
+        ]
+        go = [
+            (row, slot, grant.ticket)
+            for row, slot, grant in zip(rows, slots, grants, strict=True)
+            if grant.wait <= 0
+        ]
         try:
-            if not await self._queue.begin(row, self._policy.lease_seconds):
-                log.info("delivery %d was taken over by another replica; not sending", row.id)
-                return
-            result = await self._send(row)
+            if later:
+                await self._queue.postpone_many(later)
+            sending, results = await self._send_chunk([row for row, _, _ in go])
         finally:
-            # The answer is in: Telegram counted this message no later than now.
-            await self._limiter.settle(row.tenant_id, row.via, row.chat_id, grant.ticket)
-        await self._record(row, result)
+            # The answers are in: Telegram counted these messages no later than now.
+            await self._settle([(slot, ticket) for _, slot, ticket in go])
+        await self._record_many(sending, results)
+
+    async def _send_chunk(self, rows: list[Claimed]) -> tuple[list[Claimed], list[SendResult]]:
+        """Begin the rows still ours (one statement) and send them concurrently."""
+        if not rows:
+            return [], []
+        try:
+            mine = await self._queue.begin_many(rows, self._policy.lease_seconds)
+        except Exception:  # nothing was sent
+            log.exception("%d deliveries could not begin; trying again shortly", len(rows))
+            await self._retry_soon(rows)
+            return [], []
+        sending = [row for row in rows if row.id in mine]
+        for row in rows:
+            if row.id not in mine:
+                log.info("delivery %d was taken over by another replica; not sending", row.id)
+        results = await asyncio.gather(*(self._send(row) for row in sending))
+        return sending, list(results)
+
+    async def _settle(self, settled: list[tuple[Slot, str]]) -> None:
+        if not settled:
+            return
+        try:
+            await self._limiter.settle_many(settled)
+        except Exception:  # the stamps stay where they were taken; the sends must be recorded
+            log.warning("could not settle %d limiter slots", len(settled), exc_info=True)
+
+    async def _record_many(self, rows: list[Claimed], results: list[SendResult]) -> None:
+        sent = [
+            (row, result.message_id)
+            for row, result in zip(rows, results, strict=True)
+            if isinstance(result, Sent)
+        ]
+        if sent:
+            try:
+                await self._mark_sent_many(sent)
+            except Exception:  # left `sending`: the lease runs out (the at-least-once window)
+                log.exception("could not record %d sent deliveries", len(sent))
+            else:
+                await asyncio.gather(*(self._outcome(row, "sent") for row, _ in sent))
+        for row, result in zip(rows, results, strict=True):
+            if not isinstance(result, Sent):
+                try:
+                    await self._record(row, result)
+                except Exception:
+                    log.exception("delivery %d: its outcome could not be recorded", row.id)
+
+    async def _retry_soon(self, rows: list[Claimed]) -> None:
+        with contextlib.suppress(Exception):  # then the leases run out as before
+            await self._queue.postpone_many(
+                [(row, self._later(RETRY_SOON_SECONDS)) for row in rows]
+            )
 
     async def _ready(self, row: Claimed) -> Claimed | None:
         """The row as it should go out now, or None when it is settled without a send."""
@@ -224,7 +306,7 @@ class Dispatcher:
     async def _record(self, row: Claimed, result: SendResult) -> None:
         match result:
             case Sent(message_id=message_id):
-                await self._mark_sent(row, message_id)
+                await self._mark_sent_many([(row, message_id)])
                 await self._outcome(row, "sent")
             case RetryAfter(seconds=seconds):
                 log.warning("429 for delivery %d: the bot pauses %.1fs", row.id, seconds)
@@ -258,15 +340,15 @@ class Dispatcher:
             log.warning("delivery %d: unexpected send error", row.id, exc_info=True)
             return Transient(redact(f"unexpected {type(error).__name__}: {error}"))
 
-    async def _mark_sent(self, row: Claimed, message_id: int) -> None:
-        """Record `sent`, retrying a failed write: until it lands, the row can be sent again."""
+    async def _mark_sent_many(self, sent: list[tuple[Claimed, int]]) -> None:
+        """Record `sent`, retrying a failed write: until it lands, the rows can be sent again."""
         for attempt in range(self._policy.mark_retries):
             try:
-                await self._queue.mark_sent(row, message_id, self._clock.now())
+                await self._queue.mark_sent_many(sent, self._clock.now())
             except Exception:
                 if attempt + 1 == self._policy.mark_retries:
                     raise
-                log.warning("could not record delivery %d as sent; retrying", row.id)
+                log.warning("could not record %d deliveries as sent; retrying", len(sent))
                 await asyncio.sleep(0.25 * 2**attempt)
             else:
                 return
