@@ -76,9 +76,9 @@ class DispatchPolicy:
     per_chat_rate: float = 1.0
     poll_seconds: float = 0.5
     max_attempts: int = 8
-    batch_size: int = 200
-    concurrency: int = 128  # sends in flight at most
-    chunk_size: int = 32  # rows handled by one limiter call, one `begin`, one mark
+    batch_size: int = 512
+    concurrency: int = 256  # sends in flight at most
+    chunk_size: int = 64  # rows handled by one limiter call, one `begin`, one mark
     lease_seconds: float = 60.0
     send_timeout_seconds: float = 15.0
     backoff_base_seconds: float = 2.0
