@@ -79,6 +79,7 @@ class DispatchPolicy:
     batch_size: int = 512
     concurrency: int = 256  # sends in flight at most
     chunk_size: int = 64  # rows handled by one limiter call, one `begin`, one mark
+    batches_in_flight: int = 2  # `run` claims the next batch while this many are out
     lease_seconds: float = 60.0
     send_timeout_seconds: float = 15.0
     backoff_base_seconds: float = 2.0
@@ -86,8 +87,8 @@ class DispatchPolicy:
     mark_retries: int = 4  # tries to record `sent` before leaving it to the lease
 
     def __post_init__(self) -> None:
-        if self.chunk_size < 1 or self.concurrency < 1:
-            raise ValueError("chunks and concurrency must be at least 1")
+        if min(self.chunk_size, self.concurrency, self.batches_in_flight) < 1:
+            raise ValueError("chunks, concurrency and batches in flight must be at least 1")
         if self.send_timeout_seconds <= 0 or self.lease_seconds <= self.send_timeout_seconds:
             raise ValueError("a send's timeout must be positive and shorter than the lease")
 
@@ -138,26 +139,41 @@ class Dispatcher:
         self._policy = policy
         self._late = late
         self._wakeup = asyncio.Event()
+        self._chunk = min(policy.chunk_size, policy.concurrency)
+        self._gate = asyncio.Semaphore(max(1, policy.concurrency // self._chunk))  # chunks
 
     def wake(self) -> None:
         """New rows were added: look now instead of at the next poll."""
         self._wakeup.set()
 
     async def run(self) -> None:
-        """Deliver until cancelled."""
-        while True:
-            self._wakeup.clear()
-            try:
-                claimed = await self.run_once()
-                if claimed >= self._policy.batch_size:
-                    continue  # more are due right now
-                pause = await self._idle_seconds()
-            except Exception:  # the loop survives a bad tick; rows keep their leases
-                log.exception("dispatch tick failed")
-                pause = self._policy.poll_seconds
-            if pause > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), timeout=pause)
+        """Deliver until cancelled.
+
+        While a full batch is out, the next one is claimed and started (at most
+        `batches_in_flight` at a time, sharing one bound on the sends in flight), so the
+        slowest answers of one batch do not hold up the rows due behind it.
+        """
+        async with asyncio.TaskGroup() as group:
+            running: set[asyncio.Task[None]] = set()
+            while True:
+                self._wakeup.clear()
+                try:
+                    rows = await self._claim()
+                    if rows:
+                        task = group.create_task(self._dispatch_logged(rows))
+                        running.add(task)
+                        task.add_done_callback(running.discard)
+                    if len(rows) >= self._policy.batch_size:  # more are due right now
+                        if len(running) >= self._policy.batches_in_flight:
+                            await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                        continue
+                    pause = await self._idle_seconds()
+                except Exception:  # the loop survives a bad tick; rows keep their leases
+                    log.exception("dispatch tick failed")
+                    pause = self._policy.poll_seconds
+                if pause > 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wakeup.wait(), timeout=pause)
 
     async def run_once(self) -> int:
         """Claim one batch of due rows and try each; returns how many were claimed.
@@ -168,11 +184,22 @@ class Dispatcher:
         rest right before they are sent (concurrently), one settle, one statement marking the
         sent ones; outcomes are published concurrently.
         """
-        rows = await self._queue.claim(
+        rows = await self._claim()
+        await self._dispatch(rows)
+        return len(rows)
+
+    async def _claim(self) -> list[Claimed]:
+        return await self._queue.claim(
             self._clock.now(), self._policy.batch_size, self._policy.lease_seconds
         )
-        if not rows:
-            return 0
+
+    async def _dispatch_logged(self, rows: list[Claimed]) -> None:
+        try:
+            await self._dispatch(rows)
+        except Exception:  # rows keep their leases; the loop goes on
+            log.exception("a batch of %d deliveries failed unexpectedly", len(rows))
+
+    async def _dispatch(self, rows: list[Claimed]) -> None:
         spread = _Spread(self._policy)
         ready: list[Claimed] = []
         for row in rows:
@@ -184,11 +211,10 @@ class Dispatcher:
                 continue
             if found is not None:
                 ready.append(found)
-        size = min(self._policy.chunk_size, self._policy.concurrency)
-        gate = asyncio.Semaphore(max(1, self._policy.concurrency // size))
+        size = self._chunk
 
         async def one(chunk: list[Claimed]) -> None:
-            async with gate:
+            async with self._gate:
                 try:
                     await self._deliver_chunk(chunk, spread)
                 except Exception:  # one chunk's surprise must not stop the batch
@@ -197,7 +223,6 @@ class Dispatcher:
                     )
 
         await asyncio.gather(*(one(ready[i : i + size]) for i in range(0, len(ready), size)))
-        return len(rows)
 
     async def deliver(self, row: Claimed) -> None:
         """Try one claimed row now (a chunk of one)."""
