@@ -273,8 +273,7 @@ class Dispatcher:
         for row in rows:
             if row.id not in mine:
                 log.info("delivery %d was taken over by another replica; not sending", row.id)
-        results = await asyncio.gather(*(self._send(row) for row in sending))
-        return sending, list(results)
+        return sending, await self._send_all(sending)
 
     async def _settle(self, settled: list[tuple[Slot, str]]) -> None:
         if not settled:
@@ -353,14 +352,27 @@ class Dispatcher:
                 await self._queue.mark_cancelled(row, detail)
                 await self._outcome(row, "failed", detail)
 
-    async def _send(self, row: Claimed) -> SendResult:
-        """The sender's answer within the send timeout; a timeout or an error it does not map
-        is a `Transient` answer (retried, then failed), never a row left `sending`."""
+    async def _send_all(self, rows: list[Claimed]) -> list[SendResult]:
+        """The sender's answers, all cut off `send_timeout_seconds` after they started (one timer
+        for the chunk); a timeout or an error the sender does not map is a `Transient` answer
+        (retried, then failed), never a row left `sending`."""
+        tasks = [asyncio.ensure_future(self._send(row)) for row in rows]
         try:
-            async with asyncio.timeout(self._policy.send_timeout_seconds):
-                return await self._sender.send(row)
-        except TimeoutError:
-            return Transient(f"no answer within {self._policy.send_timeout_seconds:g}s")
+            _, late = await asyncio.wait(tasks, timeout=self._policy.send_timeout_seconds)
+        except asyncio.CancelledError:  # the dispatcher stops: so do its sends
+            for task in tasks:
+                task.cancel()
+            raise
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.gather(*late, return_exceptions=True)
+        timed_out = Transient(f"no answer within {self._policy.send_timeout_seconds:g}s")
+        return [timed_out if task.cancelled() else task.result() for task in tasks]
+
+    async def _send(self, row: Claimed) -> SendResult:
+        try:
+            return await self._sender.send(row)
         except Exception as error:  # any surprise is one failed attempt
             log.warning("delivery %d: unexpected send error", row.id, exc_info=True)
             return Transient(redact(f"unexpected {type(error).__name__}: {error}"))
