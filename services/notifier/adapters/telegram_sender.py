@@ -8,9 +8,9 @@ classifies them.
 A tenant's token comes from the tenant directory (NATS KV), unsealed with the platform key (each
 sealed value opened once and kept in a small bounded cache: unsealing costs more than the rest of
 a send's own work, and a rotated token is a new sealed value); the sales bot's from settings.
-Tokens are never logged. Every Bot API call carries an explicit
-`request_timeout` (the dispatcher keeps it below the row's lease); a call that times out is a
-`Transient` answer.
+Tokens are never logged. A new connection gives up after `request_timeout`; a whole call is
+cut off by the dispatcher's timer for its chunk (one timer for many calls, below the row's
+lease), and a call that times out is a `Transient` answer.
 """
 
 from __future__ import annotations
@@ -137,7 +137,9 @@ class TelegramSender:
         sales_token: Secret,
         request_timeout: float = 15.0,
     ) -> None:
-        self._timeout = max(1, math.floor(request_timeout))
+        self._timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=max(1, math.floor(request_timeout))
+        )
         self._bots = bots
         self._directory = directory
         self._unsealed = _Unsealed(sealer)
@@ -158,7 +160,7 @@ class TelegramSender:
                 session.api.api_url(token=bot.token, method="sendMessage"),
                 data=_encode(body),
                 headers=_JSON,
-                timeout=aiohttp.ClientTimeout(total=self._timeout),
+                timeout=self._timeout,
             ) as response:
                 status, raw = response.status, await response.read()
         except (aiohttp.ClientError, TimeoutError) as error:  # its text may carry the URL
