@@ -276,7 +276,8 @@ def _dispatchers(
     directory: TenantDirectory | None = None,
 ) -> tuple[list[Dispatcher], Bots]:
     """`options.replicas` dispatch loops (and the bots' session to close afterwards)."""
-    session = make_session(TelegramSettings(api_base=api_url), interactive=False)
+    limit = DispatchPolicy().concurrency  # as the notifier's own session (`main.py`)
+    session = make_session(TelegramSettings(api_base=api_url), limit=limit, interactive=False)
     sender_bots = Bots(session)
     if directory is None:
         raise ValueError("a directory is needed")

@@ -61,7 +61,7 @@ class DispatchSettings:
             poll_seconds=poll,
             max_attempts=env.int("NOTIFIER_MAX_ATTEMPTS", 8, minimum=1),
             batch_size=env.int("NOTIFIER_BATCH_SIZE", 512, minimum=1),
-            concurrency=env.int("NOTIFIER_CONCURRENCY", 256, minimum=1),
+            concurrency=env.int("NOTIFIER_CONCURRENCY", 512, minimum=1),
             lease_seconds=lease,
             send_timeout_seconds=send_timeout,
             late_after_minutes=env.int("NOTIFIER_LATE_AFTER_MINUTES", 15),

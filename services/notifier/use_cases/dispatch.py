@@ -77,7 +77,7 @@ class DispatchPolicy:
     poll_seconds: float = 0.5
     max_attempts: int = 8
     batch_size: int = 512
-    concurrency: int = 256  # sends in flight at most
+    concurrency: int = 512  # sends in flight at most
     chunk_size: int = 64  # rows handled by one limiter call, one `begin`, one mark
     batches_in_flight: int = 2  # `run` claims the next batch while this many are out
     lease_seconds: float = 60.0
