@@ -214,13 +214,15 @@ class Dispatcher:
         size = self._chunk
 
         async def one(chunk: list[Claimed]) -> None:
+            sent: list[Claimed] = []
             async with self._gate:
                 try:
-                    await self._deliver_chunk(chunk, spread)
+                    sent = await self._deliver_chunk(chunk, spread)
                 except Exception:  # one chunk's surprise must not stop the batch
                     log.exception(
                         "%d deliveries failed unexpectedly; their leases will run out", len(chunk)
                     )
+            await self._sent_outcomes(sent)  # outside the gate: the next chunk may go meanwhile
 
         await asyncio.gather(*(one(ready[i : i + size]) for i in range(0, len(ready), size)))
 
@@ -228,9 +230,10 @@ class Dispatcher:
         """Try one claimed row now (a chunk of one)."""
         ready = await self._ready(row)
         if ready is not None:
-            await self._deliver_chunk([ready], _Spread(self._policy))
+            await self._sent_outcomes(await self._deliver_chunk([ready], _Spread(self._policy)))
 
-    async def _deliver_chunk(self, rows: list[Claimed], spread: _Spread) -> None:
+    async def _deliver_chunk(self, rows: list[Claimed], spread: _Spread) -> list[Claimed]:
+        """Deliver a chunk; the rows recorded `sent` (their outcomes are the caller's)."""
         slots = [Slot(row.tenant_id, row.via, row.chat_id) for row in rows]
         try:
             grants = await self._limiter.acquire_many(slots)
@@ -239,7 +242,7 @@ class Dispatcher:
             # them for the whole lease (an owner's alert would wait a minute after a Redis blip).
             log.exception("%d deliveries could not start; trying again shortly", len(rows))
             await self._retry_soon(rows)
-            return
+            return []
         later = [
             (row, self._later(grant.wait + spread.delay(row)))
             for row, grant in zip(rows, grants, strict=True)
@@ -257,7 +260,7 @@ class Dispatcher:
         finally:
             # The answers are in: Telegram counted these messages no later than now.
             await self._settle([(slot, ticket) for _, slot, ticket in go])
-        await self._record_many(sending, results)
+        return await self._record_many(sending, results)
 
     async def _send_chunk(self, rows: list[Claimed]) -> tuple[list[Claimed], list[SendResult]]:
         """Begin the rows still ours (one statement) and send them concurrently."""
@@ -283,25 +286,32 @@ class Dispatcher:
         except Exception:  # the stamps stay where they were taken; the sends must be recorded
             log.warning("could not settle %d limiter slots", len(settled), exc_info=True)
 
-    async def _record_many(self, rows: list[Claimed], results: list[SendResult]) -> None:
+    async def _sent_outcomes(self, rows: list[Claimed]) -> None:
+        if rows:
+            await asyncio.gather(*(self._outcome(row, "sent") for row in rows))
+
+    async def _record_many(self, rows: list[Claimed], results: list[SendResult]) -> list[Claimed]:
+        """Record every answer; the rows recorded `sent`."""
         sent = [
             (row, result.message_id)
             for row, result in zip(rows, results, strict=True)
             if isinstance(result, Sent)
         ]
+        recorded: list[Claimed] = []
         if sent:
             try:
                 await self._mark_sent_many(sent)
             except Exception:  # left `sending`: the lease runs out (the at-least-once window)
                 log.exception("could not record %d sent deliveries", len(sent))
             else:
-                await asyncio.gather(*(self._outcome(row, "sent") for row, _ in sent))
+                recorded = [row for row, _ in sent]
         for row, result in zip(rows, results, strict=True):
             if not isinstance(result, Sent):
                 try:
                     await self._record(row, result)
                 except Exception:
                     log.exception("delivery %d: its outcome could not be recorded", row.id)
+        return recorded
 
     async def _retry_soon(self, rows: list[Claimed]) -> None:
         with contextlib.suppress(Exception):  # then the leases run out as before
