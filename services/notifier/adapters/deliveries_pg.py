@@ -214,7 +214,7 @@ class PgDeliveries:
         records = await self._pool.fetch(
             _BEGIN_MANY,
             [r.id for r in rows],
-            [uuid.UUID(r.lease_token) for r in rows],
+            _tokens([r.lease_token for r in rows]),
             lease_seconds,
         )
         return {int(record["id"]) for record in records}
@@ -224,7 +224,7 @@ class PgDeliveries:
             await self._pool.execute(
                 _POSTPONE_MANY,
                 [r.id for r, _ in rows],
-                [uuid.UUID(r.lease_token) for r, _ in rows],
+                _tokens([r.lease_token for r, _ in rows]),
                 [due_at for _, due_at in rows],
             )
 
@@ -233,7 +233,7 @@ class PgDeliveries:
             await self._pool.execute(
                 _SENT_MANY,
                 [r.id for r, _ in sent],
-                [uuid.UUID(r.lease_token) for r, _ in sent],
+                _tokens([r.lease_token for r, _ in sent]),
                 at,
                 [message_id for _, message_id in sent],
             )
@@ -306,6 +306,12 @@ class PgDeliveries:
             status,
             error[:1000],
         )
+
+
+def _tokens(tokens: list[str]) -> list[uuid.UUID]:
+    """The rows' lease tokens as UUIDs, each distinct one parsed once (a batch shares one)."""
+    parsed = {token: uuid.UUID(token) for token in set(tokens)}
+    return [parsed[token] for token in tokens]
 
 
 def _visit_json(visit: Visit) -> str:
