@@ -67,6 +67,7 @@ class JetStreamEvents:
 
 
 GOAL_PER_SECOND = 2000
+READY_KEY, GO_KEY = "bench:notifier:ready", "bench:notifier:go"  # in the bench's own Redis
 
 
 async def run(options: Options) -> dict[str, object]:
@@ -213,6 +214,11 @@ async def _measure(
         )
         for _ in range(options.processes - 1)
     ]
+    # The clock starts once every worker has imported, connected and built its loops: their
+    # start-up is not the dispatcher's work (nor its CPU).
+    await _workers_ready(redis, workers)
+    cpu_workers_before = sum(cpu_seconds(w.pid) for w in workers)
+    await redis.set(GO_KEY, "1")
     cpu_before = cpu_seconds(os.getpid()), cpu_seconds(sink_pid) if sink_pid else 0.0
     started = time.perf_counter()
     tasks = [asyncio.create_task(loop.run()) for loop in loops]
@@ -221,7 +227,7 @@ async def _measure(
         await asyncio.sleep(0.05)
     elapsed = time.perf_counter() - started
     cpu_after = cpu_seconds(os.getpid()), cpu_seconds(sink_pid) if sink_pid else 0.0
-    cpu_workers = sum(cpu_seconds(w.pid) for w in workers)
+    cpu_workers = sum(cpu_seconds(w.pid) for w in workers) - cpu_workers_before
     for worker in workers:
         worker.terminate()
         worker.wait(timeout=20)
@@ -270,7 +276,8 @@ def _dispatchers(
     directory: TenantDirectory | None = None,
 ) -> tuple[list[Dispatcher], Bots]:
     """`options.replicas` dispatch loops (and the bots' session to close afterwards)."""
-    session = make_session(TelegramSettings(api_base=api_url), interactive=False)
+    limit = DispatchPolicy().concurrency  # as the notifier's own session (`main.py`)
+    session = make_session(TelegramSettings(api_base=api_url), limit=limit, interactive=False)
     sender_bots = Bots(session)
     if directory is None:
         raise ValueError("a directory is needed")
@@ -310,7 +317,19 @@ async def worker() -> None:
     redis = Redis.from_url(env["BENCH_REDIS_URL"])
     directory = TenantDirectory(await tenants_bucket(js))
     loops, _ = _dispatchers(pool, js, redis, env["BENCH_API_URL"], options, directory)
+    await redis.set(f"{READY_KEY}:{os.getpid()}", "1")
+    while not await redis.exists(GO_KEY):  # noqa: ASYNC110 - the bench's start signal
+        await asyncio.sleep(0.01)
     await asyncio.gather(*(loop.run() for loop in loops))
+
+
+async def _workers_ready(redis: Redis, workers: list[subprocess.Popen[bytes]]) -> None:
+    async with asyncio.timeout(120):
+        for worker in workers:
+            while not await redis.exists(f"{READY_KEY}:{worker.pid}"):
+                if worker.poll() is not None:
+                    raise RuntimeError(f"notifier worker {worker.pid} exited at start")
+                await asyncio.sleep(0.05)
 
 
 async def _received(url: str, tenants: list[str], options: Options) -> tuple[int, int | None]:

@@ -75,7 +75,11 @@ def create_app(settings: NotifierSettings) -> Litestar:
             await migrate_schema(pool, "notifier", load_migrations(MIGRATIONS))
             directory = TenantDirectory(await tenants_bucket(runtime.js))
             deliveries = PgDeliveries(pool)
-            bots = Bots(make_session(settings.telegram, interactive=False))
+            # A connection for every send the dispatcher may have in flight.
+            session = make_session(
+                settings.telegram, limit=settings.dispatch.concurrency, interactive=False
+            )
+            bots = Bots(session)
             dispatcher = Dispatcher(
                 queue=deliveries,
                 limiter=RedisRateLimiter(

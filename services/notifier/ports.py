@@ -122,9 +122,22 @@ class DeliveryQueue(Protocol):
         attempt, in one statement. False: another replica has taken the row; do not send."""
         ...
 
+    async def begin_many(self, rows: Sequence[Claimed], lease_seconds: float) -> set[int]:
+        """`begin` for a whole batch in one statement: the ids still ours, now counted and
+        leased for `lease_seconds` from now; the others were taken over (do not send them)."""
+        ...
+
     async def next_due(self) -> datetime | None: ...
 
     async def postpone(self, row: Claimed, due_at: datetime) -> None: ...
+
+    async def postpone_many(self, rows: Sequence[tuple[Claimed, datetime]]) -> None:
+        """`postpone` for a whole batch in one statement."""
+        ...
+
+    async def mark_sent_many(self, sent: Sequence[tuple[Claimed, int]], at: datetime) -> None:
+        """`mark_sent` for a batch of (row, Telegram's message id) in one statement."""
+        ...
 
     async def mark_sent(self, row: Claimed, message_id: int, at: datetime) -> None: ...
 
@@ -158,8 +171,26 @@ class Grant:
     ticket: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One message's place in its bot's and its chat's windows."""
+
+    tenant_id: str
+    via: Via
+    chat_id: int
+
+
 class RateLimiter(Protocol):
     async def acquire(self, tenant_id: str, via: Via, chat_id: int) -> Grant: ...
+
+    async def acquire_many(self, slots: Sequence[Slot]) -> list[Grant]:
+        """`acquire` for each slot in order, in one atomic step: a later slot of the same bot
+        or chat sees the earlier ones' stamps, exactly as if asked one after the other."""
+        ...
+
+    async def settle_many(self, settled: Sequence[tuple[Slot, str]]) -> None:
+        """`settle` each (slot, ticket) in one step."""
+        ...
 
     async def settle(self, tenant_id: str, via: Via, chat_id: int, ticket: str) -> None: ...
 

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +19,7 @@ from services.notifier.ports import (
     RetryAfter,
     SendResult,
     Sent,
+    Slot,
     Transient,
     Via,
 )
@@ -54,8 +56,19 @@ class FakeQueue:
         self.begun.append(row.id)
         return True
 
+    async def begin_many(self, rows: Sequence[Claimed], lease_seconds: float) -> set[int]:
+        return {r.id for r in rows if await self.begin(r, lease_seconds)}
+
     async def next_due(self) -> datetime | None:
         return None
+
+    async def postpone_many(self, rows: Sequence[tuple[Claimed, datetime]]) -> None:
+        for r, due_at in rows:
+            await self.postpone(r, due_at)
+
+    async def mark_sent_many(self, sent: Sequence[tuple[Claimed, int]], at: datetime) -> None:
+        for r, message_id in sent:
+            await self.mark_sent(r, message_id, at)
 
     async def postpone(self, row: Claimed, due_at: datetime) -> None:
         self.states[row.id] = ("pending", due_at)
@@ -93,6 +106,13 @@ class FakeLimiter:
 
     async def settle(self, tenant_id: str, via: Via, chat_id: int, ticket: str) -> None:
         self.settled.append(ticket)
+
+    async def acquire_many(self, slots: Sequence[Slot]) -> list[Grant]:
+        return [await self.acquire(s.tenant_id, s.via, s.chat_id) for s in slots]
+
+    async def settle_many(self, settled: Sequence[tuple[Slot, str]]) -> None:
+        for s, ticket in settled:
+            await self.settle(s.tenant_id, s.via, s.chat_id, ticket)
 
     async def pause(self, tenant_id: str, via: Via, seconds: float) -> None:
         self.paused.append(seconds)

@@ -67,6 +67,31 @@ RETURNING d.id, d.tenant_id, d.via, d.chat_id, d.kind, d.text, d.reply_markup, d
 _HELD = "WHERE id = $1 AND lease_token = $2 AND status = 'sending'"
 
 
+# The batched forms: one statement for many rows, each row still written only under its token.
+_BEGIN_MANY = """
+UPDATE notifier.deliveries AS d
+SET attempts = d.attempts + 1, lease_until = clock_timestamp() + make_interval(secs => $3)
+FROM unnest($1::bigint[], $2::uuid[]) AS held(id, token)
+WHERE d.id = held.id AND d.lease_token = held.token AND d.status = 'sending'
+RETURNING d.id
+"""
+
+_POSTPONE_MANY = """
+UPDATE notifier.deliveries AS d
+SET status = 'pending', due_at = held.due_at, lease_until = NULL, lease_token = NULL
+FROM unnest($1::bigint[], $2::uuid[], $3::timestamptz[]) AS held(id, token, due_at)
+WHERE d.id = held.id AND d.lease_token = held.token AND d.status = 'sending'
+"""
+
+_SENT_MANY = """
+UPDATE notifier.deliveries AS d
+SET status = 'sent', sent_at = $3, message_id = held.message_id, lease_until = NULL,
+    last_error = NULL
+FROM unnest($1::bigint[], $2::uuid[], $4::bigint[]) AS held(id, token, message_id)
+WHERE d.id = held.id AND d.lease_token = held.token AND d.status = 'sending'
+"""
+
+
 def blocked_scope(tenant_id: str, via: Via) -> str:
     """Whose block list a chat goes on: the tenant's bot, or the one sales bot for everyone."""
     return PLATFORM if via == "sales" else tenant_id
@@ -183,6 +208,36 @@ class PgDeliveries:
         )
         return bool(result == "UPDATE 1")
 
+    async def begin_many(self, rows: Sequence[Claimed], lease_seconds: float) -> set[int]:
+        if not rows:
+            return set()
+        records = await self._pool.fetch(
+            _BEGIN_MANY,
+            [r.id for r in rows],
+            _tokens([r.lease_token for r in rows]),
+            lease_seconds,
+        )
+        return {int(record["id"]) for record in records}
+
+    async def postpone_many(self, rows: Sequence[tuple[Claimed, datetime]]) -> None:
+        if rows:
+            await self._pool.execute(
+                _POSTPONE_MANY,
+                [r.id for r, _ in rows],
+                _tokens([r.lease_token for r, _ in rows]),
+                [due_at for _, due_at in rows],
+            )
+
+    async def mark_sent_many(self, sent: Sequence[tuple[Claimed, int]], at: datetime) -> None:
+        if sent:
+            await self._pool.execute(
+                _SENT_MANY,
+                [r.id for r, _ in sent],
+                _tokens([r.lease_token for r, _ in sent]),
+                at,
+                [message_id for _, message_id in sent],
+            )
+
     async def next_due(self) -> datetime | None:
         value: datetime | None = await self._pool.fetchval(
             "SELECT min(due_at) FROM notifier.deliveries WHERE status = 'pending'"
@@ -251,6 +306,12 @@ class PgDeliveries:
             status,
             error[:1000],
         )
+
+
+def _tokens(tokens: list[str]) -> list[uuid.UUID]:
+    """The rows' lease tokens as UUIDs, each distinct one parsed once (a batch shares one)."""
+    parsed = {token: uuid.UUID(token) for token in set(tokens)}
+    return [parsed[token] for token in tokens]
 
 
 def _visit_json(visit: Visit) -> str:
