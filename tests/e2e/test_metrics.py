@@ -87,7 +87,7 @@ async def test_consumers_report_their_lag_and_dead_letters(stack: Stack) -> None
     assert sample(booking, "bus_dead_letters") == 0
     notifier = await scrape(stack, "notifier")
     assert sample(notifier, "notifier_deliveries", status="pending") is not None
-    assert sample(notifier, "telegram_send_results_total", result="429") == 0
+    assert sample(notifier, "telegram_send_results_total", result="429") is not None
     for service in SERVICES:
         page = await scrape(stack, service)
         failures = [line for line in page.splitlines() if line.startswith("metrics_probe_fail")]

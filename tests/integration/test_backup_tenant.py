@@ -172,7 +172,10 @@ async def test_a_backup_from_an_older_schema_restores_and_gains_the_new_migratio
     provisioner_pool: asyncpg.Pool, booking_pool: asyncpg.Pool
 ) -> None:
     current = shared_migrations("tenant")
-    newer = (*current, Migration(9990, "9990_backup_test", "ALTER TABLE customers ADD note text"))
+    newer = (
+        *current,
+        Migration(9990, "9990_backup_test", "ALTER TABLE customers ADD backup_test_note text"),
+    )
     tenant = await new_tenant(provisioner_pool, current)
     await book(booking_pool, tenant, CUSTOMER, VISIT)
     backup = await dump_tenant(provisioner_pool, tenant, now=NOW)
@@ -181,7 +184,7 @@ async def test_a_backup_from_an_older_schema_restores_and_gains_the_new_migratio
 
     assert await upcoming(booking_pool, tenant, CUSTOMER) == [("Стрижка", VISIT)]
     async with tenant_tx(booking_pool, tenant) as conn:
-        assert await conn.fetchval("SELECT count(note) FROM customers") == 0
+        assert await conn.fetchval("SELECT count(backup_test_note) FROM customers") == 0
     with pytest.raises(Exception, match="migrations this version lacks"):
         await restore_tenant(
             provisioner_pool,

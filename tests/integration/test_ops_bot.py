@@ -44,6 +44,7 @@ from shared.settings import Env
 from shared.subjects import TG_OPS_UPDATE
 from shared.telegram import Bots, make_session
 from tests.conftest import RUN_ID, create_database, drop_database, unique_tenant_id
+from tests.support.catalog import give_catalog
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -261,6 +262,7 @@ async def add_bookings(stack: Stack, tenant_id: str) -> None:
     schema = f'"t_{tenant_id}"'
     now = datetime.now(UTC)
     async with stack.pool.acquire() as conn, conn.transaction():
+        await give_catalog(conn, tenant_id)  # a new business starts with no services
         customer = await conn.fetchval(
             f"INSERT INTO {schema}.customers (telegram_id, name, phone)"
             " VALUES (555001, 'Иван', '+79990000000') RETURNING id"
