@@ -46,6 +46,10 @@ class BookingDeps:
             raise UnknownServer(server)
         return self.pool
 
+    def pool_of(self, tenant: TenantContext) -> asyncpg.Pool:
+        """The pool of the server holding this update's tenant (every tenant store uses it)."""
+        return self.tenant_pool(tenant.config.db_server)
+
     def scope(self, tenant_id: str, server: str = MAIN_DATABASE_SERVER) -> Scope:
         """What the customer use cases need for one tenant: its data, the clock, the bus."""
         return Scope(

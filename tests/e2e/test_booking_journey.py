@@ -85,8 +85,12 @@ async def move_clock(stack: Stack) -> AsyncIterator[MoveClock]:
         yield move
 
 
-async def open_salon(endpoints: Endpoints, telegram: TelegramSandboxClient, label: str) -> Salon:
-    """A business bought through the real paid path, live, its owner started in its bot."""
+async def open_salon(
+    endpoints: Endpoints, telegram: TelegramSandboxClient, label: str, *, catalog: bool = True
+) -> Salon:
+    """A business bought through the real paid path, live, its owner started in its bot; with
+    `catalog`, given the salon catalog (in the main database: a caller whose tenant may live on
+    another server gives it one there itself)."""
     buyer = 10_000_000 + uuid.uuid4().int % 80_000_000
     bot = f"{label}_{RUN_ID}_{uuid.uuid4().hex[:4]}_bot"
     await buy_business(
@@ -100,7 +104,8 @@ async def open_salon(endpoints: Endpoints, telegram: TelegramSandboxClient, labe
         )
     finally:
         await conn.close()
-    await give_catalog_at(endpoints.database_url, tenant_id)
+    if catalog:
+        await give_catalog_at(endpoints.database_url, tenant_id)
     owner = ChatUser(telegram, bot, user_id=buyer, first_name="Анна")
     await owner.send("/start")
     await owner.expect("Здравствуйте", wait=WAIT)

@@ -95,7 +95,7 @@ async def _open_on(
     servers: Servers, endpoints: Endpoints, telegram: TelegramSandboxClient, label: str
 ) -> tuple[Salon, str]:
     """A business bought through the paid path; its Salon reads the server that holds it."""
-    salon = await open_salon(endpoints, telegram, label)
+    salon = await open_salon(endpoints, telegram, label, catalog=False)
     server = await _server_of(servers, salon.tenant_id)
     url = servers.second_url if server == SECOND else servers.main_url
     salon = dataclasses.replace(salon, database_url=url)

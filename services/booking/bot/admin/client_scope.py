@@ -25,7 +25,7 @@ class ClientsScopeMiddleware(BaseMiddleware):
         tenant: TenantContext = data["tenant"]
         data["clients"] = ClientsScope(
             tenant_id=tenant.tenant_id,
-            store=PgClientsStore(deps.pool, tenant.tenant_id),
+            store=PgClientsStore(deps.pool_of(tenant), tenant.tenant_id),
             clock=deps.clock,
         )
         return await handler(event, data)

@@ -33,7 +33,7 @@ from services.booking.use_cases.ports import Scope
 def closure_scope(deps: BookingDeps, tenant: TenantContext) -> ClosureScope:
     return ClosureScope(
         tenant_id=tenant.tenant_id,
-        store=PgClosureStore(deps.pool, tenant.tenant_id),
+        store=PgClosureStore(deps.pool_of(tenant), tenant.tenant_id),
         clock=deps.clock,
     )
 

@@ -9,7 +9,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery
 from services.booking.adapters.data_export_pg import PgDataExporter
 from services.booking.bot.admin.callbacks import ExportData
 from services.booking.bot.screens import Words
-from services.booking.context import BookingDeps
+from services.booking.context import BookingDeps, TenantContext
 from services.booking.use_cases.admin.data_export import owner_export
 from services.booking.use_cases.admin.ports import AdminScope, Staff
 
@@ -21,8 +21,9 @@ async def send_export(
     admin: AdminScope,
     words: Words,
     deps: BookingDeps,
+    tenant: TenantContext,
 ) -> None:
-    data, now = await owner_export(admin, staff, PgDataExporter(deps.pool))
+    data, now = await owner_export(admin, staff, PgDataExporter(deps.pool_of(tenant)))
     await callback.answer(words("admin.data_export.sent"))
     await bot.send_document(
         chat_id=callback.from_user.id,

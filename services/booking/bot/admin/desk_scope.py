@@ -25,7 +25,7 @@ class DeskScopeMiddleware(BaseMiddleware):
         tenant: TenantContext = data["tenant"]
         data["desk"] = DeskScope(
             tenant_id=tenant.tenant_id,
-            store=PgDeskStore(deps.pool, tenant.tenant_id),
+            store=PgDeskStore(deps.pool_of(tenant), tenant.tenant_id),
             clock=deps.clock,
         )
         return await handler(event, data)

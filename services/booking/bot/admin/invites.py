@@ -20,7 +20,7 @@ from services.booking.use_cases.admin.ports import AdminScope, Staff
 def invite_scope(deps: BookingDeps, tenant: TenantContext) -> InviteScope:
     return InviteScope(
         tenant_id=tenant.tenant_id,
-        store=PgInviteStore(deps.pool, tenant.tenant_id),
+        store=PgInviteStore(deps.pool_of(tenant), tenant.tenant_id),
         clock=deps.clock,
     )
 

@@ -16,7 +16,7 @@ from services.booking.use_cases.owner.ports import OwnerScope
 def owner_scope(deps: BookingDeps, tenant: TenantContext) -> OwnerScope:
     return OwnerScope(
         tenant_id=tenant.tenant_id,
-        store=PgOwnerStore(deps.pool, tenant.tenant_id),
+        store=PgOwnerStore(deps.pool_of(tenant), tenant.tenant_id),
         clock=deps.clock,
     )
 

@@ -25,7 +25,7 @@ from services.booking.use_cases.admin.profile_ports import ProfileScope
 def profile_scope(deps: BookingDeps, tenant: TenantContext) -> ProfileScope:
     return ProfileScope(
         tenant_id=tenant.tenant_id,
-        store=PgProfileStore(deps.pool, tenant.tenant_id),
+        store=PgProfileStore(deps.pool_of(tenant), tenant.tenant_id),
         clock=deps.clock,
     )
 

@@ -30,7 +30,9 @@ logger = logging.getLogger(__name__)
 
 
 def _scope(deps: BookingDeps, tenant: TenantContext) -> AnalyticsScope:
-    return AnalyticsScope(reader=PgAnalytics(deps.pool, tenant.tenant_id), clock=deps.clock)
+    return AnalyticsScope(
+        reader=PgAnalytics(deps.pool_of(tenant), tenant.tenant_id), clock=deps.clock
+    )
 
 
 async def stats_button(
