@@ -50,7 +50,7 @@ class BookingDeps:
         """The pool of the server holding this update's tenant (every tenant store uses it)."""
         return self.tenant_pool(tenant.config.db_server)
 
-    def scope(self, tenant_id: str, server: str = MAIN_DATABASE_SERVER) -> Scope:
+    def scope(self, tenant_id: str, server: str) -> Scope:
         """What the customer use cases need for one tenant: its data, the clock, the bus."""
         return Scope(
             tenant_id=tenant_id,

@@ -55,7 +55,8 @@ async def welcome(
     if found.ready:
         return menu.welcome(words, business_name)
     if found.is_owner and not found.set_up:
-        staff = await access.who(admin_scope(deps, tenant.tenant_id), telegram_id)
+        scope_of_staff = admin_scope(deps, tenant.tenant_id, tenant.config.db_server)
+        staff = await access.who(scope_of_staff, telegram_id)
         if staff is not None:
             view = await wizard.view(scope, staff)
             await present(state, view)

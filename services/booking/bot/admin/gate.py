@@ -25,7 +25,6 @@ from services.booking.bot.screens import Words, menu
 from services.booking.context import BookingDeps, TenantContext
 from services.booking.use_cases.admin import access
 from services.booking.use_cases.admin.ports import AdminScope
-from shared.db_servers import MAIN_DATABASE_SERVER
 
 COMMAND = "/admin"
 
@@ -47,9 +46,8 @@ class AdminMessage(BaseFilter):
         return is_admin_state(raw_state)
 
 
-def admin_scope(
-    deps: BookingDeps, tenant_id: str, server: str = MAIN_DATABASE_SERVER
-) -> AdminScope:
+def admin_scope(deps: BookingDeps, tenant_id: str, server: str) -> AdminScope:
+    """The admin use cases' scope; `server` is the tenant's (`TenantConfig.db_server`)."""
     return AdminScope(
         tenant_id=tenant_id,
         store=PgAdminStore(deps.tenant_pool(server), tenant_id),
