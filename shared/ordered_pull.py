@@ -26,6 +26,8 @@ from shared.errors import InvalidTenantId
 
 log = logging.getLogger(__name__)
 
+AGAIN_AFTER_SECONDS = 1.0  # a message whose handling failed outside its handler's retries
+
 
 class Pulled:
     """One fetched message, with the calls `shared.consuming.Consumer` makes on it."""
@@ -176,7 +178,12 @@ class OrderedPuller:
                 await self._turns.wait_turn(*entry)
             await self._handler(Pulled(message))
         except Exception:
+            # Redis lost while taking the chat's turn, or a handler that raised: the update is
+            # asked for again shortly rather than left until JetStream's ack wait runs out
+            # (a person is waiting for the answer).
             log.exception("handling a message of %s failed", self._durable)
+            with contextlib.suppress(Exception):
+                await message.nak(delay=AGAIN_AFTER_SECONDS)
         finally:
             self._slots.release()
             if entry is not None:
