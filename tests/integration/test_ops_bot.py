@@ -262,7 +262,8 @@ async def add_bookings(stack: Stack, tenant_id: str) -> None:
     schema = f'"t_{tenant_id}"'
     now = datetime.now(UTC)
     async with stack.pool.acquire() as conn, conn.transaction():
-        await give_catalog(conn, tenant_id)  # a new business starts with no services
+        if not await conn.fetchval(f"SELECT EXISTS (SELECT 1 FROM {schema}.services)"):
+            await give_catalog(conn, tenant_id)  # a new business starts with no services
         customer = await conn.fetchval(
             f"INSERT INTO {schema}.customers (telegram_id, name, phone)"
             " VALUES (555001, 'Иван', '+79990000000') RETURNING id"
