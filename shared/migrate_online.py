@@ -366,8 +366,10 @@ async def migrate_online(
         spares=sum(t.spare for t in schemas),
         already_done=sum(t.schema in done for t in schemas),
     )
-    todo = [t for t in schemas if t.schema not in done]
-    batches = [todo[i : i + options.batch_size] for i in range(0, len(todo), options.batch_size)]
+    remaining = [t for t in schemas if t.schema not in done]
+    batches = [
+        remaining[i : i + options.batch_size] for i in range(0, len(remaining), options.batch_size)
+    ]
     for number, batch in enumerate(batches, start=1):
         await _run_batch(pool, run_id, batch, migrations, options, report, server_pool)
         await pool.execute(
