@@ -163,6 +163,12 @@ class BookingCreated(Event, frozen=True, kw_only=True):
     locale: str = "ru"  # the business's: staff alerts, and customers of unknown language
     customer_locale: str = ""  # the customer's Telegram language, when the bot saw it
     review_delay_min: int | None = None  # the business's setting; None = notifier's default
+    # The owner's own wording (plain text with placeholders, `shared.text_templates`) in the
+    # customer's language; "" = notifier's shipped text. Values for {business} and {address}.
+    reminder_text: str = ""
+    review_text: str = ""
+    business_name: str = ""
+    address: str = ""
 
 
 class BookingCancelled(Event, frozen=True, kw_only=True):
@@ -198,6 +204,12 @@ class BookingRescheduled(Event, frozen=True, kw_only=True):
     moved_by: Literal["customer", "staff"] = "customer"  # staff: the customer is told by notifier
     customer_locale: str = ""
     review_delay_min: int | None = None
+    # The owner's own wording (plain text with placeholders, `shared.text_templates`) in the
+    # customer's language; "" = notifier's shipped text. Values for {business} and {address}.
+    reminder_text: str = ""
+    review_text: str = ""
+    business_name: str = ""
+    address: str = ""
 
 
 class BookingNoShow(Event, frozen=True, kw_only=True):

@@ -30,6 +30,11 @@ class Visit:
     timezone: str
     service: str
     master: str
+    # The owner's own reminder (`shared.text_templates`) and its other values; "" = shipped.
+    template: str = ""
+    customer: str = ""
+    business: str = ""
+    address: str = ""
 
     @property
     def reminder_at(self) -> datetime:

@@ -104,6 +104,9 @@ class FakeSession:
     async def admin_chat_ids(self) -> tuple[int, ...]:
         return (100, 200)
 
+    async def custom_texts(self, kinds: tuple[str, ...]) -> dict[tuple[str, str], str]:
+        return {}  # the owner has reworded nothing
+
     async def booking_line(self, booking_id: int) -> BookingLine | None:
         found = self.bookings.get(booking_id)
         return None if found is None else BookingLine(booking=found, customer=CUSTOMER)

@@ -101,6 +101,9 @@ class Tenant:
     async def admin_chat_ids(self) -> tuple[int, ...]:
         return (1,)
 
+    async def custom_texts(self, kinds: tuple[str, ...]) -> dict[tuple[str, str], str]:
+        return {}  # the owner has reworded nothing
+
     async def weekly_hours(self) -> list[WeeklyInterval]:
         return list(HOURS)
 

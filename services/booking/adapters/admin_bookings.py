@@ -66,6 +66,9 @@ class BookingsSql:
     async def admin_chat_ids(self) -> tuple[int, ...]:
         return await PgTenantSession(self._conn).admin_chat_ids()
 
+    async def custom_texts(self, kinds: tuple[str, ...]) -> dict[tuple[str, str], str]:
+        return await PgTenantSession(self._conn).custom_texts(kinds)
+
     async def bookings_between(
         self, lo: datetime, hi: datetime, *, master_id: int | None
     ) -> list[BookingLine]:

@@ -48,12 +48,14 @@ async def welcome(
     *,
     telegram_id: int,
     business_name: str,
+    custom: str | None = None,
 ) -> Screen:
-    """The main menu of an open business; otherwise the wizard (owner) or «opens soon»."""
+    """The main menu of an open business (under the owner's greeting `custom`, if any);
+    otherwise the wizard (owner) or «opens soon»."""
     scope = owner_scope(deps, tenant)
     found = await opening.status(scope, telegram_id)
     if found.ready:
-        return menu.welcome(words, business_name)
+        return menu.welcome(words, business_name, custom)
     if found.is_owner and not found.set_up:
         scope_of_staff = admin_scope(deps, tenant.tenant_id, tenant.config.db_server)
         staff = await access.who(scope_of_staff, telegram_id)

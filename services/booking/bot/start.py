@@ -30,11 +30,17 @@ async def start(
     if user is None:
         return
     await state.clear()
-    business = await customers.greet(
+    greeting = await customers.greeting(
         scope, telegram_id=user.id, language_code=user.language_code or "", payload=command.args
     )
     screen = await opening.welcome(
-        deps, tenant, words, state, telegram_id=user.id, business_name=business.name
+        deps,
+        tenant,
+        words,
+        state,
+        telegram_id=user.id,
+        business_name=greeting.business.name,
+        custom=menu.own_greeting(words, greeting, user.first_name),
     )
     await message.answer(screen.text, reply_markup=screen.markup)
 
@@ -49,11 +55,17 @@ async def home(
 ) -> None:
     await state.clear()
     user = callback.from_user
-    business = await customers.greet(
+    greeting = await customers.greeting(
         scope, telegram_id=user.id, language_code=user.language_code or "", payload=None
     )
     screen = await opening.welcome(
-        deps, tenant, words, state, telegram_id=user.id, business_name=business.name
+        deps,
+        tenant,
+        words,
+        state,
+        telegram_id=user.id,
+        business_name=greeting.business.name,
+        custom=menu.own_greeting(words, greeting, user.first_name),
     )
     await show(callback, screen)
 
@@ -78,10 +90,11 @@ async def start_menu(message: Message, scope: Scope, words: Words) -> None:
     user = message.from_user
     if user is None:
         return
-    business = await customers.greet(
+    greeting = await customers.greeting(
         scope, telegram_id=user.id, language_code=user.language_code or "", payload=None
     )
-    screen = menu.welcome(words, business.name)
+    custom = menu.own_greeting(words, greeting, user.first_name)
+    screen = menu.welcome(words, greeting.business.name, custom)
     await message.answer(screen.text, reply_markup=screen.markup)
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 
 from services.booking.domain.entities import ServiceInfo
 from services.booking.domain.model import WeeklyInterval
+from services.booking.use_cases.custom_texts import Found
 from services.booking.use_cases.ports import BusinessSettings, Scope
 
 
@@ -26,6 +27,7 @@ class About:
     business: BusinessSettings
     hours: tuple[HoursLine, ...]
     services: tuple[ServiceInfo, ...]
+    texts: Found = field(default_factory=dict)  # the owner's own «О нас», every language
 
 
 def week_lines(intervals: Iterable[WeeklyInterval]) -> tuple[HoursLine, ...]:
@@ -55,4 +57,5 @@ async def about(scope: Scope) -> About:
         business = await session.business()
         hours = await session.weekly_hours()
         services = await session.services()
-    return About(business=business, hours=week_lines(hours), services=tuple(services))
+        texts = await session.custom_texts(("about",))
+    return About(business=business, hours=week_lines(hours), services=tuple(services), texts=texts)

@@ -10,7 +10,7 @@ records nothing: its event was committed with it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from services.booking.domain.entities import Booking, Customer
 from services.booking.domain.errors import TAKEN, SlotTaken
 from services.booking.use_cases.blocked import refuse_blocked
 from services.booking.use_cases.choice import Choice, load_inputs, pick_master
+from services.booking.use_cases.custom_texts import Found
 from services.booking.use_cases.customers import has_contact
 from services.booking.use_cases.errors import (
     ChoiceGone,
@@ -45,6 +46,7 @@ class Confirmed:
     booking: Booking
     customer: Customer
     business: BusinessSettings
+    texts: Found = field(default_factory=dict)  # the owner's own confirmation, every language
 
 
 async def confirm_booking(
@@ -98,4 +100,4 @@ async def confirm_booking(
             except NotFound as gone:
                 raise ChoiceGone("master", master_id) from gone
             await record_created(session, scope.tenant_id, booking, customer, who)
-    return Confirmed(booking=booking, customer=customer, business=who.business)
+    return Confirmed(booking=booking, customer=customer, business=who.business, texts=who.texts)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from services.booking.domain.entities import Customer
+from services.booking.use_cases.custom_texts import Found
 from services.booking.use_cases.errors import BadPhone
 from services.booking.use_cases.ports import BusinessSettings, Scope, TenantSession
 
@@ -66,6 +68,30 @@ async def greet(
             source=clean_source(payload),
         )
         return await session.business()
+
+
+@dataclass(frozen=True, slots=True)
+class Greeting:
+    """Whom /start greets, for whom, and the owner's own greeting (every language)."""
+
+    business: BusinessSettings
+    customer_name: str
+    texts: Found
+
+
+async def greeting(
+    scope: Scope, *, telegram_id: int, language_code: str, payload: str | None
+) -> Greeting:
+    """`greet`, with the customer's name and the owner's greeting, in the same transaction."""
+    async with scope.store.transaction() as session:
+        customer = await session.upsert_customer(
+            telegram_id=telegram_id,
+            language_code=language_code[:8],
+            source=clean_source(payload),
+        )
+        business = await session.business()
+        texts = await session.custom_texts(("greeting",))
+    return Greeting(business=business, customer_name=customer.name, texts=texts)
 
 
 async def save_name(scope: Scope, *, telegram_id: int, name: str) -> Customer:

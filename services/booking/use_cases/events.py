@@ -10,11 +10,12 @@ start in unix seconds).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 from services.booking.domain.entities import Booking, CancelledBy, Customer
+from services.booking.use_cases.custom_texts import BOOKING_KINDS, Found, Kind, language, pick
 from services.booking.use_cases.ports import BusinessSettings, EventOutbox, TenantSession
 from shared.messages import BookingCancelled, BookingCreated, BookingNoShow, BookingRescheduled
 from shared.subjects import booking_event
@@ -26,12 +27,20 @@ class Audience:
 
     business: BusinessSettings
     admin_chat_ids: tuple[int, ...]
+    texts: Found = field(default_factory=dict)  # the owner's confirmation, reminder, review
 
 
 async def audience(session: TenantSession) -> Audience:
     return Audience(
-        business=await session.business(), admin_chat_ids=await session.admin_chat_ids()
+        business=await session.business(),
+        admin_chat_ids=await session.admin_chat_ids(),
+        texts=await session.custom_texts(BOOKING_KINDS),
     )
+
+
+def later_text(who: Audience, customer: Customer, kind: Kind) -> str:
+    """The owner's reminder or review request in the customer's language ("" = shipped)."""
+    return pick(who.texts, kind, language(customer_locale(customer), who.business.locale))
 
 
 def customer_locale(customer: Customer) -> str:
@@ -70,6 +79,10 @@ async def record_created(
         made_by=made_by,
         customer_locale=customer_locale(customer),
         review_delay_min=who.business.review_delay_min,
+        reminder_text=later_text(who, customer, "reminder"),
+        review_text=later_text(who, customer, "review"),
+        business_name=who.business.name,
+        address=who.business.address,
     )
     subject = booking_event("created", tenant_id)
     await events.record_event(subject, event, msg_id=msg_id(tenant_id, booking.id, "created"))
@@ -130,6 +143,10 @@ async def record_rescheduled(
         moved_by=moved_by,
         customer_locale=customer_locale(customer),
         review_delay_min=who.business.review_delay_min,
+        reminder_text=later_text(who, customer, "reminder"),
+        review_text=later_text(who, customer, "review"),
+        business_name=who.business.name,
+        address=who.business.address,
     )
     subject = booking_event("rescheduled", tenant_id)
     key = msg_id(tenant_id, booking.id, "rescheduled", booking.starts_at)

@@ -322,6 +322,16 @@ def _visit_json(visit: Visit) -> str:
             "timezone": visit.timezone,
             "service": visit.service,
             "master": visit.master,
+            **(
+                {
+                    "template": visit.template,
+                    "customer": visit.customer,
+                    "business": visit.business,
+                    "address": visit.address,
+                }
+                if visit.template
+                else {}
+            ),
         }
     )
 
@@ -337,6 +347,10 @@ def _visit(starts_at: datetime | None, late: str | None) -> Visit | None:
         timezone=str(fields["timezone"]),
         service=str(fields["service"]),
         master=str(fields["master"]),
+        template=str(fields.get("template", "")),
+        customer=str(fields.get("customer", "")),
+        business=str(fields.get("business", "")),
+        address=str(fields.get("address", "")),
     )
 
 

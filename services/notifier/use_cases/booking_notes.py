@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from services.notifier.ports import DeliveryStore, NewDelivery, Visit
-from services.notifier.use_cases import keys, markup
+from services.notifier.use_cases import keys, markup, own_texts
 from services.notifier.use_cases.texts import Catalog, Safe, Texts
 from shared.clock import Clock
 from shared.messages import (
@@ -198,7 +198,7 @@ class BookingNotes:
         for delivery_id, visit in await self._store.pending_reminders(event.tenant_id):
             moved = replace(visit, timezone=event.timezone)
             texts = self._texts(visit.locale)
-            text = texts.text(
+            text = own_texts.reminder(texts, moved) or texts.text(
                 "reminder",
                 lead=Safe(texts.lead(visit.offset_min)),
                 when=texts.when(visit.starts_at, event.timezone),
@@ -239,7 +239,19 @@ class BookingNotes:
             due = event.starts_at - timedelta(minutes=offset)
             if offset <= 0 or due <= now:
                 continue  # that moment has passed: a late reminder would only confuse
-            text = texts.text(
+            visit = Visit(
+                starts_at=event.starts_at,
+                offset_min=offset,
+                locale=texts.code,
+                timezone=event.timezone,
+                service=event.service_name,
+                master=event.master_name,
+                template=event.reminder_text,
+                customer=event.customer_name,
+                business=event.business_name,
+                address=event.address,
+            )
+            text = own_texts.reminder(texts, visit) or texts.text(
                 "reminder",
                 lead=Safe(texts.lead(offset)),
                 when=when,
@@ -256,14 +268,7 @@ class BookingNotes:
                     due_at=due,
                     reply_markup=markup.reminder(texts, event.booking_id),
                     ref=ref,
-                    visit=Visit(
-                        starts_at=event.starts_at,
-                        offset_min=offset,
-                        locale=texts.code,
-                        timezone=event.timezone,
-                        service=event.service_name,
-                        master=event.master_name,
-                    ),
+                    visit=visit,
                 )
             )
         delay = self._review_delay
@@ -271,7 +276,13 @@ class BookingNotes:
             delay = timedelta(minutes=event.review_delay_min)  # the business's own setting
         review_at = event.ends_at + delay
         if review_at > now:
-            text = texts.text("review", service=event.service_name, master=event.master_name)
+            text = own_texts.review(
+                event.review_text,
+                customer=event.customer_name,
+                business=event.business_name,
+                service=event.service_name,
+                master=event.master_name,
+            ) or texts.text("review", service=event.service_name, master=event.master_name)
             rows.append(
                 self._row(
                     keys.review(event.tenant_id, event.booking_id, event.ends_at),

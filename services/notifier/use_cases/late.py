@@ -1,8 +1,9 @@
 """Reminders that go out late (an outage, a long retry): reworded, or dropped once too late.
 
 A reminder sent more than `late_after` after its moment no longer says "in 1 h"; it names the
-visit's day and time in the visit's zone and language ("your visit is today at 15:00"). Once
-the visit has started, the reminder is not sent at all.
+visit's day and time in the visit's zone and language ("your visit is today at 15:00"). The
+owner's own reminder already names the day and time and goes out as it is. Once the visit has
+started, the reminder is not sent at all.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ class LateReminders:
     def review(self, visit: Visit, now: datetime) -> Verdict:
         if now >= visit.starts_at:
             return Verdict(skip=True)
-        if now - visit.reminder_at <= self._late_after:
-            return ON_TIME
+        if now - visit.reminder_at <= self._late_after or visit.template:
+            return ON_TIME  # the owner's own reminder names the day and time: still true
         return Verdict(text=self.reworded(visit, now))
 
     def reworded(self, visit: Visit, now: datetime) -> str:

@@ -10,6 +10,7 @@ knows this group too, so the admin router takes the typed answer).
 | `phone`         | the business's phone                       |
 | `zone`          | an IANA time zone name                     |
 | `review_delay`  | minutes after a visit for a review request |
+| `text_body`     | the owner's own wording of a text (`texts`)|
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class OwnerInput(StatesGroup):
     phone = State()
     zone = State()
     review_delay = State()
+    text_body = State()
 
 
 OWNER_PREFIX = f"{OwnerInput.__name__}:"

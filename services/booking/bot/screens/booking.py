@@ -29,6 +29,7 @@ from services.booking.domain.entities import Customer, MasterInfo, ServiceInfo
 from services.booking.use_cases.booking import Confirmed
 from services.booking.use_cases.calendar import MonthView
 from services.booking.use_cases.choice import Choice, DayTimes, Picked
+from services.booking.use_cases.custom_texts import shown
 
 TIMES_PER_ROW = 4
 
@@ -174,21 +175,33 @@ def summary(w: Words, picked: Picked, customer: Customer) -> Screen:
 
 def confirmed(w: Words, done: Confirmed) -> Screen:
     booking, zone = done.booking, done.business.timezone
-    text = "\n\n".join(
-        (
-            w("book.done"),
-            details(
-                w,
-                booking.service_name,
-                booking.master_name,
-                w.when(booking.starts_at, zone),
-                booking.price_kopecks,
-            ),
-            w("book.where", name=esc(done.business.name), address=esc(done.business.address))
-            if done.business.address
-            else "",
-        )
-    ).strip()
+    values = {
+        "name": done.customer.name,
+        "business": done.business.name,
+        "service": booking.service_name,
+        "master": booking.master_name,
+        "time": w.when(booking.starts_at, zone),
+        "address": done.business.address,
+    }
+    custom = shown(done.texts, "confirmation", w.locale, values)
+    text = (
+        custom
+        or "\n\n".join(
+            (
+                w("book.done"),
+                details(
+                    w,
+                    booking.service_name,
+                    booking.master_name,
+                    w.when(booking.starts_at, zone),
+                    booking.price_kopecks,
+                ),
+                w("book.where", name=esc(done.business.name), address=esc(done.business.address))
+                if done.business.address
+                else "",
+            )
+        ).strip()
+    )
     return Screen(
         text,
         [[button(w("menu.my"), Menu(action="my").pack())], [w.home_button()]],

@@ -5,6 +5,8 @@ from __future__ import annotations
 from services.booking.bot.callbacks import Menu
 from services.booking.bot.screens.common import Screen, Words, button, esc
 from services.booking.use_cases.about import About, HoursLine
+from services.booking.use_cases.custom_texts import shown
+from services.booking.use_cases.customers import Greeting
 
 
 def main_menu(w: Words, text: str) -> Screen:
@@ -18,8 +20,22 @@ def main_menu(w: Words, text: str) -> Screen:
     )
 
 
-def welcome(w: Words, business_name: str) -> Screen:
-    return main_menu(w, w("start.welcome", name=esc(business_name)))
+def welcome(w: Words, business_name: str, custom: str | None = None) -> Screen:
+    """The main menu under the shipped greeting, or under the owner's own (`custom`, HTML)."""
+    return main_menu(w, custom or w("start.welcome", name=esc(business_name)))
+
+
+def own_greeting(w: Words, greeting: Greeting, first_name: str) -> str | None:
+    """The owner's greeting in the customer's language (HTML), or None for the shipped one;
+    {name} is the name the customer gave, else their Telegram first name."""
+    business = greeting.business
+    values = {
+        "name": greeting.customer_name or first_name,
+        "business": business.name,
+        "address": business.address,
+        "phone": business.phone,
+    }
+    return shown(greeting.texts, "greeting", w.locale, values)
 
 
 def _hours(w: Words, line: HoursLine) -> str:
@@ -38,11 +54,16 @@ def _hours(w: Words, line: HoursLine) -> str:
 
 def about(w: Words, info: About) -> Screen:
     business = info.business
-    parts = [w("about.title", name=esc(business.name))]
-    if business.address:
-        parts.append(w("about.address", address=esc(business.address)))
-    if business.phone:
-        parts.append(w("about.phone", phone=esc(business.phone)))
+    values = {"business": business.name, "address": business.address, "phone": business.phone}
+    custom = shown(info.texts, "about", w.locale, values)
+    if custom:  # the owner's own words; the hours and the price list follow as always
+        parts = [custom]
+    else:
+        parts = [w("about.title", name=esc(business.name))]
+        if business.address:
+            parts.append(w("about.address", address=esc(business.address)))
+        if business.phone:
+            parts.append(w("about.phone", phone=esc(business.phone)))
     if any(line.opens is not None for line in info.hours):
         parts.append(w("about.hours") + "\n" + "\n".join(_hours(w, line) for line in info.hours))
     if info.services:
