@@ -153,6 +153,16 @@ async def test_a_text_that_cannot_be_sent_is_refused_and_nothing_is_saved(talk: 
     preview = only(await talk.send("«{business}» — с 2010 года. Звоните: {phone}"))
     assert (preview.text or "").endswith("«Салон Анна» — с 2010 года. Звоните: +7 495 000-00-00")
 
+    talk.user = 700_000_002  # an administrator, not the owner: no texts for them
+    await talk.sql(
+        "INSERT INTO staff_members (telegram_id, name, role) VALUES ($1, 'Админ', 'admin')",
+        talk.user,
+    )
+    home = only(await talk.send("/admin"))
+    assert "✏️ Тексты бота" not in home.button_texts
+    await talk.press(home, "tx:list::ru", force=True)
+    assert await talk.last_answer() == "Это недоступно для вашей роли."
+
 
 async def test_reset_brings_back_the_shipped_text(talk: Talk) -> None:
     customer = talk.user
