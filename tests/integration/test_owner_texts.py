@@ -201,7 +201,11 @@ async def test_the_confirmation_reminder_and_review_request_use_the_owners_words
         "Подтверждение записи",
         "{name}, вы записаны: {service}, {time}, мастер {master}. Адрес: {address}.",
     )
-    await set_text(talk, "Напоминание о визите", "{name}, ждём вас {time} в «{business}»!")
+    screen = await open_text(talk, "Напоминание о визите")
+    preview = await write(talk, screen, "{name}, ждём вас {time} в «{business}»!")
+    assert (preview.text or "").endswith("Анна, ждём вас 5 июня (пт) в 14:30 в «Салон Анна»!")
+    assert "кнопки «Подтвердить», «Перенести», «Отменить» останутся" in (preview.text or "")
+    only(await talk.tap(preview, "💾 Сохранить"))
     await set_text(talk, "Просьба об отзыве", "{name}, как вам {service} у {master}?")
 
     talk.user = customer

@@ -47,7 +47,7 @@ async def pressed(
         return
     kind = texts.kind_of(callback_data.k)
     locale = callback_data.l
-    sample = screens.sample(words, locale)
+    sample = screens.sample(words, locale, kind)
     if action == "edit":
         view = await texts.view(scope_texts, staff, kind, locale, sample)
         await state.set_state(OwnerInput.text_body)
@@ -83,7 +83,9 @@ async def typed(
     kind = texts.kind_of(str(data.get("tx_kind", "")))
     locale = str(data.get("tx_lang", ""))
     body = message.text or ""
-    view = await texts.check(scope_texts, staff, kind, locale, body, screens.sample(words, locale))
+    view = await texts.check(
+        scope_texts, staff, kind, locale, body, screens.sample(words, locale, kind)
+    )
     await state.set_state(None)  # a button press must not drop the draft
     await state.set_data({"tx_kind": kind, "tx_lang": locale, "tx_body": body})
     await answer(message, screens.preview(words, view))

@@ -17,17 +17,21 @@ from shared.text_templates import TELEGRAM_LIMIT, render
 
 SHOWN_CHARS = 3000  # of a long text on the text's own screen (the whole text is kept)
 SAMPLE_FIELDS = ("name", "service", "master", "time", "address", "phone", "business")
+LATER = ("reminder", "review")  # sent by notifier
 
 
 def theirs(w: Words, locale: str) -> Words:
     return Words(w.catalog, locale)
 
 
-def sample(w: Words, locale: str) -> dict[str, str]:
+def sample(w: Words, locale: str, kind: str) -> dict[str, str]:
     """What a preview puts in place of each placeholder (the business's own name, address and
-    phone replace theirs where the business has them)."""
+    phone replace theirs where the business has them). Notifier writes {time} its own way."""
     other = theirs(w, locale)
-    return {name: other(f"admin.texts.sample.{name}") for name in SAMPLE_FIELDS}
+    values = {name: other(f"admin.texts.sample.{name}") for name in SAMPLE_FIELDS}
+    if kind in LATER:
+        values["time"] = other("admin.texts.sample.time_later")
+    return values
 
 
 def _kind_name(w: Words, kind: str) -> str:
