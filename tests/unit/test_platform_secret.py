@@ -29,6 +29,7 @@ def load(**values: str) -> PlatformSecrets:
         secrets.token_hex(32).upper(),
         base64.b64encode(secrets.token_bytes(32)).decode(),  # `openssl rand -base64 32`
     ],
+    ids=["urlsafe32", "urlsafe48", "hex", "HEX", "base64"],  # keys are random: ids are not
 )
 def test_random_keys_in_every_usual_encoding_are_accepted(made: str) -> None:
     assert load(PLATFORM_SECRET=made).key.reveal() == made
