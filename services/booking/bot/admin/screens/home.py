@@ -9,6 +9,7 @@ from services.booking.bot.admin.client_callbacks import Audit, Clients
 from services.booking.bot.admin.closure_callbacks import Closures
 from services.booking.bot.admin.desk_callbacks import Desk, Glance
 from services.booking.bot.admin.owner_callbacks import Lang, Reviews, WizStep
+from services.booking.bot.admin.prepay_callbacks import PrepayNav
 from services.booking.bot.admin.stats_callbacks import Stats
 from services.booking.bot.screens.common import Screen, Words, button, esc
 from services.booking.use_cases.admin.access import manages_all
@@ -59,4 +60,5 @@ def owner_rows(w: Words, staff: Staff) -> list[list[InlineKeyboardButton]]:
     rows = [first]
     if staff.role == "owner":
         rows.append([button(w("admin.wizard.button"), WizStep(to="now").pack())])
+        rows.append([button(w("admin.prepay.button"), PrepayNav(a="v").pack())])
     return rows
