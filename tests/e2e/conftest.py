@@ -75,6 +75,7 @@ def stack(
                 "TRUSTED_PROXIES": "127.0.0.1/32",
                 "LIFECYCLE_SWEEP_SECONDS": "1",
                 "NOTIFIER_POLL_SECONDS": "0.2",
+                "PREPAY_SWEEP_SECONDS": "0.5",
             },
         )
     )
