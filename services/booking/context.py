@@ -25,6 +25,7 @@ class TenantContext:
     tenant_id: str
     config: TenantConfig
     update_id: int
+    sequence: int = 0  # the update's place in the TG stream (0: unknown), to erase a secret
 
     @property
     def suspended(self) -> bool:

@@ -47,6 +47,14 @@ def _tenant_of(subject: str) -> str:
     return subject.rsplit(".", 1)[-1]
 
 
+def _sequence_of(msg: Pulled) -> int:
+    """The update's sequence in the TG stream, 0 when the message has no JetStream metadata."""
+    try:
+        return int(msg.raw_message.metadata.sequence.stream)
+    except (AttributeError, ValueError, TypeError):
+        return 0
+
+
 def updates_puller(
     js: JetStreamContext, redis: Redis, handler: Handler, *, workers: int, batch: int
 ) -> OrderedPuller:
@@ -92,7 +100,10 @@ def update_handler(
             if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
                 raise PoisonMessage("update has no update_id")
             context = TenantContext(
-                tenant_id=tenant_id, config=found.config, update_id=update["update_id"]
+                tenant_id=tenant_id,
+                config=found.config,
+                update_id=update["update_id"],
+                sequence=_sequence_of(msg),
             )
             token = current_tenant.set(tenant_id)
             try:

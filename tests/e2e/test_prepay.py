@@ -12,17 +12,22 @@ chat and never stored or logged in clear), a service asks for a 500 ₽ deposit,
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 import httpx
+import nats
 import pytest
+import pytest_asyncio
+from nats.js.errors import NotFoundError
 
 from devstack.demo import Endpoints
 from devstack.stack import SERVICES, Stack
 from sandbox.telegram import TelegramSandboxClient
 from sandbox.telegram.models import ChatMessage
 from sandbox.yookassa import YooKassaSandboxClient
+from shared.subjects import STREAM_TG
 from tests.e2e.test_booking_journey import (
     PHONE,
     WAIT,
@@ -30,6 +35,7 @@ from tests.e2e.test_booking_journey import (
     Salon,
     assert_says,
     at,
+    controllable_clock,
     open_salon,
     pick_day,
     spelled,
@@ -38,6 +44,12 @@ from tests.e2e.test_booking_journey import (
 from tests.support.chat import ChatUser
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def move_clock(stack: Stack) -> AsyncIterator[MoveClock]:
+    async with controllable_clock(stack) as move:
+        yield move
 
 
 async def billing_rows(endpoints: Endpoints, sql: str, *args: object) -> list[asyncpg.Record]:
@@ -74,6 +86,7 @@ async def connect_shop(
     assert_says(saved, shop_id, webhook, "15 мин")
     history = await owner.telegram.chat(owner.bot, owner.id)
     assert not [m for m in history.messages if secret in (m.text or "")], "the key is shown"
+    assert secret not in await stored_updates(stack), "the key stays in the TG stream"
 
     await owner.press(saved, "Стрижка: без предоплаты")
     card = await owner.expect("Что брать при записи", wait=WAIT)
@@ -83,6 +96,23 @@ async def connect_shop(
     done = await owner.expect("депозит 500 ₽", wait=WAIT)
     assert_says(done, "Стрижка (1 500 ₽): депозит 500 ₽")
     return shop_id, secret
+
+
+async def stored_updates(stack: Stack, last: int = 400) -> str:
+    """The newest updates the TG stream still holds, as one text."""
+    connection = await nats.connect(stack.config.nats_url)
+    try:
+        js = connection.jetstream()
+        top = (await js.stream_info(STREAM_TG.name)).state.last_seq
+        found = []
+        for seq in range(max(1, top - last), top + 1):
+            try:
+                found.append((await js.get_msg(STREAM_TG.name, seq)).data or b"")
+            except NotFoundError:
+                continue  # erased, or never there
+        return b"\n".join(found).decode(errors="replace")
+    finally:
+        await connection.close()
 
 
 async def book_held(customer: ChatUser, day: date, clock: str) -> ChatMessage:
