@@ -72,7 +72,7 @@ async def connect_shop(
     await yookassa.add_shop(shop_id, secret, webhook)
     owner = salon.owner
     await owner.send("/admin")
-    home = await owner.expect("Предоплата", wait=WAIT)
+    home = await owner.expect("управление", wait=WAIT)
     await owner.press(home, "💳 Предоплата")
     screen = await owner.expect("ЮKassa: не подключена", wait=WAIT)
     await owner.press(screen, "Подключить ЮKassa")
