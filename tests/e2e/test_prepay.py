@@ -83,7 +83,7 @@ async def connect_shop(
     await owner.expect("ЮKassa не приняла", wait=WAIT)
     await owner.send(secret)
     saved = await owner.expect("ЮKassa подключена", wait=WAIT)
-    assert_says(saved, shop_id, webhook, "15 мин")
+    assert_says(saved, shop_id, f"/webhooks/yookassa/t/{salon.tenant_id}", "15 мин")
     history = await owner.telegram.chat(owner.bot, owner.id)
     assert not [m for m in history.messages if secret in (m.text or "")], "the key is shown"
     assert secret not in await stored_updates(stack), "the key stays in the TG stream"
