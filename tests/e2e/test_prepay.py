@@ -94,7 +94,7 @@ async def connect_shop(
     await owner.expect("депозитом", wait=WAIT)
     await owner.send("500")
     done = await owner.expect("депозит 500 ₽", wait=WAIT)
-    assert_says(done, "Стрижка (1 500 ₽): депозит 500 ₽")
+    assert_says(done, "Стрижка (1\u00a0500 ₽): депозит 500 ₽")
     return shop_id, secret
 
 
