@@ -170,6 +170,7 @@ class Stack:
             "HTTP_PORT": str(cfg.port(service)),
             "LOG_FORMAT": "json",
             "CLOCK": "controllable" if cfg.controllable_clock else "system",
+            "BILLING_PUBLIC_URL": cfg.url("billing"),  # the shops' webhook the owners are shown
         }
         if self.bots is not None:
             env |= {

@@ -294,3 +294,68 @@ def decode(kind: type[T], payload: bytes) -> T:
         return msgspec.json.decode(payload, type=kind)
     except (msgspec.DecodeError, msgspec.ValidationError) as error:
         raise PoisonMessage(f"{kind.__name__}: {error}") from error
+
+
+# --- Prepayment through a business's own YooKassa shop (`booking.prepay.<t>` from booking,
+# `payment.prepay.<t>` from billing). The shop's secret key travels only sealed, as bot tokens.
+
+
+class PrepayHold(Event, frozen=True, kw_only=True, tag="hold"):
+    """Booking holds a slot until `hold_until`: billing creates the payment in the shop."""
+
+    tenant_id: str
+    booking_id: int
+    amount_kopecks: int
+    description: str
+    shop_id: str
+    secret_sealed: str
+    hold_until: datetime
+    return_url: str
+    customer_chat_id: int = 0
+
+
+class PrepayRefund(Event, frozen=True, kw_only=True, tag="refund"):
+    """Booking asks billing to refund what was paid for a booking (`reason`: customer, staff,
+    late: paid after the hold ran out)."""
+
+    tenant_id: str
+    booking_id: int
+    reason: str = "customer"
+
+
+PrepayCommand = PrepayHold | PrepayRefund
+
+
+class PrepayLinkReady(Event, frozen=True, kw_only=True, tag="link"):
+    tenant_id: str
+    booking_id: int
+    payment_id: str
+    amount_kopecks: int
+    confirmation_url: str
+
+
+class PrepayPaid(Event, frozen=True, kw_only=True, tag="paid"):
+    tenant_id: str
+    booking_id: int
+    payment_id: str
+    amount_kopecks: int
+
+
+class PrepayExpired(Event, frozen=True, kw_only=True, tag="expired"):
+    """The hold ran out unpaid (`reason` "unpaid"), or no payment could be made ("refused":
+    the shop turned the request down)."""
+
+    tenant_id: str
+    booking_id: int
+    reason: str = "unpaid"
+
+
+class PrepayRefunded(Event, frozen=True, kw_only=True, tag="refunded"):
+    tenant_id: str
+    booking_id: int
+    payment_id: str
+    refund_id: str
+    amount_kopecks: int
+
+
+PrepayOutcome = PrepayLinkReady | PrepayPaid | PrepayExpired | PrepayRefunded

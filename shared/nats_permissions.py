@@ -61,6 +61,8 @@ KV_WRITERS = {KV_TENANTS: ("provisioner",)}
 EXTRA_PUBLISH = {
     # billing erases a handled sales-bot update that carries a pasted bot token
     "billing": (f"$JS.API.STREAM.MSG.DELETE.{STREAM_TG.name}",),
+    # booking erases the owner's update that carries a shop's YooKassa secret key
+    "booking": (f"$JS.API.STREAM.MSG.DELETE.{STREAM_TG.name}",),
 }
 # Never for a service or the inspector, whatever the allow list says (deny beats allow).
 DESTRUCTIVE = (

@@ -57,6 +57,17 @@ def booking_event(kind: str, tenant_id: str) -> str:
     return f"booking.{kind}.{tenant_id}"
 
 
+# --- Prepayment through a business's own YooKassa shop: booking asks billing
+# (`booking.prepay.<t>`, a hold to pay for or a refund), billing answers with what YooKassa
+# confirmed (`payment.prepay.<t>`: the link, paid, expired, refunded). Both carry a tagged union.
+def booking_prepay(tenant_id: str) -> str:
+    return f"booking.prepay.{tenant_id}"
+
+
+def payment_prepay(tenant_id: str) -> str:
+    return f"payment.prepay.{tenant_id}"
+
+
 # --- Notifier: delivery outcomes
 def delivery_outcome(tenant_id: str) -> str:
     return f"notify.outcome.{tenant_id}"
@@ -133,6 +144,8 @@ NOTIFIER_PAYMENT_CANCELED = ConsumerSpec(
     "notifier-canceled", STREAM_BILLING, PAYMENT_CANCELED, "notifier"
 )
 BILLING_TENANTS = ConsumerSpec("billing-tenants", STREAM_TENANT, TENANT_ANY, "billing")
+BILLING_PREPAY = ConsumerSpec("billing-prepay", STREAM_BOOKING, "booking.prepay.*", "billing")
+BOOKING_PREPAY = ConsumerSpec("booking-prepay", STREAM_BILLING, "payment.prepay.*", "booking")
 PROVISIONER_SETUP = ConsumerSpec("provisioner-setup", STREAM_SETUP, SETUP_BOT_ANY, "provisioner")
 
 # Every durable consumer; the bus permissions and the admin set-up read this list.
@@ -148,4 +161,6 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     NOTIFIER_PAYMENT_CANCELED,
     BILLING_TENANTS,
     PROVISIONER_SETUP,
+    BILLING_PREPAY,
+    BOOKING_PREPAY,
 )

@@ -9,14 +9,24 @@ from litestar.di import Provide
 from litestar.params import FromPath
 
 from sandbox.yookassa.deps import IdempotenceKey, Sandbox, ShopId, authenticate, required_key
-from sandbox.yookassa.objects import Payment, Refund
+from sandbox.yookassa.objects import Payment, Refund, ShopInfo
 
 
 class YooKassaApiController(Controller):
-    """Payments (create, get, capture, cancel) and refunds (create, get)."""
+    """The shop (``/me``), payments (create, get, capture, cancel) and refunds (create, get)."""
 
     path = "/v3"
     dependencies = {"shop_id": Provide(authenticate, sync_to_thread=False)}  # noqa: RUF012
+
+    @get("/me")
+    async def me(self, shop_id: ShopId) -> ShopInfo:
+        return ShopInfo(
+            account_id=shop_id,
+            test=True,
+            fiscalization_enabled=False,
+            payment_methods=["bank_card"],
+            status="enabled",
+        )
 
     @post("/payments", status_code=200)
     async def create_payment(

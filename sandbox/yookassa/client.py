@@ -14,6 +14,7 @@ from sandbox.yookassa.objects import (
     NotifyRequest,
     Payment,
     PayResult,
+    ShopIn,
 )
 
 T = TypeVar("T")
@@ -61,6 +62,15 @@ class YooKassaSandboxClient:
         body = msgspec.json.encode(NotifyRequest(event=event))
         path = f"/sandbox/payments/{payment_id}/notify"
         return await self._call("POST", path, PayResult, body)
+
+    async def add_shop(
+        self, shop_id: str, secret_key: str, notification_url: str | None = None
+    ) -> None:
+        """Open a shop of its own for a business (its key; where its notifications go)."""
+        body = msgspec.json.encode(
+            ShopIn(shop_id=shop_id, secret_key=secret_key, notification_url=notification_url)
+        )
+        await self._call("POST", "/sandbox/shops", dict, body)
 
     async def notifications(self) -> list[NotificationAttempt]:
         return await self._call("GET", "/sandbox/notifications", list[NotificationAttempt])

@@ -8,7 +8,14 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 
 from sandbox.yookassa.deps import Sandbox
-from sandbox.yookassa.objects import Health, NotificationAttempt, NotifyRequest, Payment, PayResult
+from sandbox.yookassa.objects import (
+    Health,
+    NotificationAttempt,
+    NotifyRequest,
+    Payment,
+    PayResult,
+    ShopIn,
+)
 from sandbox.yookassa.requests import decode
 
 
@@ -32,6 +39,13 @@ class ControlController(Controller):
         """Send a notification for the payment's current state again (tests send duplicates)."""
         body = decode(await request.body(), NotifyRequest)
         return await sandbox.renotify(payment_id, body.event)
+
+    @post("/shops", status_code=200)
+    async def add_shop(self, request: Request[Any, Any, Any], sandbox: Sandbox) -> Health:
+        """Open a shop (or change its key or notification URL): a business's own YooKassa."""
+        body = decode(await request.body(), ShopIn)
+        sandbox.add_shop(body.shop_id, body.secret_key, body.notification_url)
+        return Health(status="ok", payments=len(sandbox.store.payments))
 
     @get("/payments")
     async def payments(self, sandbox: Sandbox) -> list[Payment]:

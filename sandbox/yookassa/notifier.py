@@ -19,7 +19,9 @@ logger = logging.getLogger(__name__)
 
 
 class Notifier:
-    """Delivers ``{"type": "notification", "event", "object"}`` and logs every attempt."""
+    """Delivers ``{"type": "notification", "event", "object"}`` and logs every attempt.
+
+    Each shop may have its own URL (``url`` of a call); without one the default is used."""
 
     def __init__(self, url: str | None, policy: NotificationRetryPolicy) -> None:
         self._url = url
@@ -40,45 +42,49 @@ class Notifier:
             await self._client.aclose()
             self._client = None
 
-    async def send(self, event: str, obj: Payment | Refund) -> int | None:
+    async def send(self, event: str, obj: Payment | Refund, url: str | None = None) -> int | None:
         """Make the first attempt now, schedule retries if it failed; the first status code."""
-        if self._url is None:
+        target = url or self._url
+        if target is None:
             return None
         body = msgspec.json.encode(Notification(type="notification", event=event, object=obj))
-        status = await self._attempt(event, obj, body, 1)
+        status = await self._attempt(target, event, obj, body, 1)
         if not _delivered(status) and self._policy.max_attempts > 1:
-            self._spawn(self._retry(event, obj, body, 2))
+            self._spawn(self._retry(target, event, obj, body, 2))
         return status
 
-    def send_later(self, event: str, obj: Payment | Refund) -> None:
+    def send_later(self, event: str, obj: Payment | Refund, url: str | None = None) -> None:
         """Deliver in the background (events YooKassa raises on its own, e.g. autopayments)."""
-        if self._url is not None:
+        target = url or self._url
+        if target is not None:
             body = msgspec.json.encode(Notification(type="notification", event=event, object=obj))
-            self._spawn(self._retry(event, obj, body, 1))
+            self._spawn(self._retry(target, event, obj, body, 1))
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _retry(self, event: str, obj: Payment | Refund, body: bytes, first: int) -> None:
+    async def _retry(
+        self, url: str, event: str, obj: Payment | Refund, body: bytes, first: int
+    ) -> None:
         for attempt in range(first, self._policy.max_attempts + 1):
             if attempt > 1:
                 await asyncio.sleep(self._policy.delay_before(attempt))
-            if _delivered(await self._attempt(event, obj, body, attempt)):
+            if _delivered(await self._attempt(url, event, obj, body, attempt)):
                 return
         logger.warning("notification %s for %s was not delivered, giving up", event, obj.id)
 
     async def _attempt(
-        self, event: str, obj: Payment | Refund, body: bytes, attempt: int
+        self, url: str, event: str, obj: Payment | Refund, body: bytes, attempt: int
     ) -> int | None:
-        if self._client is None or self._url is None:
+        if self._client is None:
             raise RuntimeError("the notifier is not started")
         status: int | None = None
         error: str | None = None
         try:
             response = await self._client.post(
-                self._url, content=body, headers={"Content-Type": "application/json"}
+                url, content=body, headers={"Content-Type": "application/json"}
             )
             status = response.status_code
         except httpx.HTTPError as exc:

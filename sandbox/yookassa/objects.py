@@ -124,3 +124,21 @@ class NotifyRequest(msgspec.Struct, frozen=True, kw_only=True):
 class Health(msgspec.Struct, frozen=True, kw_only=True):
     status: str
     payments: int
+
+
+class ShopInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """``GET /v3/me``: the shop the credentials belong to (a cheap authenticated call)."""
+
+    account_id: str
+    test: bool
+    fiscalization_enabled: bool
+    payment_methods: list[str]
+    status: str
+
+
+class ShopIn(msgspec.Struct, frozen=True, kw_only=True):
+    """The control API's new shop: its credentials and where its notifications go."""
+
+    shop_id: str
+    secret_key: str
+    notification_url: str | None = None

@@ -30,10 +30,27 @@ class YooKassaSandbox:
         self.config = config
         self.store = Store(config)
         self.notifier = Notifier(config.notification_url, config.retry)
+        self.shops: dict[str, str] = dict(config.shops)
+        self.shop_urls: dict[str, str] = {}
 
     def authenticate(self, shop_id: str, secret_key: str) -> bool:
-        expected = self.config.shops.get(shop_id)
+        expected = self.shops.get(shop_id)
         return expected is not None and secrets_equal(expected, secret_key)
+
+    def add_shop(self, shop_id: str, secret_key: str, notification_url: str | None) -> None:
+        """Open (or change) a shop: its secret key and where its notifications go (the
+        shop's own setting in YooKassa's dashboard; without one, the emulator's default)."""
+        if not shop_id or not secret_key:
+            raise invalid_request("shop_id and secret_key are required", "shop_id")
+        self.shops[shop_id] = secret_key
+        if notification_url:
+            self.shop_urls[shop_id] = notification_url
+        else:
+            self.shop_urls.pop(shop_id, None)
+
+    def url_of(self, shop_id: str) -> str | None:
+        """The shop's notification URL, or None for the emulator's default."""
+        return self.shop_urls.get(shop_id)
 
     # The YooKassa API (/v3), as one shop sees it.
 
@@ -47,7 +64,9 @@ class YooKassaSandbox:
         record = self.store.create(shop_id, request, value)
         self.store.remember(shop_id, "payments", key, canonical, record.payment.id)
         if record.payment.status != "pending":
-            self.notifier.send_later(_event_of(record.payment), record.payment)
+            self.notifier.send_later(
+                _event_of(record.payment), record.payment, self.url_of(shop_id)
+            )
         return record.payment
 
     def get_payment(self, shop_id: str, payment_id: str) -> Payment:
@@ -60,7 +79,7 @@ class YooKassaSandbox:
         was = record.payment.status
         event = self.store.capture(record, value)
         if record.payment.status != was:
-            self.notifier.send_later(event, record.payment)
+            self.notifier.send_later(event, record.payment, self.url_of(shop_id))
         return record.payment
 
     def cancel(self, shop_id: str, payment_id: str) -> Payment:
@@ -72,7 +91,7 @@ class YooKassaSandbox:
         was = record.payment.status
         event = self.store.cancel(record, "merchant", "canceled_by_merchant")
         if record.payment.status != was:
-            self.notifier.send_later(event, record.payment)
+            self.notifier.send_later(event, record.payment, self.url_of(shop_id))
         return record.payment
 
     def create_refund(self, shop_id: str, key: str, body: bytes) -> Refund:
@@ -85,7 +104,7 @@ class YooKassaSandbox:
         record = self.store.get(shop_id, request.payment_id)
         refund = self.store.refund(record, value, request.description)
         self.store.remember(shop_id, "refunds", key, canonical, refund.id)
-        self.notifier.send_later(REFUND_EVENT, refund)
+        self.notifier.send_later(REFUND_EVENT, refund, self.url_of(shop_id))
         return refund
 
     def get_refund(self, shop_id: str, refund_id: str) -> Refund:
@@ -96,7 +115,7 @@ class YooKassaSandbox:
     async def pay(self, payment_id: str) -> PayResult:
         record = self.store.get(None, payment_id)
         event = self.store.authorize(record)
-        status = await self.notifier.send(event, record.payment)
+        status = await self.notifier.send(event, record.payment, self.url_of(record.shop_id))
         return PayResult(payment=record.payment, notification_status=status)
 
     async def decline(self, payment_id: str, reason: str | None = None) -> PayResult:
@@ -104,17 +123,18 @@ class YooKassaSandbox:
         if record.payment.status == "canceled":
             raise invalid_request("Payment is already canceled", "payment_id")
         event = self.store.cancel(record, "yoo_money", reason or "expired_on_confirmation")
-        status = await self.notifier.send(event, record.payment)
+        status = await self.notifier.send(event, record.payment, self.url_of(record.shop_id))
         return PayResult(payment=record.payment, notification_status=status)
 
     async def renotify(self, payment_id: str, event: str | None) -> PayResult:
         """Send a notification about the payment's current state again (a duplicate)."""
         record = self.store.get(None, payment_id)
         event = event or _event_of(record.payment)
+        url = self.url_of(record.shop_id)
         if event == REFUND_EVENT:
-            status = await self.notifier.send(event, self._last_refund(record))
+            status = await self.notifier.send(event, self._last_refund(record), url)
         elif event in PAYMENT_EVENTS:
-            status = await self.notifier.send(event, record.payment)
+            status = await self.notifier.send(event, record.payment, url)
         else:
             raise invalid_request(f"Unknown event {event!r}", "event")
         return PayResult(payment=record.payment, notification_status=status)

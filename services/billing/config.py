@@ -119,6 +119,7 @@ class BillingSettings:
     controllable_clock: bool
     sales_concurrency: int = 8
     sales_state_ttl_seconds: int = 7 * 24 * 3600
+    prepay_sweep_seconds: float = 15.0  # how often unpaid prepayment holds are expired
 
     def plan(self, code: str) -> Plan | None:
         return next((p for p in self.plans if p.code == code), None)
@@ -141,4 +142,5 @@ class BillingSettings:
             controllable_clock=controllable_clock(env),
             sales_concurrency=env.int("SALES_BOT_CONCURRENCY", 8, minimum=1),
             sales_state_ttl_seconds=env.int("SALES_STATE_TTL_SECONDS", 7 * 24 * 3600, minimum=60),
+            prepay_sweep_seconds=env.float("PREPAY_SWEEP_SECONDS", 15.0),
         )

@@ -13,6 +13,7 @@ from litestar import Litestar
 from services.billing.adapters.bot_api import TelegramBotTokens
 from services.billing.adapters.ledger_pg import PgLedger
 from services.billing.adapters.metrics_pg import watch_payments
+from services.billing.adapters.prepay_pg import PgPrepayments
 from services.billing.adapters.sealed_signups_pg import PgSealedSignups
 from services.billing.adapters.signups_pg import PgSignups
 from services.billing.adapters.tenants_pg import PgTenants
@@ -20,8 +21,8 @@ from services.billing.adapters.yookassa_api import YooKassaApi
 from services.billing.adapters.yookassa_sdk import Timeouts
 from services.billing.bot import SalesDeps, build_sales_dispatcher
 from services.billing.config import BillingSettings
-from services.billing.routes import yookassa_router
-from services.billing.subscribers import SERVICE, sales_router, tenants_router
+from services.billing.routes import shop_router, yookassa_router
+from services.billing.subscribers import SERVICE, prepay_router, sales_router, tenants_router
 from services.billing.use_cases import (
     AutoRenew,
     Checkout,
@@ -36,6 +37,8 @@ from services.billing.use_cases import (
     StartTrial,
     TrackTenants,
 )
+from services.billing.use_cases.prepay import ExpireHolds, OpenPrepayment, ShopRefunds
+from services.billing.use_cases.prepay_notes import RecordShopNotification
 from services.billing.use_cases.reseal import reseal_signups
 from shared.advisories import count_max_deliveries
 from shared.bus import RetryPolicy, ensure_consumers
@@ -46,9 +49,10 @@ from shared.metrics import Metrics
 from shared.metrics_probes import watch_bus
 from shared.migrate import load_migrations, migrate_schema
 from shared.outbox import Relay, migrate_outbox
-from shared.runtime import open_runtime
-from shared.subjects import BILLING_SALES_UPDATES, BILLING_TENANTS, STREAM_BILLING
+from shared.runtime import Runtime, open_runtime
+from shared.subjects import BILLING_PREPAY, BILLING_SALES_UPDATES, BILLING_TENANTS, STREAM_BILLING
 from shared.telegram import Bots, make_session
+from shared.yookassa_shop import ShopApi
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 LOCALES = Path(__file__).parent / "locales"
@@ -69,6 +73,49 @@ async def check_pending(reconcile: ReconcilePending, every_seconds: float) -> No
         except Exception:  # YooKassa or Postgres away: the next pass retries
             log.exception("checking pending payments failed")
         await asyncio.sleep(every_seconds)
+
+
+async def expire_holds(expire: ExpireHolds, every_seconds: float) -> None:
+    """Free prepayment holds that ran out unpaid, forever."""
+    while True:
+        try:
+            await expire()
+        except Exception:  # Postgres away: the next pass retries
+            log.exception("expiring prepayment holds failed")
+        await asyncio.sleep(every_seconds)
+
+
+def wire_prepay(
+    app: Litestar,
+    runtime: Runtime,
+    settings: BillingSettings,
+    *,
+    shop_api: ShopApi,
+    sealer: Sealer,
+    metrics: Metrics,
+) -> ExpireHolds:
+    """Prepayments to businesses' own shops: the `booking.prepay.*` consumer, the per-tenant
+    webhook; returns the expiry of holds for the caller to run."""
+    prepayments = PgPrepayments(runtime.require_pool())
+    shop_refunds = ShopRefunds(api=shop_api, store=prepayments, sealer=sealer)
+    runtime.broker.include_router(
+        prepay_router(
+            open_payment=OpenPrepayment(api=shop_api, store=prepayments, sealer=sealer),
+            refunds=shop_refunds,
+            publisher=runtime.publisher,
+            metrics=metrics,
+            policy=RetryPolicy.lasting(),
+        )
+    )
+    source = NotificationSource(
+        allowed=settings.yookassa.allowed_networks,
+        trusted_proxies=settings.yookassa.trusted_proxies,
+    )
+    record = RecordShopNotification(
+        source=source, api=shop_api, store=prepayments, sealer=sealer, refunds=shop_refunds
+    )
+    app.register(shop_router(record, metrics))
+    return ExpireHolds(store=prepayments, clock=runtime.clock)
 
 
 def create_app(settings: BillingSettings) -> Litestar:
@@ -182,6 +229,15 @@ def create_app(settings: BillingSettings) -> Litestar:
                 )
             else:
                 log.warning("SALES_BOT_TOKEN is empty: the sales bot is off (no sales consumer)")
+            shop_api = ShopApi(
+                settings.yookassa.api_url,
+                connect=settings.yookassa.connect_timeout,
+                read=settings.yookassa.read_timeout,
+            )
+            expire = wire_prepay(
+                app, runtime, settings, shop_api=shop_api, sealer=sealer, metrics=metrics
+            )
+            consumers.append((BILLING_PREPAY, lasting))
             app.state.checkout = checkout
             app.register(yookassa_router(record, metrics))
             await count_max_deliveries(runtime.broker, SERVICE, metrics)
@@ -195,9 +251,11 @@ def create_app(settings: BillingSettings) -> Litestar:
             )
             pending = ReconcilePending(api=api, ledger=ledger, recorder=recorder)
             runtime.background(check_pending(pending, PENDING_CHECK_SECONDS), "pending")
+            runtime.background(expire_holds(expire, settings.prepay_sweep_seconds), "holds")
             try:
                 yield
             finally:
                 await bots.close()
+                await shop_api.aclose()
 
     return Litestar(route_handlers=[], lifespan=[lifespan])

@@ -12,10 +12,13 @@ from pydantic import ValidationError
 
 from services.billing.bot import SalesDeps
 from services.billing.use_cases import AutoRenew, TrackTenants
+from services.billing.use_cases.prepay import OpenPrepayment, ShopRefunds
 from shared.apology import Apology
 from shared.bus import Consumer, Publisher, RetryPolicy, subscriber_options
 from shared.errors import PoisonMessage
 from shared.messages import (
+    PrepayCommand,
+    PrepayHold,
     TenantDeleted,
     TenantExpiring,
     TenantProvisioned,
@@ -26,7 +29,7 @@ from shared.messages import (
     decode,
 )
 from shared.metrics import Metrics
-from shared.subjects import BILLING_SALES_UPDATES, BILLING_TENANTS
+from shared.subjects import BILLING_PREPAY, BILLING_SALES_UPDATES, BILLING_TENANTS
 from shared.updates import without_nul
 
 SERVICE = "billing"
@@ -121,5 +124,47 @@ def tenants_router(
                 await track.changed(tenant_id, kind, decode(_STATUS_EVENTS[kind], msg.body))
 
         await consumer.run(msg, work, tenant=tenant_id or None)
+
+    return router
+
+
+def prepay_router(
+    *,
+    open_payment: OpenPrepayment,
+    refunds: ShopRefunds,
+    publisher: Publisher,
+    metrics: Metrics,
+    policy: RetryPolicy,
+) -> NatsRouter:
+    """`booking.prepay.<t>`: a hold to create a payment for, or a refund to make."""
+    router = NatsRouter()
+    consumer = Consumer(
+        service=SERVICE, name="prepay", publisher=publisher, metrics=metrics, policy=policy
+    )
+    options = subscriber_options(BILLING_PREPAY, policy)
+
+    @router.subscriber(BILLING_PREPAY.subject, **options)
+    async def on_prepay(msg: NatsMessage) -> None:
+        tenant_id = msg.raw_message.subject.rsplit(".", 1)[-1]
+
+        async def work() -> None:
+            try:
+                command = msgspec.json.decode(msg.body, type=PrepayCommand)
+            except (msgspec.DecodeError, msgspec.ValidationError) as error:
+                raise PoisonMessage(f"PrepayCommand: {error}") from None
+            if command.tenant_id != tenant_id:
+                raise PoisonMessage("the command names another tenant than its subject")
+            if isinstance(command, PrepayHold):
+                outcome = await open_payment(command)
+            else:
+                outcome = await refunds.request(command)
+            log.info(
+                "prepay %s of booking %s: %s",
+                command.__class__.__name__,
+                command.booking_id,
+                outcome,
+            )
+
+        await consumer.run(msg, work, tenant=tenant_id)
 
     return router

@@ -30,6 +30,8 @@ class BookingSettings:
     logs: LogSettings
     controllable_clock: bool
     max_concurrency: int
+    yookassa_api_url: str = "https://api.yookassa.ru/v3"  # to check a shop's keys on save
+    billing_public_url: str = "http://127.0.0.1:8090"  # the shops' webhook the owner sets
 
     @classmethod
     def load(cls, env: Env) -> BookingSettings:
@@ -44,4 +46,6 @@ class BookingSettings:
             logs=LogSettings.load(env),
             controllable_clock=controllable_clock(env),
             max_concurrency=env.int("BOOKING_CONCURRENCY", 32, minimum=1),
+            yookassa_api_url=env.str("YOOKASSA_API_URL", "https://api.yookassa.ru/v3"),
+            billing_public_url=env.str("BILLING_PUBLIC_URL", "http://127.0.0.1:8090"),
         )

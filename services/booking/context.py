@@ -12,6 +12,7 @@ import asyncpg
 
 from services.booking.adapters.tenant_store import PgTenantStore
 from services.booking.use_cases.ports import Scope
+from services.booking.use_cases.prepay.owner import Sealing, ShopChecker
 from shared.bus import Publisher
 from shared.clock import Clock
 from shared.db_servers import MAIN_DATABASE_SERVER, ServerPools, UnknownServer
@@ -24,10 +25,24 @@ class TenantContext:
     tenant_id: str
     config: TenantConfig
     update_id: int
+    sequence: int = 0  # the update's place in the TG stream (0: unknown), to erase a secret
 
     @property
     def suspended(self) -> bool:
         return self.config.status == "suspended"
+
+
+@dataclass(frozen=True, slots=True)
+class PrepayDeps:
+    """Prepayment's outside world: YooKassa (to check a shop's keys), the sealer (the keys are
+    sealed at once) and billing's public URL (what the owner sets as the shop's webhook)."""
+
+    checker: ShopChecker
+    sealer: Sealing
+    webhook_base_url: str
+
+    def webhook_url(self, tenant_id: str) -> str:
+        return f"{self.webhook_base_url.rstrip('/')}/webhooks/yookassa/t/{tenant_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +52,7 @@ class BookingDeps:
     clock: Clock
     texts: Catalog
     servers: ServerPools | None = None  # tenants on other database servers (db_servers.py)
+    prepay: PrepayDeps | None = None  # None: «Предоплата» cannot connect a shop
 
     def tenant_pool(self, server: str = MAIN_DATABASE_SERVER) -> asyncpg.Pool:
         """The pool of the database server that holds a tenant's schema."""

@@ -13,8 +13,8 @@ from litestar import Litestar
 
 from services.booking.bot import build_dispatcher
 from services.booking.config import BookingSettings
-from services.booking.context import BookingDeps
-from services.booking.subscribers import SERVICE, update_handler, updates_puller
+from services.booking.context import BookingDeps, PrepayDeps
+from services.booking.subscribers import SERVICE, prepay_router, update_handler, updates_puller
 from services.booking.tenant_bots import TenantBots
 from shared.advisories import count_max_deliveries
 from shared.bot_session import make_json_session
@@ -26,8 +26,9 @@ from shared.metrics import Metrics
 from shared.metrics_probes import watch_bus
 from shared.outbox import Relay, migrate_outbox
 from shared.runtime import Runtime, open_runtime
-from shared.subjects import BOOKING_UPDATES, STREAM_BOOKING
+from shared.subjects import BOOKING_PREPAY, BOOKING_UPDATES, STREAM_BOOKING
 from shared.telegram import Bots
+from shared.yookassa_shop import ShopApi
 
 log = logging.getLogger(__name__)
 LOCALES = Path(__file__).parent / "locales"
@@ -74,12 +75,18 @@ def create_app(settings: BookingSettings) -> Litestar:
             controllable_clock=settings.controllable_clock,
         ) as runtime:
             await migrate_outbox(runtime.require_pool())
+            shop_api = ShopApi(settings.yookassa_api_url)
             deps = BookingDeps(
                 pool=runtime.require_pool(),
                 publisher=runtime.publisher,
                 clock=runtime.clock,
                 texts=texts,
                 servers=runtime.require_servers(),
+                prepay=PrepayDeps(
+                    checker=shop_api,
+                    sealer=sealer,
+                    webhook_base_url=settings.billing_public_url,
+                ),
             )
             bots = Bots(make_json_session(settings.telegram))
             tenant_bots = TenantBots(await tenants_bucket(runtime.js), bots, sealer)
@@ -103,7 +110,19 @@ def create_app(settings: BookingSettings) -> Litestar:
             await count_max_deliveries(runtime.broker, SERVICE, metrics)
             watch_bus(metrics, runtime.js, SERVICE)
             app.register(ops_router(metrics=metrics, checks=runtime.readiness()))
-            await ensure_consumers(runtime.js, [(BOOKING_UPDATES, policy)])
+            lasting = RetryPolicy.lasting()
+            runtime.broker.include_router(
+                prepay_router(
+                    deps=deps,
+                    tenants=tenant_bots,
+                    publisher=runtime.publisher,
+                    metrics=metrics,
+                    policy=lasting,
+                )
+            )
+            await ensure_consumers(
+                runtime.js, [(BOOKING_UPDATES, policy), (BOOKING_PREPAY, lasting)]
+            )
             await runtime.broker.start()
             relay = Relay(runtime.require_pool(), runtime.publisher, stream=STREAM_BOOKING)
             runtime.background(relay.run(), "outbox")
@@ -114,5 +133,6 @@ def create_app(settings: BookingSettings) -> Litestar:
             finally:
                 await puller.stop()
                 await bots.close()
+                await shop_api.aclose()
 
     return Litestar(route_handlers=[], lifespan=[lifespan])

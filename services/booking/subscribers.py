@@ -2,6 +2,12 @@
 
 `update_handler` is what runs for one pulled update; `updates_puller` pulls the durable for it
 (in batches, each chat's updates in order, several processes sharing the durable).
+
+`prepay_router`: billing's prepayment answers (`payment.prepay.<t>`, durable
+`booking-prepay`), one use case per event in the tenant's transaction, then the customer's
+message through the tenant's bot. The state change commits before the message is sent and a
+repeated event changes nothing and sends nothing: a crash between the commit and the send
+loses that one message (at most once), never doubles it.
 """
 
 from __future__ import annotations
@@ -11,21 +17,26 @@ import logging
 import msgspec
 from aiogram import Dispatcher
 from aiogram.types import Update
+from faststream.nats import NatsMessage, NatsRouter
 from nats.js import JetStreamContext
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
+from services.booking.bot.screens import Words
+from services.booking.bot.screens import prepay as prepay_screens
 from services.booking.context import BookingDeps, TenantContext
 from services.booking.tenant_bots import TenantBots
+from services.booking.use_cases.prepay import outcomes
 from shared.apology import Apology
-from shared.bus import Consumer, Publisher, RetryPolicy
+from shared.bus import Consumer, Publisher, RetryPolicy, subscriber_options
 from shared.chat_turns import ChatTurns
 from shared.errors import PoisonMessage
+from shared.messages import PrepayOutcome
 from shared.metrics import Metrics
 from shared.nats_permissions import inbox_prefix
 from shared.ordered_pull import Handler, OrderedPuller, Pulled
 from shared.redis_keys import current_tenant
-from shared.subjects import BOOKING_UPDATES, check_tenant_id
+from shared.subjects import BOOKING_PREPAY, BOOKING_UPDATES, check_tenant_id
 from shared.updates import without_nul
 
 SERVICE = "booking"
@@ -34,6 +45,14 @@ log = logging.getLogger(__name__)
 
 def _tenant_of(subject: str) -> str:
     return subject.rsplit(".", 1)[-1]
+
+
+def _sequence_of(msg: Pulled) -> int:
+    """The update's sequence in the TG stream, 0 when the message has no JetStream metadata."""
+    try:
+        return int(msg.raw_message.metadata.sequence.stream)
+    except (AttributeError, ValueError, TypeError):
+        return 0
 
 
 def updates_puller(
@@ -81,7 +100,10 @@ def update_handler(
             if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
                 raise PoisonMessage("update has no update_id")
             context = TenantContext(
-                tenant_id=tenant_id, config=found.config, update_id=update["update_id"]
+                tenant_id=tenant_id,
+                config=found.config,
+                update_id=update["update_id"],
+                sequence=_sequence_of(msg),
             )
             token = current_tenant.set(tenant_id)
             try:
@@ -102,3 +124,49 @@ def update_handler(
         await consumer.run(msg, work, tenant=tenant_id, give_up=give_up)
 
     return on_tenant_update
+
+
+def prepay_router(
+    *,
+    deps: BookingDeps,
+    tenants: TenantBots,
+    publisher: Publisher,
+    metrics: Metrics,
+    policy: RetryPolicy,
+) -> NatsRouter:
+    router = NatsRouter()
+    consumer = Consumer(
+        service=SERVICE, name="prepay", publisher=publisher, metrics=metrics, policy=policy
+    )
+    options = subscriber_options(BOOKING_PREPAY, policy)
+
+    @router.subscriber(BOOKING_PREPAY.subject, **options)
+    async def on_prepay(msg: NatsMessage) -> None:
+        tenant_id = msg.raw_message.subject.rsplit(".", 1)[-1]
+
+        async def work() -> None:
+            try:
+                event = msgspec.json.decode(msg.body, type=PrepayOutcome)
+                check_tenant_id(tenant_id)
+            except (msgspec.DecodeError, msgspec.ValidationError) as error:
+                raise PoisonMessage(f"PrepayOutcome: {error}") from None
+            if event.tenant_id != tenant_id:
+                raise PoisonMessage("the event names another tenant than its subject")
+            found = await tenants.get(tenant_id)
+            if found is None:
+                log.info("prepayment event for unknown tenant %s skipped", tenant_id)
+                return
+            scope = deps.scope(tenant_id, found.config.db_server)
+            business_words = Words(deps.texts, deps.texts.locale_for(found.config.locale))
+            note = await outcomes.handle(
+                scope, event, expired_reason=business_words("prepay.expired_reason")
+            )
+            if note is None:
+                return
+            words = Words(deps.texts, deps.texts.locale_for(note.language_code or None))
+            screen = prepay_screens.notice(words, note)
+            await found.bot.send_message(note.chat_id, screen.text, reply_markup=screen.markup)
+
+        await consumer.run(msg, work, tenant=tenant_id)
+
+    return router

@@ -10,6 +10,7 @@ a service that needed a right the permission file does not give fails the run.""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -70,11 +71,14 @@ def stack(
             log_dir=log_dir,
             webhooks=True,
             controllable_clock=True,
+            # a loaded shared machine may take minutes to import the services
+            ready_timeout=float(os.environ.get("E2E_READY_TIMEOUT", "180")),
             operator_ids=(OPERATOR_ID,),
             extra_env={
                 "TRUSTED_PROXIES": "127.0.0.1/32",
                 "LIFECYCLE_SWEEP_SECONDS": "1",
                 "NOTIFIER_POLL_SECONDS": "0.2",
+                "PREPAY_SWEEP_SECONDS": "0.5",
             },
         )
     )

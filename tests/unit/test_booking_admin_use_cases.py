@@ -112,6 +112,12 @@ class FakeSession:
         found = self.bookings.get(booking_id)
         return None if found is None else BookingLine(booking=found, customer=CUSTOMER)
 
+    async def prepayment(self, booking_id: int) -> None:  # noqa: ARG002
+        return None  # no prepayment in these businesses
+
+    async def prepay_terms(self, service_id: int) -> None:  # noqa: ARG002
+        return None
+
     async def cancel_booking(self, booking_id: int, *, reason: str, actor: str) -> Booking:
         self.actors.append(actor)
         current = self.bookings[booking_id]

@@ -194,6 +194,12 @@ class Tenant:
         self.bookings[booking.id] = booking
         return booking
 
+    async def prepayment(self, booking_id: int) -> None:
+        return None  # no prepayment in these businesses
+
+    async def prepay_terms(self, service_id: int) -> None:
+        return None
+
     async def cancel_booking(self, booking_id, *, cancelled_by, actor, customer_id) -> Booking:
         booking = replace(self.bookings[booking_id], status="cancelled", cancelled_by=cancelled_by)
         self.bookings[booking_id] = booking

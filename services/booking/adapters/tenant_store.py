@@ -15,6 +15,7 @@ import asyncpg  # type: ignore[import-untyped, unused-ignore]
 import msgspec
 
 from services.booking.adapters import booking_repo, schedule_repo
+from services.booking.adapters.prepay_sql import PrepaySql
 from services.booking.adapters.texts_sql import TextsSql
 from services.booking.domain.entities import (
     Booking,
@@ -61,7 +62,7 @@ WHERE booking_id = $1 AND customer_id = $2 AND comment = ''
 """
 
 
-class PgTenantSession(TextsSql):
+class PgTenantSession(TextsSql, PrepaySql):
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 

@@ -11,6 +11,7 @@ from services.booking.bot.callbacks import Confirm
 from services.booking.bot.replies import show
 from services.booking.bot.screens import Words, booking
 from services.booking.bot.states import Booking, unpack_held
+from services.booking.context import TenantContext
 from services.booking.use_cases.booking import confirm_booking
 from services.booking.use_cases.ports import Scope
 
@@ -21,6 +22,7 @@ async def confirm(
     state: FSMContext,
     scope: Scope,
     words: Words,
+    tenant: TenantContext,
 ) -> None:
     held = None
     if await state.get_state() == Booking.confirm.state:
@@ -31,6 +33,7 @@ async def confirm(
         service_id=callback_data.s,
         starts_at=codes.instant(callback_data.t),
         held=held,
+        return_url=f"https://t.me/{tenant.config.bot_username}",
     )
     await state.clear()
     await show(callback, booking.confirmed(words, done))

@@ -28,6 +28,8 @@ from services.booking.use_cases.errors import (
 )
 from services.booking.use_cases.events import audience, record_created
 from services.booking.use_cases.ports import BusinessSettings, Scope
+from services.booking.use_cases.prepay.hold import start_hold
+from services.booking.use_cases.prepay.ports import Prepayment
 from shared.errors import NotFound
 
 
@@ -47,12 +49,21 @@ class Confirmed:
     customer: Customer
     business: BusinessSettings
     texts: Found = field(default_factory=dict)  # the owner's own confirmation, every language
+    prepayment: Prepayment | None = None  # held until paid: the link follows from billing
 
 
 async def confirm_booking(
-    scope: Scope, *, telegram_id: int, service_id: int, starts_at: datetime, held: Held | None
+    scope: Scope,
+    *,
+    telegram_id: int,
+    service_id: int,
+    starts_at: datetime,
+    held: Held | None,
+    return_url: str = "https://t.me",
 ) -> Confirmed:
+    """`return_url`: where the payment page sends the customer back (their chat with the bot)."""
     now = scope.clock.now()
+    prepayment: Prepayment | None = None
     async with scope.store.transaction() as session:
         customer = await session.customer(telegram_id)
         if customer is None or not has_contact(customer):
@@ -72,6 +83,7 @@ async def confirm_booking(
         )
         if existing is not None:
             booking = existing
+            prepayment = await session.prepayment(booking.id)
         else:
             if held is None or (held.service_id, held.starts_at) != (service_id, starts_at):
                 raise StaleChoice(service_id=service_id, master_id=0, day=day)
@@ -99,5 +111,23 @@ async def confirm_booking(
                 ) from taken
             except NotFound as gone:
                 raise ChoiceGone("master", master_id) from gone
-            await record_created(session, scope.tenant_id, booking, customer, who)
-    return Confirmed(booking=booking, customer=customer, business=who.business, texts=who.texts)
+            terms = await session.prepay_terms(service_id)
+            if terms is None:
+                await record_created(session, scope.tenant_id, booking, customer, who)
+            else:  # announced once paid
+                prepayment = await start_hold(
+                    session,
+                    scope.tenant_id,
+                    booking,
+                    customer,
+                    terms,
+                    now=now,
+                    return_url=return_url,
+                )
+    return Confirmed(
+        booking=booking,
+        customer=customer,
+        business=who.business,
+        texts=who.texts,
+        prepayment=prepayment,
+    )

@@ -22,8 +22,15 @@ from services.booking.use_cases.errors import (
     SlotUnavailable,
     TooLate,
 )
-from services.booking.use_cases.events import audience, record_cancelled, record_rescheduled
+from services.booking.use_cases.events import (
+    Audience,
+    audience,
+    record_cancelled,
+    record_rescheduled,
+)
 from services.booking.use_cases.ports import BusinessSettings, Scope, TenantSession
+from services.booking.use_cases.prepay.cancels import after_cancel
+from services.booking.use_cases.prepay.ports import Prepayment
 
 MAX_BOOKING_ID = 2**63  # a bigint: anything else on a button is made up
 
@@ -48,6 +55,7 @@ class Changed:
     booking: Booking
     business: BusinessSettings
     old_starts_at: datetime | None = None
+    prepayment: Prepayment | None = None  # after a cancel: `refunding` when money goes back
 
 
 def before_cutoff(starts_at: datetime, now: datetime, cutoff_min: int) -> bool:
@@ -100,12 +108,13 @@ async def ask_cancel(scope: Scope, *, telegram_id: int, booking_id: int) -> Chan
 
 async def cancel(scope: Scope, *, telegram_id: int, booking_id: int) -> Changed:
     now = scope.clock.now()
+    prepayment: Prepayment | None = None
     async with scope.store.transaction() as session:
         customer, booking = await owned(session, telegram_id, booking_id, confirmed=False)
         who = await audience(session)
         business = who.business
         if booking.status == "cancelled" and booking.cancelled_by == "customer":
-            pass  # done before (a double tap or a redelivery): say so, its event is recorded
+            prepayment = await session.prepayment(booking_id)  # done before: say so again
         elif booking.status != "confirmed":
             raise BookingNotActive(booking_id, booking.status)
         elif not before_cutoff(booking.starts_at, now, business.cancel_cutoff_min):
@@ -114,8 +123,11 @@ async def cancel(scope: Scope, *, telegram_id: int, booking_id: int) -> Changed:
             booking = await session.cancel_booking(
                 booking_id, cancelled_by="customer", actor="customer", customer_id=customer.id
             )
+            prepayment = await after_cancel(session, scope.tenant_id, booking_id, by="customer")
+            if prepayment is not None and prepayment.status == "dropped":
+                who = Audience(business=business, admin_chat_ids=())  # never announced
             await record_cancelled(session, scope.tenant_id, booking, customer, who)
-    return Changed(booking=booking, business=business)
+    return Changed(booking=booking, business=business, prepayment=prepayment)
 
 
 async def move_target(scope: Scope, *, telegram_id: int, booking_id: int) -> Choice:

@@ -29,6 +29,7 @@ from services.booking.bot.admin import (
     moves,
     owner_scope,
     phone,
+    prepay,
     profiles,
     reviews,
     schedule,
@@ -71,6 +72,7 @@ def router() -> Router:
         admin.include_router(growth_feature.router())
     admin.include_router(stats.router())  # analytics
     admin.include_router(texts.router())  # the owner's own texts
+    admin.include_router(prepay.router())  # prepayment through the business's own shop
     admin.include_router(home.last_router())
     return admin
 

@@ -33,6 +33,7 @@ from pydantic import Field
 
 from services.booking.bot.admin.closure_callbacks import PREFIXES as OWNER_B_PREFIXES
 from services.booking.bot.admin.owner_callbacks import OWNER_PREFIXES
+from services.booking.bot.admin.prepay_callbacks import PREFIXES as PREPAY_PREFIXES
 from services.booking.bot.admin.stats_callbacks import PREFIXES as STATS_PREFIXES
 from services.booking.bot.admin.text_callbacks import PREFIXES as TEXT_PREFIXES
 from services.booking.use_cases.admin.errors import BadInput
@@ -136,6 +137,7 @@ def is_admin_data(data: str | None) -> bool:
         or prefix in desk_prefixes()
         or prefix in client_prefixes()
         or prefix in TEXT_PREFIXES  # the owner's texts (`text_callbacks`, prefix `tx`)
+        or prefix in PREPAY_PREFIXES
     )
 
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 from aiogram.fsm.state import State, StatesGroup
 
 from services.booking.bot.admin.owner_states import OWNER_PREFIX
+from services.booking.bot.admin.prepay_states import PREPAY_PREFIX
 
 
 class AdminInput(StatesGroup):
@@ -66,4 +67,4 @@ PREFIX = f"{AdminInput.__name__}:"
 
 
 def is_admin_state(raw_state: str | None) -> bool:
-    return raw_state is not None and raw_state.startswith((PREFIX, OWNER_PREFIX))
+    return raw_state is not None and raw_state.startswith((PREFIX, OWNER_PREFIX, PREPAY_PREFIX))

@@ -30,6 +30,7 @@ from services.booking.use_cases.booking import Confirmed
 from services.booking.use_cases.calendar import MonthView
 from services.booking.use_cases.choice import Choice, DayTimes, Picked
 from services.booking.use_cases.custom_texts import shown
+from services.booking.use_cases.prepay.ports import Prepayment
 
 TIMES_PER_ROW = 4
 
@@ -173,7 +174,39 @@ def summary(w: Words, picked: Picked, customer: Customer) -> Screen:
     )
 
 
+def held(w: Words, done: Confirmed, prepayment: Prepayment) -> Screen:
+    """A booking that waits for its prepayment: the link follows from billing (or, when it
+    came already, is the button here)."""
+    booking, zone = done.booking, done.business.timezone
+    text = "\n\n".join(
+        (
+            w(
+                "prepay.held",
+                amount=w.money(prepayment.amount_kopecks),
+                until=w.time(prepayment.hold_until, zone),
+            ),
+            details(
+                w,
+                booking.service_name,
+                booking.master_name,
+                w.when(booking.starts_at, zone),
+                booking.price_kopecks,
+            ),
+        )
+    )
+    rows = []
+    if prepayment.status == "awaiting" and prepayment.confirmation_url:
+        label = w("prepay.pay", amount=w.money(prepayment.amount_kopecks))
+        rows.append([InlineKeyboardButton(text=label, url=prepayment.confirmation_url)])
+    elif prepayment.status == "awaiting":
+        text += "\n\n" + w("prepay.link_follows")
+    rows.append([w.home_button()])
+    return Screen(text, rows)
+
+
 def confirmed(w: Words, done: Confirmed) -> Screen:
+    if done.prepayment is not None and done.prepayment.status == "awaiting":
+        return held(w, done, done.prepayment)
     booking, zone = done.booking, done.business.timezone
     values = {
         "name": done.customer.name,

@@ -60,6 +60,9 @@ def ask_cancel(w: Words, changed: Changed) -> Screen:
 
 def cancelled(w: Words, changed: Changed) -> Screen:
     text = w("my.cancelled", details=_about(w, changed.booking, changed.business.timezone))
+    paid = changed.prepayment
+    if paid is not None and paid.status in ("refunding", "refunded"):
+        text += "\n\n" + w("prepay.refund_on_cancel", amount=w.money(paid.amount_kopecks))
     return Screen(
         text,
         [

@@ -26,6 +26,7 @@ from services.booking.use_cases.admin.ports import (
 )
 from services.booking.use_cases.events import Audience, record_cancelled, record_no_show
 from services.booking.use_cases.ports import BusinessSettings
+from services.booking.use_cases.prepay.cancels import after_cancel
 
 MAX_BOOKING_ID = 2**63 - 1
 MAX_REASON = 200
@@ -116,6 +117,7 @@ async def cancel(scope: AdminScope, actor: Staff, booking_id: int, *, reason: st
                 )
             except BookingNotActive as gone:
                 raise BadInput(f"status_{gone.status}") from gone
+            await after_cancel(session, scope.tenant_id, booking_id, by="staff")
             await record_cancelled(
                 session, scope.tenant_id, booking, line.customer, who, cancelled_by="staff"
             )

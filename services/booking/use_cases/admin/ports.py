@@ -11,6 +11,7 @@ from services.booking.domain.entities import Booking, Customer
 from services.booking.domain.model import WeeklyInterval
 from services.booking.use_cases.admin.audit_ports import AuditPort
 from services.booking.use_cases.ports import BusinessSettings, EventOutbox
+from services.booking.use_cases.prepay.ports import PrepayPort, PrepaySettingsPort
 from shared.clock import Clock
 
 Role = Literal["owner", "admin", "master"]
@@ -206,7 +207,15 @@ class StaffPort(Protocol):
 
 
 class AdminSession(
-    BookingsPort, CatalogPort, SchedulePort, StaffPort, EventOutbox, AuditPort, Protocol
+    BookingsPort,
+    CatalogPort,
+    SchedulePort,
+    StaffPort,
+    EventOutbox,
+    AuditPort,
+    PrepayPort,
+    PrepaySettingsPort,
+    Protocol,
 ):
     """Reads and writes inside one open transaction of one tenant."""
 

@@ -9,6 +9,7 @@ from services.booking.bot.admin.client_callbacks import Audit, Clients
 from services.booking.bot.admin.closure_callbacks import Closures
 from services.booking.bot.admin.desk_callbacks import Desk, Glance
 from services.booking.bot.admin.owner_callbacks import Lang, Reviews, WizStep
+from services.booking.bot.admin.prepay_callbacks import PrepayNav
 from services.booking.bot.admin.stats_callbacks import Stats
 from services.booking.bot.admin.text_callbacks import Txt
 from services.booking.bot.screens.common import Screen, Words, button, esc
@@ -60,6 +61,6 @@ def owner_rows(w: Words, staff: Staff) -> list[list[InlineKeyboardButton]]:
     rows = [first]
     if staff.role == "owner":
         rows.append([button(w("admin.wizard.button"), WizStep(to="now").pack())])
-    if staff.role == "owner":  # the owner's own wording of the customers' texts
-        rows.append([button(w("admin.texts.button"), Txt().pack())])
+        rows.append([button(w("admin.texts.button"), Txt().pack())])  # the owner's own wording
+        rows.append([button(w("admin.prepay.button"), PrepayNav(a="v").pack())])
     return rows
