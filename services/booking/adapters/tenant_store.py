@@ -9,22 +9,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, datetime
+from datetime import datetime
 
 import asyncpg  # type: ignore[import-untyped, unused-ignore]
 import msgspec
 
 from services.booking.adapters import booking_repo, schedule_repo
+from services.booking.adapters.booking_sql import BookingSql
 from services.booking.domain.entities import (
     Booking,
-    BookingSource,
     CancelledBy,
     Customer,
     MasterInfo,
     Review,
     ServiceInfo,
 )
-from services.booking.domain.model import AvailabilityInputs, WeeklyInterval
+from services.booking.domain.model import WeeklyInterval
 from services.booking.use_cases.ports import BusinessSettings
 from shared.db import tenant_tx
 from shared.errors import NotFound
@@ -49,27 +49,17 @@ _ATTENDANCE = """
 UPDATE bookings SET attendance_confirmed_at = $2, updated_at = now()
 WHERE id = $1 AND status = 'confirmed' AND attendance_confirmed_at IS NULL
 """
-_MOVED_FROM = """
-SELECT (details ->> 'from')::timestamptz FROM booking_history
-WHERE booking_id = $1 AND action = 'rescheduled' AND (details ->> 'to')::timestamptz = $2
-ORDER BY at DESC, id DESC LIMIT 1
-"""
 _COMMENT = """
 UPDATE reviews SET comment = $3
 WHERE booking_id = $1 AND customer_id = $2 AND comment = ''
 """
 
-
-class PgTenantSession:
+class PgTenantSession(BookingSql):
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
     async def record_event(self, subject: str, event: msgspec.Struct, *, msg_id: str) -> None:
         await enqueue(self._conn, subject, event, msg_id=msg_id)
-
-    async def moved_from(self, booking_id: int, starts_at: datetime) -> datetime | None:
-        found: datetime | None = await self._conn.fetchval(_MOVED_FROM, booking_id, starts_at)
-        return found
 
     async def business(self) -> BusinessSettings:
         row = await self._conn.fetchrow(_BUSINESS)
@@ -91,26 +81,6 @@ class PgTenantSession:
 
     async def masters(self, service_id: int) -> list[MasterInfo]:
         return await schedule_repo.masters_for_service(self._conn, service_id)
-
-    async def availability(
-        self,
-        *,
-        service_id: int,
-        first_day: date,
-        last_day: date,
-        now: datetime,
-        master_id: int | None = None,
-        exclude_booking_id: int | None = None,
-    ) -> AvailabilityInputs:
-        return await schedule_repo.load_availability(
-            self._conn,
-            service_id=service_id,
-            first_day=first_day,
-            last_day=last_day,
-            now=now,
-            master_id=master_id,
-            exclude_booking_id=exclude_booking_id,
-        )
 
     async def customer(self, telegram_id: int) -> Customer | None:
         row = await self._conn.fetchrow(_CUSTOMER, telegram_id)
@@ -152,26 +122,6 @@ class PgTenantSession:
 
     async def booking(self, booking_id: int) -> Booking | None:
         return await booking_repo.get_booking(self._conn, booking_id)
-
-    async def create_booking(
-        self,
-        *,
-        customer_id: int,
-        service_id: int,
-        master_id: int,
-        starts_at: datetime,
-        actor: str,
-        source: BookingSource = "bot",
-    ) -> Booking:
-        return await booking_repo.create_booking(
-            self._conn,
-            customer_id=customer_id,
-            service_id=service_id,
-            master_id=master_id,
-            starts_at=starts_at,
-            actor=actor,
-            source=source,
-        )
 
     async def cancel_booking(
         self, booking_id: int, *, cancelled_by: CancelledBy, actor: str, customer_id: int

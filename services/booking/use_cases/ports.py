@@ -50,18 +50,9 @@ class EventOutbox(Protocol):
         ...
 
 
-class TenantSession(EventOutbox, Protocol):
-    """Reads and writes inside one open transaction of one tenant."""
-
-    async def business(self) -> BusinessSettings: ...
-
-    async def admin_chat_ids(self) -> tuple[int, ...]: ...
-
-    async def weekly_hours(self) -> list[WeeklyInterval]: ...
-
-    async def services(self) -> list[ServiceInfo]: ...
-
-    async def masters(self, service_id: int) -> list[MasterInfo]: ...
+class BookingSlots(Protocol):
+    """A service's free time and a booking in it: the customer's session and the front
+    desk's both offer these."""
 
     async def availability(
         self,
@@ -73,6 +64,37 @@ class TenantSession(EventOutbox, Protocol):
         master_id: int | None = None,
         exclude_booking_id: int | None = None,
     ) -> AvailabilityInputs: ...
+
+    async def create_booking(
+        self,
+        *,
+        customer_id: int,
+        service_id: int,
+        master_id: int,
+        starts_at: datetime,
+        actor: str,
+        source: BookingSource = "bot",
+    ) -> Booking:
+        """Raises `SlotTaken` (the exclusion constraint) or `NotFound`."""
+        ...
+
+    async def moved_from(self, booking_id: int, starts_at: datetime) -> datetime | None:
+        """Where the latest recorded move of the booking to `starts_at` came from, if any."""
+        ...
+
+
+class TenantSession(EventOutbox, BookingSlots, Protocol):
+    """Reads and writes inside one open transaction of one tenant."""
+
+    async def business(self) -> BusinessSettings: ...
+
+    async def admin_chat_ids(self) -> tuple[int, ...]: ...
+
+    async def weekly_hours(self) -> list[WeeklyInterval]: ...
+
+    async def services(self) -> list[ServiceInfo]: ...
+
+    async def masters(self, service_id: int) -> list[MasterInfo]: ...
 
     async def customer(self, telegram_id: int) -> Customer | None: ...
 
@@ -98,17 +120,6 @@ class TenantSession(EventOutbox, Protocol):
 
     async def booking(self, booking_id: int) -> Booking | None: ...
 
-    async def create_booking(
-        self,
-        *,
-        customer_id: int,
-        service_id: int,
-        master_id: int,
-        starts_at: datetime,
-        actor: str,
-        source: BookingSource = "bot",
-    ) -> Booking: ...
-
     async def cancel_booking(
         self, booking_id: int, *, cancelled_by: CancelledBy, actor: str, customer_id: int
     ) -> Booking: ...
@@ -116,10 +127,6 @@ class TenantSession(EventOutbox, Protocol):
     async def reschedule_booking(
         self, booking_id: int, *, starts_at: datetime, actor: str, customer_id: int
     ) -> Booking: ...
-
-    async def moved_from(self, booking_id: int, starts_at: datetime) -> datetime | None:
-        """Where the latest recorded move of the booking to `starts_at` came from, if any."""
-        ...
 
     async def confirm_attendance(self, booking_id: int, *, at: datetime) -> None: ...
 
