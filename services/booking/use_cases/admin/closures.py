@@ -238,7 +238,7 @@ async def cancel(
     notices: list[Notice] = []
     for covered in (c for c in chosen if c.booking_id in claimed):
         try:
-            card = await bookings.cancel(admin, actor, covered.booking_id, reason=reason)
+            card = await bookings.cancel(admin, actor, covered.booking_id, reason=reason, told=True)
         except (BadInput, Unknown):
             continue  # no longer confirmed (done, a no-show, cancelled meanwhile): nothing to do
         offers = await nearest_times(customers, covered.service_id, covered.master_id)
