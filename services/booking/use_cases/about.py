@@ -56,3 +56,10 @@ async def about(scope: Scope) -> About:
         hours = await session.weekly_hours()
         services = await session.services()
     return About(business=business, hours=week_lines(hours), services=tuple(services))
+
+
+async def business_locale(scope: Scope) -> str:
+    """The business's own language: what a customer whose language the bot does not ship
+    reads."""
+    async with scope.store.transaction() as session:
+        return (await session.business()).locale
