@@ -54,6 +54,30 @@ UPDATE reviews SET comment = $3
 WHERE booking_id = $1 AND customer_id = $2 AND comment = ''
 """
 
+# A walk-in (entered by staff, no chat) with the same phone, at most one at a time, locked.
+_WALK_IN = """
+SELECT id FROM customers
+WHERE telegram_id IS NULL AND id <> $1 AND phone <> ''
+  AND right(regexp_replace(phone, '\\D', '', 'g'), 10)
+    = right(regexp_replace($2, '\\D', '', 'g'), 10)
+ORDER BY id LIMIT 1 FOR UPDATE
+"""
+# The chat's row takes over what staff knew: notes joined, tags united, the earliest first
+# visit, the chat's source (else the walk-in's), a block stays a block.
+_TAKE_OVER = """
+UPDATE customers AS c SET
+    note = left(concat_ws(E'\\n', NULLIF(c.note, ''), NULLIF(w.note, '')), 1000),
+    tags = (SELECT coalesce((array_agg(DISTINCT t ORDER BY t))[1:10], '{}')
+            FROM unnest(c.tags || w.tags) AS t),
+    first_seen = least(c.first_seen, w.first_seen),
+    source = coalesce(c.source, w.source),
+    blocked_at = coalesce(c.blocked_at, w.blocked_at),
+    name = CASE WHEN c.name = '' THEN w.name ELSE c.name END,
+    updated_at = now()
+FROM customers AS w WHERE c.id = $1 AND w.id = $2
+"""
+
+
 class PgTenantSession(BookingSql):
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
@@ -146,6 +170,20 @@ class PgTenantSession(BookingSql):
         return await booking_repo.add_review(
             self._conn, booking_id=booking_id, customer_id=customer_id, stars=stars, comment=comment
         )
+
+    async def link_walk_in(self, customer_id: int, phone: str) -> int | None:
+        walk_in: int | None = await self._conn.fetchval(_WALK_IN, customer_id, phone)
+        if walk_in is None:
+            return None
+        await self._conn.execute(_TAKE_OVER, customer_id, walk_in)
+        for table in ("bookings", "reviews"):
+            await self._conn.execute(
+                f"UPDATE {table} SET customer_id = $1 WHERE customer_id = $2",
+                customer_id,
+                walk_in,
+            )
+        await self._conn.execute("DELETE FROM customers WHERE id = $1", walk_in)
+        return walk_in
 
     async def set_review_comment(self, *, booking_id: int, customer_id: int, comment: str) -> bool:
         status = await self._conn.execute(_COMMENT, booking_id, customer_id, comment)

@@ -134,6 +134,12 @@ class TenantSession(EventOutbox, BookingSlots, Protocol):
         self, *, booking_id: int, customer_id: int, stars: int, comment: str = ""
     ) -> Review: ...
 
+    async def link_walk_in(self, customer_id: int, phone: str) -> int | None:
+        """A customer staff entered by phone (no chat) with this phone becomes this chat's
+        customer: their bookings, reviews, note, tags and block move here and the walk-in's
+        row goes. The walk-in's id, or None if there was none."""
+        ...
+
     async def set_review_comment(self, *, booking_id: int, customer_id: int, comment: str) -> bool:
         """Set the comment of the customer's review if it has none yet; False otherwise."""
         ...
