@@ -8,15 +8,24 @@ from faststream.nats import NatsMessage, NatsRouter
 
 from services.provisioner.bot import OpsDeps
 from services.provisioner.use_cases import Provisioning, Refunds
+from services.provisioner.use_cases.rezoning import Rezoning
 from shared.apology import Apology
 from shared.bus import Consumer, Publisher, RetryPolicy, subscriber_options
 from shared.errors import PoisonMessage
-from shared.messages import DecorateBot, PaymentSucceeded, RefundSucceeded, TrialStarted, decode
+from shared.messages import (
+    BusinessRezoned,
+    DecorateBot,
+    PaymentSucceeded,
+    RefundSucceeded,
+    TrialStarted,
+    decode,
+)
 from shared.metrics import Metrics
 from shared.subjects import (
     PROVISIONER_OPS_UPDATES,
     PROVISIONER_PAYMENTS,
     PROVISIONER_REFUNDS,
+    PROVISIONER_REZONED,
     PROVISIONER_SETUP,
     PROVISIONER_TRIALS,
 )
@@ -131,5 +140,26 @@ def ops_router(
             await apology.send(bot, msg.body)
 
         await consumer.run(msg, work, give_up=give_up)
+
+    return router
+
+
+def rezoning_router(
+    rezoning: Rezoning, publisher: Publisher, metrics: Metrics, policy: RetryPolicy
+) -> NatsRouter:
+    """The owner changed the business's time zone: the registry and the directory follow."""
+    router = NatsRouter()
+    consumer = Consumer(
+        service=SERVICE, name="rezoned", publisher=publisher, metrics=metrics, policy=policy
+    )
+
+    @router.subscriber(
+        PROVISIONER_REZONED.subject, **subscriber_options(PROVISIONER_REZONED, policy)
+    )
+    async def on_rezoned(msg: NatsMessage) -> None:
+        async def work() -> None:
+            await rezoning.on_rezoned(decode(BusinessRezoned, msg.body))
+
+        await consumer.run(msg, work)
 
     return router
