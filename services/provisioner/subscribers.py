@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 import msgspec
 from aiogram import Bot, Dispatcher
 from faststream.nats import NatsMessage, NatsRouter
@@ -28,9 +31,11 @@ from shared.subjects import (
     PROVISIONER_REZONED,
     PROVISIONER_SETUP,
     PROVISIONER_TRIALS,
+    ConsumerSpec,
 )
 
 SERVICE = "provisioner"
+E = TypeVar("E", bound=msgspec.Struct)
 
 
 def provisioning_router(
@@ -90,21 +95,15 @@ def refunds_router(
     refunds: Refunds, publisher: Publisher, metrics: Metrics, policy: RetryPolicy
 ) -> NatsRouter:
     """Refunds billing verified: the tenant's paid period shrinks, or it is suspended."""
-    router = NatsRouter()
-    consumer = Consumer(
-        service=SERVICE, name="refunds", publisher=publisher, metrics=metrics, policy=policy
+    return _event_router(
+        PROVISIONER_REFUNDS,
+        "refunds",
+        RefundSucceeded,
+        refunds.on_refund,
+        publisher,
+        metrics,
+        policy,
     )
-
-    @router.subscriber(
-        PROVISIONER_REFUNDS.subject, **subscriber_options(PROVISIONER_REFUNDS, policy)
-    )
-    async def on_refund_succeeded(msg: NatsMessage) -> None:
-        async def work() -> None:
-            await refunds.on_refund(decode(RefundSucceeded, msg.body))
-
-        await consumer.run(msg, work)
-
-    return router
 
 
 def ops_router(
@@ -148,17 +147,36 @@ def rezoning_router(
     rezoning: Rezoning, publisher: Publisher, metrics: Metrics, policy: RetryPolicy
 ) -> NatsRouter:
     """The owner changed the business's time zone: the registry and the directory follow."""
-    router = NatsRouter()
-    consumer = Consumer(
-        service=SERVICE, name="rezoned", publisher=publisher, metrics=metrics, policy=policy
+    return _event_router(
+        PROVISIONER_REZONED,
+        "rezoned",
+        BusinessRezoned,
+        rezoning.on_rezoned,
+        publisher,
+        metrics,
+        policy,
     )
 
-    @router.subscriber(
-        PROVISIONER_REZONED.subject, **subscriber_options(PROVISIONER_REZONED, policy)
+
+def _event_router(
+    spec: ConsumerSpec,
+    name: str,
+    kind: type[E],
+    handle: Callable[[E], Awaitable[object]],
+    publisher: Publisher,
+    metrics: Metrics,
+    policy: RetryPolicy,
+) -> NatsRouter:
+    """One durable of events of one kind, each decoded and handed to `handle`."""
+    router = NatsRouter()
+    consumer = Consumer(
+        service=SERVICE, name=name, publisher=publisher, metrics=metrics, policy=policy
     )
-    async def on_rezoned(msg: NatsMessage) -> None:
+
+    @router.subscriber(spec.subject, **subscriber_options(spec, policy))
+    async def on_event(msg: NatsMessage) -> None:
         async def work() -> None:
-            await rezoning.on_rezoned(decode(BusinessRezoned, msg.body))
+            await handle(decode(kind, msg.body))
 
         await consumer.run(msg, work)
 
