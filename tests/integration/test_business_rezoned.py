@@ -11,9 +11,15 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
+from devstack.infra import LocalInfra
 from services.provisioner.adapters.zones_pg import PgZones
+from services.provisioner.subscribers import rezoning_router
 from services.provisioner.use_cases.rezoning import Rezoning
+from shared.bus import Publisher, RetryPolicy, ensure_consumers, make_broker, open_bus
 from shared.messages import BusinessRezoned, TenantConfig
+from shared.metrics import Metrics
+from shared.subjects import PROVISIONER_REZONED, booking_event
+from tests.support.waiting import until
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -89,3 +95,34 @@ async def test_a_deleted_or_unknown_tenant_is_left_alone(pg_pool: asyncpg.Pool) 
     assert not await rezoning.on_rezoned(rezoned("rz_nobody", "Europe/Moscow", "Asia/Omsk", 1))
     assert (await zone_of(pg_pool, gone))[0] == "Europe/Moscow"
     assert directory.configs == []
+
+
+async def test_booking_rezoned_on_the_bus_reaches_the_registry(pg_pool: asyncpg.Pool) -> None:
+    """Through the provisioner's real subscriber and durable on a NATS of its own: the event
+    booking publishes (`booking.rezoned.<t>`) changes the registry."""
+    tenant_id = await registered(pg_pool)
+    directory = Recorded()
+    own = LocalInfra()
+    own.start_nats()
+    broker = make_broker(own.nats_url, "provisioner")
+    try:
+        js = await open_bus(broker)
+        policy = RetryPolicy.lasting()
+        await ensure_consumers(js, [(PROVISIONER_REZONED, policy)])
+        rezoning = Rezoning(store=PgZones(pg_pool), directory=directory)
+        publisher = Publisher(broker)
+        broker.include_router(rezoning_router(rezoning, publisher, Metrics("provisioner"), policy))
+        await broker.start()
+        event = rezoned(tenant_id, "Europe/Moscow", "Asia/Yakutsk", 1)
+        await publisher.publish(
+            booking_event("rezoned", tenant_id), event, msg_id=f"rz:{tenant_id}"
+        )
+
+        async def moved() -> bool:
+            return (await zone_of(pg_pool, tenant_id))[0] == "Asia/Yakutsk"
+
+        await until(moved, 10, "the registry's zone")
+        assert [c.timezone for c in directory.configs] == ["Asia/Yakutsk"]
+    finally:
+        await broker.stop()
+        own.close()
