@@ -68,14 +68,7 @@ async def set_language(scope: OwnerScope, actor: Staff, code: str) -> LanguageVi
         old = (await session.opening(actor.telegram_id)).locale
         await session.set_locale(code)
         opening = await session.opening(actor.telegram_id)
-        await audit.record(
-            session,
-            actor,
-            "setting.language",
-            "locale",
-            before={"locale": old},
-            after={"locale": code},
-        )
+        await audit.record_change(session, actor, "locale", old, code, action="setting.language")
     return LanguageView(locale=opening.locale, timezone=opening.timezone)
 
 
@@ -103,14 +96,7 @@ async def set_zone(scope: OwnerScope, actor: Staff, text: str) -> ZoneChange:
         await session.set_timezone(zone)
         now = scope.clock.now()
         upcoming, next_start = await session.upcoming(now)
-        await audit.record(
-            session,
-            actor,
-            "setting.timezone",
-            "timezone",
-            before={"timezone": old},
-            after={"timezone": zone},
-        )
+        await audit.record_change(session, actor, "timezone", old, zone, action="setting.timezone")
         if zone != old:  # notifier rewords the reminders it holds, in the same transaction
             event = BusinessRezoned(
                 tenant_id=scope.tenant_id, old_timezone=old, timezone=zone, changed_at=now

@@ -56,12 +56,5 @@ async def set_delay(scope: OwnerScope, actor: Staff, text: str) -> int:
     async with scope.store.transaction() as session:
         before = await session.review_delay()
         await session.set_review_delay(minutes)
-        await audit.record(
-            session,
-            actor,
-            "setting.change",
-            "review_delay_min",
-            before={"review_delay_min": before},
-            after={"review_delay_min": minutes},
-        )
+        await audit.record_change(session, actor, "review_delay_min", before, minutes)
     return minutes

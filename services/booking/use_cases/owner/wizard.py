@@ -254,9 +254,7 @@ async def _set_contact(
 ) -> None:
     before = await session.contact(field)
     await session.set_contact(field, value)
-    await audit.record(
-        session, actor, "setting.change", field, before={field: before}, after={field: value}
-    )
+    await audit.record_change(session, actor, field, before, value)
 
 
 def step_index(step: Step) -> int:
