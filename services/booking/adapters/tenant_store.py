@@ -182,7 +182,12 @@ class PgTenantSession(BookingSql):
                 customer_id,
                 walk_in,
             )
-        await self._conn.execute("DELETE FROM customers WHERE id = $1", walk_in)
+        try:
+            async with self._conn.transaction():  # a savepoint: the merge stands either way
+                await self._conn.execute("DELETE FROM customers WHERE id = $1", walk_in)
+        except asyncpg.ForeignKeyViolationError:
+            # something newer still points at the walk-in: keep the row, out of the way
+            await self._conn.execute("UPDATE customers SET phone = '' WHERE id = $1", walk_in)
         return walk_in
 
     async def set_review_comment(self, *, booking_id: int, customer_id: int, comment: str) -> bool:
