@@ -29,6 +29,12 @@ class Catalog:
     def locales(self) -> tuple[str, ...]:
         return tuple(self._texts)
 
+    def ships(self, language_code: str | None) -> bool:
+        """Whether there are texts in this Telegram language (`en-GB` counts as `en`)."""
+        if not language_code:
+            return False
+        return language_code.split("-")[0].lower() in self._texts
+
     def locale_for(self, language_code: str | None) -> str:
         lang = (language_code or DEFAULT_LOCALE).split("-")[0].lower()
         return lang if lang in self._texts else DEFAULT_LOCALE

@@ -185,6 +185,8 @@ class BookingCancelled(Event, frozen=True, kw_only=True):
     admin_chat_ids: tuple[int, ...] = ()
     locale: str = "ru"
     customer_locale: str = ""
+    # booking told the customer itself (a closure's notice with new times): notifier does not
+    customer_told: bool = False
 
 
 class BookingRescheduled(Event, frozen=True, kw_only=True):

@@ -164,3 +164,11 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     BILLING_PREPAY,
     BOOKING_PREPAY,
 )
+
+# --- The business's own time zone, followed by the registry (booking announces, provisioner
+# records it and rewrites the tenant's directory entry)
+BOOKING_REZONED = "booking.rezoned.*"
+PROVISIONER_REZONED = ConsumerSpec(
+    "provisioner-rezoned", STREAM_BOOKING, BOOKING_REZONED, "provisioner"
+)
+CONSUMERS = (*CONSUMERS, PROVISIONER_REZONED)

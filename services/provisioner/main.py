@@ -22,6 +22,7 @@ from services.provisioner.adapters.refunds_pg import PgRefunds
 from services.provisioner.adapters.registry_pg import PgTenantRegistry
 from services.provisioner.adapters.sealed_tokens_pg import PgSealedTokens
 from services.provisioner.adapters.spares_pg import PgSpareSchemas
+from services.provisioner.adapters.zones_pg import PgZones
 from services.provisioner.bot import OpsDeps, TelegramTenantBots, build_ops_dispatcher
 from services.provisioner.config import ProvisionerSettings
 from services.provisioner.subscribers import (
@@ -29,6 +30,7 @@ from services.provisioner.subscribers import (
     ops_router,
     provisioning_router,
     refunds_router,
+    rezoning_router,
 )
 from services.provisioner.use_cases import (
     Console,
@@ -40,6 +42,7 @@ from services.provisioner.use_cases import (
     SecretRotation,
 )
 from services.provisioner.use_cases.backups import Backups
+from services.provisioner.use_cases.rezoning import Rezoning
 from services.provisioner.use_cases.spares import SpareKeeper
 from shared.advisories import count_max_deliveries
 from shared.bus import RetryPolicy, ensure_consumers, tenants_bucket
@@ -55,6 +58,7 @@ from shared.subjects import (
     PROVISIONER_OPS_UPDATES,
     PROVISIONER_PAYMENTS,
     PROVISIONER_REFUNDS,
+    PROVISIONER_REZONED,
     PROVISIONER_SETUP,
     PROVISIONER_TRIALS,
     STREAM_TENANT,
@@ -78,6 +82,7 @@ class UseCases:
     rotation: SecretRotation
     backups: Backups
     spares: SpareKeeper
+    rezoning: Rezoning
 
 
 async def compose(
@@ -166,6 +171,7 @@ async def compose(
             size=settings.spares.size,
             workers=settings.spares.workers,
         ),
+        rezoning=Rezoning(store=PgZones(pool), directory=directory),
     )
 
 
@@ -213,6 +219,7 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
                 (PROVISIONER_TRIALS, lasting),
                 (PROVISIONER_SETUP, lasting),
                 (PROVISIONER_REFUNDS, lasting),
+                (PROVISIONER_REZONED, lasting),
             ]
             runtime.broker.include_router(
                 provisioning_router(
@@ -225,6 +232,9 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
             )
             runtime.broker.include_router(
                 refunds_router(use.refunds, runtime.publisher, metrics, lasting)
+            )
+            runtime.broker.include_router(
+                rezoning_router(use.rezoning, runtime.publisher, metrics, lasting)
             )
             if settings.ops_bot_token:
                 if not settings.operator_ids:

@@ -301,3 +301,17 @@ class SealedTokens(Protocol):
     async def page(self, *, after: str, limit: int) -> list[TenantRecord]: ...
 
     async def replace(self, tenant_id: str, old: str, new: str) -> TenantRecord | None: ...
+
+
+# --- A business's own time zone (use_cases/rezoning.py)
+
+
+class ZoneStore(Protocol):
+    async def set_timezone(
+        self, tenant_id: str, timezone: str, *, changed_at: datetime
+    ) -> TenantRecord | None:
+        """Record the zone unless a change at `changed_at` or later is recorded already; the
+        tenant as it now is, None when nothing changed (unknown, deleted or older)."""
+        ...
+
+    async def directory_synced(self, tenant_id: str, version: int) -> None: ...

@@ -2,26 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 import msgspec
 from aiogram import Bot, Dispatcher
 from faststream.nats import NatsMessage, NatsRouter
 
 from services.provisioner.bot import OpsDeps
 from services.provisioner.use_cases import Provisioning, Refunds
+from services.provisioner.use_cases.rezoning import Rezoning
 from shared.apology import Apology
 from shared.bus import Consumer, Publisher, RetryPolicy, subscriber_options
 from shared.errors import PoisonMessage
-from shared.messages import DecorateBot, PaymentSucceeded, RefundSucceeded, TrialStarted, decode
+from shared.messages import (
+    BusinessRezoned,
+    DecorateBot,
+    PaymentSucceeded,
+    RefundSucceeded,
+    TrialStarted,
+    decode,
+)
 from shared.metrics import Metrics
 from shared.subjects import (
     PROVISIONER_OPS_UPDATES,
     PROVISIONER_PAYMENTS,
     PROVISIONER_REFUNDS,
+    PROVISIONER_REZONED,
     PROVISIONER_SETUP,
     PROVISIONER_TRIALS,
+    ConsumerSpec,
 )
 
 SERVICE = "provisioner"
+E = TypeVar("E", bound=msgspec.Struct)
 
 
 def provisioning_router(
@@ -81,21 +95,15 @@ def refunds_router(
     refunds: Refunds, publisher: Publisher, metrics: Metrics, policy: RetryPolicy
 ) -> NatsRouter:
     """Refunds billing verified: the tenant's paid period shrinks, or it is suspended."""
-    router = NatsRouter()
-    consumer = Consumer(
-        service=SERVICE, name="refunds", publisher=publisher, metrics=metrics, policy=policy
+    return _event_router(
+        PROVISIONER_REFUNDS,
+        "refunds",
+        RefundSucceeded,
+        refunds.on_refund,
+        publisher,
+        metrics,
+        policy,
     )
-
-    @router.subscriber(
-        PROVISIONER_REFUNDS.subject, **subscriber_options(PROVISIONER_REFUNDS, policy)
-    )
-    async def on_refund_succeeded(msg: NatsMessage) -> None:
-        async def work() -> None:
-            await refunds.on_refund(decode(RefundSucceeded, msg.body))
-
-        await consumer.run(msg, work)
-
-    return router
 
 
 def ops_router(
@@ -131,5 +139,45 @@ def ops_router(
             await apology.send(bot, msg.body)
 
         await consumer.run(msg, work, give_up=give_up)
+
+    return router
+
+
+def rezoning_router(
+    rezoning: Rezoning, publisher: Publisher, metrics: Metrics, policy: RetryPolicy
+) -> NatsRouter:
+    """The owner changed the business's time zone: the registry and the directory follow."""
+    return _event_router(
+        PROVISIONER_REZONED,
+        "rezoned",
+        BusinessRezoned,
+        rezoning.on_rezoned,
+        publisher,
+        metrics,
+        policy,
+    )
+
+
+def _event_router(
+    spec: ConsumerSpec,
+    name: str,
+    kind: type[E],
+    handle: Callable[[E], Awaitable[object]],
+    publisher: Publisher,
+    metrics: Metrics,
+    policy: RetryPolicy,
+) -> NatsRouter:
+    """One durable of events of one kind, each decoded and handed to `handle`."""
+    router = NatsRouter()
+    consumer = Consumer(
+        service=SERVICE, name=name, publisher=publisher, metrics=metrics, policy=policy
+    )
+
+    @router.subscriber(spec.subject, **subscriber_options(spec, policy))
+    async def on_event(msg: NatsMessage) -> None:
+        async def work() -> None:
+            await handle(decode(kind, msg.body))
+
+        await consumer.run(msg, work)
 
     return router

@@ -5,15 +5,12 @@ whatever a tenant was created with is cleared, then one service «Стрижка
 from __future__ import annotations
 
 from shared.db import tenant_tx
+from tests.support.owner import clear_catalog
 
 
 async def make_catalog(pool, tenant_id: str, masters: tuple[str, ...] = ("Ирина",)) -> None:
     async with tenant_tx(pool, tenant_id) as conn:
-        await conn.execute("DELETE FROM master_services")
-        await conn.execute("DELETE FROM working_hours")
-        await conn.execute("DELETE FROM breaks")
-        await conn.execute("DELETE FROM masters")
-        await conn.execute("DELETE FROM services")
+        await clear_catalog(conn)
         await conn.execute(
             "INSERT INTO services (name, duration_min, price_kopecks, sort_order)"
             " VALUES ('Стрижка', 60, 150000, 10)"

@@ -8,9 +8,6 @@ clock on Monday 2 June 2031, 09:00 Moscow; the seed's «Мастер» works Mon
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import msgspec
 import pytest
 from test_booking_conversation import (  # the shared harness (pytest's rootdir import)
@@ -27,26 +24,13 @@ from sandbox.telegram.models import ChatMessage
 from shared.bus import MSG_ID_HEADER
 from shared.db import tenant_tx
 from shared.messages import BookingCancelled
+from tests.support.owner import admin_home, as_user
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
-__all__ = ["shared_infra", "talk"]  # fixtures, re-exported for pytest
+__all__ = ["admin_home", "as_user", "shared_infra", "talk"]  # fixtures and the owner helpers
 
 MASTER_USER = 700_000_077
 NEW_ADMIN = 123_456_789
-
-
-@contextmanager
-def as_user(talk: Talk, user: int) -> Iterator[None]:
-    customer = talk.user
-    talk.user = user
-    try:
-        yield
-    finally:
-        talk.user = customer
-
-
-async def admin_home(talk: Talk) -> ChatMessage:
-    return only(await talk.send("/admin"))
 
 
 async def owner_week(talk: Talk) -> ChatMessage:

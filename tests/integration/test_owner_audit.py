@@ -91,8 +91,8 @@ async def test_admin_actions_are_logged_in_order_and_filtered_by_person(talk: Ta
         ]
         positions = [text.index(what) for what in order]
         assert positions == sorted(positions)
-        assert "price_kopecks: 150000 → 180000" in text
-        assert "active: True → False" in text
+        assert "Цена: 1\u00a0500 ₽ → 1\u00a0800 ₽" in text
+        assert "Включено: да → нет" in text
 
         mine = only(await talk.tap(log, "Мария"))
         text = mine.text or ""

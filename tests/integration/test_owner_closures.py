@@ -9,6 +9,7 @@ here explicitly: «Ирина» works Mon-Sat 10:00-20:00, «Стрижка» is
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 from owner_catalog import make_catalog
 from test_booking_admin import MASTER_USER, admin_home, as_user
@@ -21,6 +22,11 @@ from test_booking_conversation import (  # the shared harness (pytest's rootdir 
     shared_infra,
     talk,
 )
+
+from services.notifier.adapters.deliveries_pg import PgDeliveries
+from services.notifier.use_cases import BookingNotes
+from services.notifier.use_cases.texts import LOCALES, Texts
+from shared.messages import BookingCancelled
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 __all__ = ["shared_infra", "talk"]  # fixtures, re-exported for pytest
@@ -240,3 +246,32 @@ async def test_a_master_closes_only_their_own_days(talk: Talk) -> None:
         assert await talk.last_answer() == "Этого блока уже нет."
     rows = await talk.sql("SELECT master_id, kind FROM closures")
     assert [tuple(r) for r in rows] == [(ids["Ирина"], "vacation")]
+
+
+async def test_a_cancel_by_closure_tells_the_customer_once(talk: Talk, pg_pool) -> None:
+    """The closure's notice (with new times) is the customer's only message: the cancel event
+    says so, and notifier, given it, queues the staff alert but nothing for the customer."""
+    await make_catalog(talk.deps.pool, talk.tenant_id)
+    customer = CUSTOMERS[0]
+    await talk.send("/start", user=customer)
+    before = await talk.shared.client.chat(talk.sandbox_bot, customer)
+    booking = await existing_booking(talk, moscow(4, 12), telegram_id=customer)
+    screen = await vacation(talk, "4.06")
+    with as_user(talk, OWNER):
+        only(await talk.tap(screen, "Отменить 04.06 12:00"))
+    after = await talk.shared.client.chat(talk.sandbox_bot, customer)
+    new = [m for m in after.messages if m.from_bot and m.version > before.version]
+    assert len(new) == 1
+    assert "Ближайшее свободное время" in (new[0].text or "")
+
+    event = msgspec.json.decode((await talk.event("cancelled")).data, type=BookingCancelled)
+    assert (event.booking_id, event.customer_told) == (booking, True)
+    notes = BookingNotes(store=PgDeliveries(pg_pool), texts=Texts.load(LOCALES), clock=talk.clock)
+    await notes.on_cancelled(event)
+    rows = await pg_pool.fetch(
+        "SELECT kind, chat_id FROM notifier.deliveries WHERE tenant_id = $1 AND ref = $2",
+        talk.tenant_id,
+        str(booking),
+    )
+    assert customer not in {r["chat_id"] for r in rows}
+    assert {r["chat_id"] for r in rows} == {OWNER}

@@ -25,6 +25,7 @@ from services.notifier.adapters.deliveries_pg import PgDeliveries
 from services.notifier.use_cases import BookingNotes
 from services.notifier.use_cases.texts import LOCALES, Texts
 from shared.messages import BookingCreated, BusinessRezoned
+from tests.support.owner import as_user
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 __all__ = ["shared_infra", "talk"]
@@ -167,3 +168,19 @@ async def test_an_unknown_customer_language_falls_back_to_the_business_language(
     assert texts.first("", "ru").code == "ru"
     assert texts.first("en", "ru").code == "en"
     assert texts.first("xx", "yy").code == "ru"
+
+
+async def test_a_customer_in_an_unshipped_language_reads_the_business_language(
+    talk: Talk,
+) -> None:
+    """German is not shipped: the customer reads the business's language (English here),
+    not Russian; a Russian customer of the same business still reads Russian."""
+    await talk.sql("UPDATE business SET locale = 'en'")
+    welcome = only(await talk.send("/start", lang="de"))
+    assert welcome.button_texts[0] == "📅 Book"
+    with as_user(talk, talk.user + 1):
+        russian = only(await talk.send("/start", lang="ru"))
+    assert russian.button_texts[0] == "📅 Записаться"
+    await talk.sql("UPDATE business SET locale = 'ru'")
+    welcome = only(await talk.send("/start", lang="de"))
+    assert welcome.button_texts[0] == "📅 Записаться"

@@ -11,6 +11,7 @@ import pytest
 from test_booking_conversation import (  # the shared harness (pytest's rootdir import)
     OWNER,
     Talk,
+    book_through_buttons,
     moscow,
     only,
     shared_infra,
@@ -296,3 +297,25 @@ async def test_a_master_books_a_walk_in_typed_in_one_line_into_their_own_schedul
     rows = await talk.sql("SELECT master_id, source FROM bookings")
     assert [tuple(r) for r in rows] == [(cat.irina, "admin")]
     assert asked.text
+
+
+async def test_a_walk_in_is_linked_when_the_same_phone_is_shared_in_the_bot(talk: Talk) -> None:
+    """Staff booked «Пётр» by phone (no chat). When he later gives the same phone in the bot,
+    his chat's customer takes over the walk-in: the booking is in «Мои записи», staff's note
+    stays, and the client base has one Пётр, not two."""
+    cat = await make_catalog(talk)
+    walk_in = await customer(talk, telegram_id=None, name="Пётр", phone="+79123456789")
+    booked = await booking(talk, walk_in, cat.haircut, cat.anna, moscow(5, 12))
+    await talk.sql("UPDATE customers SET note = 'Любит кофе' WHERE id = $1", walk_in)
+
+    summary = await book_through_buttons(talk, day=3, time="10:00")
+    assert "имя" in (summary.text or "").lower()
+    only(await talk.send("Пётр"))
+    await talk.send("8 (912) 345-67-89")
+
+    rows = await talk.sql("SELECT id, telegram_id, note FROM customers WHERE name = 'Пётр'")
+    assert [(r["telegram_id"], r["note"]) for r in rows] == [(talk.user, "Любит кофе")]
+    (owner,) = await talk.sql("SELECT customer_id FROM bookings WHERE id = $1", booked)
+    assert owner["customer_id"] == rows[0]["id"]
+    mine = only(await talk.send("/my"))
+    assert "Чт, 5 июня, 12:00" in (mine.text or "")

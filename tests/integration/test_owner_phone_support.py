@@ -7,16 +7,13 @@ The harness clock is Monday 2 June 2031, 09:00 Moscow.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import asyncpg
 import msgspec
-from test_booking_conversation import Talk, only  # the shared harness (pytest's rootdir import)
+from test_booking_conversation import Talk  # the shared harness (pytest's rootdir import)
 
-from sandbox.telegram.models import ChatMessage
 from services.booking.adapters import booking_repo
 from services.notifier.adapters.deliveries_pg import PgDeliveries
 from services.notifier.use_cases import BookingNotes, Texts
@@ -24,6 +21,9 @@ from services.notifier.use_cases.texts import LOCALES
 from shared.clock import Clock
 from shared.db import tenant_tx
 from shared.messages import BookingCreated, BookingRescheduled
+from tests.support.owner import admin_home, as_user, clear_catalog
+
+__all__ = ["admin_home", "as_user"]  # re-exported for the owner tests
 
 MASTER_USER = 700_000_088
 CUSTOMER_PHONE = "+79120000000"
@@ -38,8 +38,7 @@ class Catalog:
 
 async def make_catalog(talk: Talk) -> Catalog:
     async with tenant_tx(talk.deps.pool, talk.tenant_id) as conn:
-        for table in ("master_services", "working_hours", "breaks", "masters", "services"):
-            await conn.execute(f"DELETE FROM {table}")  # whatever a seed left
+        await clear_catalog(conn)
         haircut = await conn.fetchval(
             "INSERT INTO services (name, duration_min, price_kopecks) "
             "VALUES ('Стрижка', 60, 150000) RETURNING id"
@@ -107,20 +106,6 @@ async def booking(
         if status:
             await conn.execute("UPDATE bookings SET status = $2 WHERE id = $1", made.id, status)
     return made.id
-
-
-@contextmanager
-def as_user(talk: Talk, user: int) -> Iterator[None]:
-    before = talk.user
-    talk.user = user
-    try:
-        yield
-    finally:
-        talk.user = before
-
-
-async def admin_home(talk: Talk) -> ChatMessage:
-    return only(await talk.send("/admin"))
 
 
 async def notifier_rows(pool: asyncpg.Pool, clock: Clock, event: msgspec.Struct) -> list[dict]:

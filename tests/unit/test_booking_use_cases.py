@@ -152,6 +152,9 @@ class Tenant:
     async def lock_customer(self, customer_id: int) -> None:
         return None
 
+    async def link_walk_in(self, customer_id: int, phone: str) -> int | None:
+        return None  # no walk-ins here
+
     async def count_active(self, customer_id: int, *, now: datetime) -> int:
         return len(await self.upcoming(customer_id, now=now))
 

@@ -10,9 +10,14 @@ from datetime import date
 import pytest
 
 from services.booking.bot.admin.screens.audit import changes
+from services.booking.bot.screens.common import Words
+from services.booking.main import LOCALES
 from services.booking.use_cases.admin.clients import clean_tags, search_terms
 from services.booking.use_cases.admin.errors import BadInput
 from services.booking.use_cases.admin.exports import period_days, safe_cell, to_csv
+from shared.i18n import Catalog
+
+ZONE = "Europe/Moscow"
 
 
 @pytest.mark.parametrize(
@@ -69,9 +74,18 @@ def test_search_terms() -> None:
     assert search_terms("Ю2") == ("Ю2", "")
 
 
-def test_changes_show_only_what_changed() -> None:
+def test_changes_show_only_what_changed_in_words() -> None:
+    ru = Words(Catalog.load(LOCALES), "ru")
+    en = Words(Catalog.load(LOCALES), "en")
     before = {"name": "Стрижка", "price_kopecks": 150000}
     after = {"name": "Стрижка", "price_kopecks": 180000}
-    assert changes(before, after) == "price_kopecks: 150000 → 180000"
-    assert changes(None, {"blocked": True}) == "blocked: — → True"
-    assert changes(None, None) == ""
+    assert changes(ru, before, after, ZONE) == "Цена: 1\u00a0500 ₽ → 1\u00a0800 ₽"
+    assert changes(ru, None, {"blocked": True}, ZONE) == "Запись закрыта: — → да"
+    assert changes(en, None, {"blocked": True}, ZONE) == "Booking closed: — → yes"
+    assert changes(ru, None, None, ZONE) == ""
+    hours = {"hours": [["10:00:00", "19:00:00"]]}
+    assert changes(en, None, hours, ZONE) == "Hours: — → 10:00–19:00"
+    moved = changes(ru, {"starts_at": "2026-12-05T09:00:00+00:00"}, {"starts_at": None}, ZONE)
+    assert moved.startswith("Время: ")
+    assert "12:00" in moved
+    assert changes(ru, None, {"unknown_key": 3}, ZONE) == "unknown_key: — → 3"

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import asyncpg  # type: ignore[import-untyped, unused-ignore]
 
+from services.booking.adapters.audit_sql import AuditSql
 from services.booking.use_cases.admin.closure_ports import (
     CLOSURE_REASON,
     ClosureKind,
@@ -56,7 +57,7 @@ def _row(row: asyncpg.Record) -> ClosureRow:
     )
 
 
-class PgClosureSession:
+class PgClosureSession(AuditSql):
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 

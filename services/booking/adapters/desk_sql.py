@@ -18,10 +18,9 @@ import asyncpg  # type: ignore[import-untyped, unused-ignore]
 
 from services.booking.adapters import booking_repo, schedule_repo
 from services.booking.adapters.admin_store import PgAdminSession
-from services.booking.adapters.tenant_store import PgTenantSession
-from services.booking.domain.entities import Booking, BookingSource, Customer, MasterInfo
+from services.booking.adapters.booking_sql import BookingSql
+from services.booking.domain.entities import Booking, Customer, MasterInfo
 from services.booking.domain.model import (
-    AvailabilityInputs,
     DayInterval,
     MasterSchedule,
     UtcRange,
@@ -88,7 +87,7 @@ def _customer(row: asyncpg.Record) -> Customer:
     return Customer(**dict(row))
 
 
-class DeskSql:
+class DeskSql(BookingSql):
     _conn: asyncpg.Connection
 
     async def find_customers(self, *, phone_tail: str, name: str, limit: int) -> list[Customer]:
@@ -132,53 +131,10 @@ class DeskSql:
     async def masters_of_service(self, service_id: int) -> list[MasterInfo]:
         return await schedule_repo.masters_for_service(self._conn, service_id)
 
-    async def availability(
-        self,
-        *,
-        service_id: int,
-        first_day: date,
-        last_day: date,
-        now: datetime,
-        master_id: int | None = None,
-        exclude_booking_id: int | None = None,
-    ) -> AvailabilityInputs:
-        return await schedule_repo.load_availability(
-            self._conn,
-            service_id=service_id,
-            first_day=first_day,
-            last_day=last_day,
-            now=now,
-            master_id=master_id,
-            exclude_booking_id=exclude_booking_id,
-        )
-
-    async def create_booking(
-        self,
-        *,
-        customer_id: int,
-        service_id: int,
-        master_id: int,
-        starts_at: datetime,
-        actor: str,
-        source: BookingSource = "bot",
-    ) -> Booking:
-        return await booking_repo.create_booking(
-            self._conn,
-            customer_id=customer_id,
-            service_id=service_id,
-            master_id=master_id,
-            starts_at=starts_at,
-            actor=actor,
-            source=source,
-        )
-
     async def move_booking(self, booking_id: int, *, starts_at: datetime, actor: str) -> Booking:
         return await booking_repo.reschedule_booking(
             self._conn, booking_id, starts_at=starts_at, actor=actor
         )
-
-    async def moved_from(self, booking_id: int, starts_at: datetime) -> datetime | None:
-        return await PgTenantSession(self._conn).moved_from(booking_id, starts_at)
 
     async def week_schedules(
         self, master_ids: list[int], first_day: date, last_day: date

@@ -8,11 +8,12 @@ from datetime import datetime
 
 import asyncpg  # type: ignore[import-untyped, unused-ignore]
 
+from services.booking.adapters.audit_sql import AuditSql
 from services.booking.use_cases.admin.invite_ports import InviteRole, InviteRow
 from shared.db import tenant_tx
 
 
-class PgInviteSession:
+class PgInviteSession(AuditSql):
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 

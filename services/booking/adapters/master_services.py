@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 import asyncpg  # type: ignore[import-untyped, unused-ignore]
 
+from services.booking.adapters.audit_sql import AuditSql
 from services.booking.use_cases.admin.profile_ports import OwnService, ProfileView
 from shared.db import tenant_tx
 
@@ -20,7 +21,7 @@ ORDER BY s.sort_order, s.id
 """
 
 
-class PgProfileSession:
+class PgProfileSession(AuditSql):
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 

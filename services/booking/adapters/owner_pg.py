@@ -14,6 +14,7 @@ from typing import Literal, cast
 import asyncpg  # type: ignore[import-untyped, unused-ignore]
 import msgspec
 
+from services.booking.adapters.audit_sql import AuditSql
 from services.booking.use_cases.owner.ports import (
     Average,
     Opening,
@@ -125,8 +126,13 @@ _CONTACT = {
     "phone": "UPDATE business SET phone = $1 WHERE id = 1",
 }
 
+_CONTACT_NOW = {
+    "address": "SELECT address FROM business WHERE id = 1",
+    "phone": "SELECT phone FROM business WHERE id = 1",
+}
 
-class PgOwnerSession:
+
+class PgOwnerSession(AuditSql):
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
@@ -183,6 +189,10 @@ class PgOwnerSession:
     async def fill_hours(self, weekdays: tuple[int, ...], starts: time, ends: time) -> int:
         count: int = await self._conn.fetchval(_FILL_HOURS, list(weekdays), starts, ends)
         return count
+
+    async def contact(self, field: Literal["address", "phone"]) -> str:
+        value: str | None = await self._conn.fetchval(_CONTACT_NOW[field])
+        return value or ""
 
     async def set_contact(self, field: Literal["address", "phone"], value: str) -> None:
         await self._conn.execute(_CONTACT[field], value)

@@ -9,24 +9,24 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, datetime
+from datetime import datetime
 
 import asyncpg  # type: ignore[import-untyped, unused-ignore]
 import msgspec
 
 from services.booking.adapters import booking_repo, schedule_repo
+from services.booking.adapters.booking_sql import BookingSql
 from services.booking.adapters.prepay_sql import PrepaySql
 from services.booking.adapters.texts_sql import TextsSql
 from services.booking.domain.entities import (
     Booking,
-    BookingSource,
     CancelledBy,
     Customer,
     MasterInfo,
     Review,
     ServiceInfo,
 )
-from services.booking.domain.model import AvailabilityInputs, WeeklyInterval
+from services.booking.domain.model import WeeklyInterval
 from services.booking.use_cases.ports import BusinessSettings
 from shared.db import tenant_tx
 from shared.errors import NotFound
@@ -51,27 +51,41 @@ _ATTENDANCE = """
 UPDATE bookings SET attendance_confirmed_at = $2, updated_at = now()
 WHERE id = $1 AND status = 'confirmed' AND attendance_confirmed_at IS NULL
 """
-_MOVED_FROM = """
-SELECT (details ->> 'from')::timestamptz FROM booking_history
-WHERE booking_id = $1 AND action = 'rescheduled' AND (details ->> 'to')::timestamptz = $2
-ORDER BY at DESC, id DESC LIMIT 1
-"""
 _COMMENT = """
 UPDATE reviews SET comment = $3
 WHERE booking_id = $1 AND customer_id = $2 AND comment = ''
 """
 
+# A walk-in (entered by staff, no chat) with the same phone, at most one at a time, locked.
+_WALK_IN = """
+SELECT id FROM customers
+WHERE telegram_id IS NULL AND id <> $1 AND phone <> ''
+  AND right(regexp_replace(phone, '\\D', '', 'g'), 10)
+    = right(regexp_replace($2, '\\D', '', 'g'), 10)
+ORDER BY id LIMIT 1 FOR UPDATE
+"""
+# The chat's row takes over what staff knew: notes joined, tags united, the earliest first
+# visit, the chat's source (else the walk-in's), a block stays a block.
+_TAKE_OVER = """
+UPDATE customers AS c SET
+    note = left(concat_ws(E'\\n', NULLIF(c.note, ''), NULLIF(w.note, '')), 1000),
+    tags = (SELECT coalesce((array_agg(DISTINCT t ORDER BY t))[1:10], '{}')
+            FROM unnest(c.tags || w.tags) AS t),
+    first_seen = least(c.first_seen, w.first_seen),
+    source = coalesce(c.source, w.source),
+    blocked_at = coalesce(c.blocked_at, w.blocked_at),
+    name = CASE WHEN c.name = '' THEN w.name ELSE c.name END,
+    updated_at = now()
+FROM customers AS w WHERE c.id = $1 AND w.id = $2
+"""
 
-class PgTenantSession(TextsSql, PrepaySql):
+
+class PgTenantSession(BookingSql, TextsSql, PrepaySql):
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
     async def record_event(self, subject: str, event: msgspec.Struct, *, msg_id: str) -> None:
         await enqueue(self._conn, subject, event, msg_id=msg_id)
-
-    async def moved_from(self, booking_id: int, starts_at: datetime) -> datetime | None:
-        found: datetime | None = await self._conn.fetchval(_MOVED_FROM, booking_id, starts_at)
-        return found
 
     async def business(self) -> BusinessSettings:
         row = await self._conn.fetchrow(_BUSINESS)
@@ -93,26 +107,6 @@ class PgTenantSession(TextsSql, PrepaySql):
 
     async def masters(self, service_id: int) -> list[MasterInfo]:
         return await schedule_repo.masters_for_service(self._conn, service_id)
-
-    async def availability(
-        self,
-        *,
-        service_id: int,
-        first_day: date,
-        last_day: date,
-        now: datetime,
-        master_id: int | None = None,
-        exclude_booking_id: int | None = None,
-    ) -> AvailabilityInputs:
-        return await schedule_repo.load_availability(
-            self._conn,
-            service_id=service_id,
-            first_day=first_day,
-            last_day=last_day,
-            now=now,
-            master_id=master_id,
-            exclude_booking_id=exclude_booking_id,
-        )
 
     async def customer(self, telegram_id: int) -> Customer | None:
         row = await self._conn.fetchrow(_CUSTOMER, telegram_id)
@@ -155,26 +149,6 @@ class PgTenantSession(TextsSql, PrepaySql):
     async def booking(self, booking_id: int) -> Booking | None:
         return await booking_repo.get_booking(self._conn, booking_id)
 
-    async def create_booking(
-        self,
-        *,
-        customer_id: int,
-        service_id: int,
-        master_id: int,
-        starts_at: datetime,
-        actor: str,
-        source: BookingSource = "bot",
-    ) -> Booking:
-        return await booking_repo.create_booking(
-            self._conn,
-            customer_id=customer_id,
-            service_id=service_id,
-            master_id=master_id,
-            starts_at=starts_at,
-            actor=actor,
-            source=source,
-        )
-
     async def cancel_booking(
         self, booking_id: int, *, cancelled_by: CancelledBy, actor: str, customer_id: int
     ) -> Booking:
@@ -198,6 +172,25 @@ class PgTenantSession(TextsSql, PrepaySql):
         return await booking_repo.add_review(
             self._conn, booking_id=booking_id, customer_id=customer_id, stars=stars, comment=comment
         )
+
+    async def link_walk_in(self, customer_id: int, phone: str) -> int | None:
+        walk_in: int | None = await self._conn.fetchval(_WALK_IN, customer_id, phone)
+        if walk_in is None:
+            return None
+        await self._conn.execute(_TAKE_OVER, customer_id, walk_in)
+        for table in ("bookings", "reviews"):
+            await self._conn.execute(
+                f"UPDATE {table} SET customer_id = $1 WHERE customer_id = $2",
+                customer_id,
+                walk_in,
+            )
+        try:
+            async with self._conn.transaction():  # a savepoint: the merge stands either way
+                await self._conn.execute("DELETE FROM customers WHERE id = $1", walk_in)
+        except asyncpg.ForeignKeyViolationError:
+            # something newer still points at the walk-in: keep the row, out of the way
+            await self._conn.execute("UPDATE customers SET phone = '' WHERE id = $1", walk_in)
+        return walk_in
 
     async def set_review_comment(self, *, booking_id: int, customer_id: int, comment: str) -> bool:
         status = await self._conn.execute(_COMMENT, booking_id, customer_id, comment)

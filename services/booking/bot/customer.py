@@ -1,4 +1,5 @@
-"""Per update: the customer's words (their language) and the tenant's use-case `Scope`."""
+"""Per update: the customer's words (their language; a language the bot does not ship gets the
+business's own) and the tenant's use-case `Scope`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from aiogram.types import TelegramObject, User
 
 from services.booking.bot.screens import Words
 from services.booking.context import BookingDeps, TenantContext
+from services.booking.use_cases import about
 
 
 class CustomerContext(BaseMiddleware):
@@ -25,7 +27,10 @@ class CustomerContext(BaseMiddleware):
         deps: BookingDeps = data["deps"]
         tenant: TenantContext = data["tenant"]
         user: User | None = data.get("event_from_user")
-        locale = deps.texts.locale_for(user.language_code if user else None)
-        data["words"] = Words(deps.texts, locale)
-        data["scope"] = deps.scope(tenant.tenant_id, tenant.config.db_server)
+        code = user.language_code if user else None
+        scope = deps.scope(tenant.tenant_id, tenant.config.db_server)
+        if not deps.texts.ships(code):  # not Russian by default: the business's own language
+            code = await about.business_locale(scope)
+        data["words"] = Words(deps.texts, deps.texts.locale_for(code))
+        data["scope"] = scope
         return await handler(event, data)

@@ -59,3 +59,10 @@ async def about(scope: Scope) -> About:
         services = await session.services()
         texts = await session.custom_texts(("about",))
     return About(business=business, hours=week_lines(hours), services=tuple(services), texts=texts)
+
+
+async def business_locale(scope: Scope) -> str:
+    """The business's own language: what a customer whose language the bot does not ship
+    reads."""
+    async with scope.store.transaction() as session:
+        return (await session.business()).locale

@@ -101,12 +101,16 @@ async def save_name(scope: Scope, *, telegram_id: int, name: str) -> Customer:
 
 
 async def save_phone(scope: Scope, *, telegram_id: int, phone: str, name: str = "") -> Customer:
-    """Store a phone (typed or shared); a shared contact's first name fills a missing name."""
+    """Store a phone (typed or shared); a shared contact's first name fills a missing name.
+    A walk-in staff booked by this phone is linked: their bookings become this chat's."""
     normalized = normalize_phone(phone)
     async with scope.store.transaction() as session:
         known = await session.customer(telegram_id)
         fill = clean_name(name) if known is None or not known.name else ""
-        return await session.upsert_customer(telegram_id=telegram_id, phone=normalized, name=fill)
+        saved = await session.upsert_customer(telegram_id=telegram_id, phone=normalized, name=fill)
+        if await session.link_walk_in(saved.id, normalized) is not None:
+            saved = await session.upsert_customer(telegram_id=telegram_id)  # the merged row
+        return saved
 
 
 async def contact_of(scope: Scope, *, telegram_id: int) -> Customer | None:

@@ -96,6 +96,7 @@ async def record_cancelled(
     who: Audience,
     *,
     cancelled_by: CancelledBy = "customer",
+    customer_told: bool = False,
 ) -> None:
     event = BookingCancelled(
         tenant_id=tenant_id,
@@ -111,6 +112,7 @@ async def record_cancelled(
         admin_chat_ids=who.admin_chat_ids,
         locale=who.business.locale,
         customer_locale=customer_locale(customer),
+        customer_told=customer_told,
     )
     subject = booking_event("cancelled", tenant_id)
     await events.record_event(subject, event, msg_id=msg_id(tenant_id, booking.id, "cancelled"))

@@ -51,7 +51,40 @@ class EventOutbox(Protocol):
         ...
 
 
-class TenantSession(EventOutbox, PrepayPort, Protocol):
+class BookingSlots(Protocol):
+    """A service's free time and a booking in it: the customer's session and the front
+    desk's both offer these."""
+
+    async def availability(
+        self,
+        *,
+        service_id: int,
+        first_day: date,
+        last_day: date,
+        now: datetime,
+        master_id: int | None = None,
+        exclude_booking_id: int | None = None,
+    ) -> AvailabilityInputs: ...
+
+    async def create_booking(
+        self,
+        *,
+        customer_id: int,
+        service_id: int,
+        master_id: int,
+        starts_at: datetime,
+        actor: str,
+        source: BookingSource = "bot",
+    ) -> Booking:
+        """Raises `SlotTaken` (the exclusion constraint) or `NotFound`."""
+        ...
+
+    async def moved_from(self, booking_id: int, starts_at: datetime) -> datetime | None:
+        """Where the latest recorded move of the booking to `starts_at` came from, if any."""
+        ...
+
+
+class TenantSession(EventOutbox, BookingSlots, PrepayPort, Protocol):
     """Reads and writes inside one open transaction of one tenant."""
 
     async def business(self) -> BusinessSettings: ...
@@ -67,17 +100,6 @@ class TenantSession(EventOutbox, PrepayPort, Protocol):
     async def services(self) -> list[ServiceInfo]: ...
 
     async def masters(self, service_id: int) -> list[MasterInfo]: ...
-
-    async def availability(
-        self,
-        *,
-        service_id: int,
-        first_day: date,
-        last_day: date,
-        now: datetime,
-        master_id: int | None = None,
-        exclude_booking_id: int | None = None,
-    ) -> AvailabilityInputs: ...
 
     async def customer(self, telegram_id: int) -> Customer | None: ...
 
@@ -103,17 +125,6 @@ class TenantSession(EventOutbox, PrepayPort, Protocol):
 
     async def booking(self, booking_id: int) -> Booking | None: ...
 
-    async def create_booking(
-        self,
-        *,
-        customer_id: int,
-        service_id: int,
-        master_id: int,
-        starts_at: datetime,
-        actor: str,
-        source: BookingSource = "bot",
-    ) -> Booking: ...
-
     async def cancel_booking(
         self, booking_id: int, *, cancelled_by: CancelledBy, actor: str, customer_id: int
     ) -> Booking: ...
@@ -122,15 +133,17 @@ class TenantSession(EventOutbox, PrepayPort, Protocol):
         self, booking_id: int, *, starts_at: datetime, actor: str, customer_id: int
     ) -> Booking: ...
 
-    async def moved_from(self, booking_id: int, starts_at: datetime) -> datetime | None:
-        """Where the latest recorded move of the booking to `starts_at` came from, if any."""
-        ...
-
     async def confirm_attendance(self, booking_id: int, *, at: datetime) -> None: ...
 
     async def add_review(
         self, *, booking_id: int, customer_id: int, stars: int, comment: str = ""
     ) -> Review: ...
+
+    async def link_walk_in(self, customer_id: int, phone: str) -> int | None:
+        """A customer staff entered by phone (no chat) with this phone becomes this chat's
+        customer: their bookings, reviews, note, tags and block move here and the walk-in's
+        row goes. The walk-in's id, or None if there was none."""
+        ...
 
     async def set_review_comment(self, *, booking_id: int, customer_id: int, comment: str) -> bool:
         """Set the comment of the customer's review if it has none yet; False otherwise."""

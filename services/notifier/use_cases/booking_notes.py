@@ -161,7 +161,7 @@ class BookingNotes:
             admin_chat_ids=event.admin_chat_ids,
             text=alert,
         )
-        if event.cancelled_by != "customer" and event.customer_chat_id:
+        if event.cancelled_by != "customer" and event.customer_chat_id and not event.customer_told:
             theirs = self._texts.first(event.customer_locale, event.locale)
             their_reason = (
                 Safe(theirs.text("reason_line", reason=event.reason)) if event.reason else ""

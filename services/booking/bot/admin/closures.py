@@ -17,6 +17,7 @@ from services.booking.bot.admin.closure_callbacks import (
 )
 from services.booking.bot.admin.closure_notices import send_notices
 from services.booking.bot.admin.reply import ask, done
+from services.booking.bot.admin.scoped import with_scope
 from services.booking.bot.admin.screens import closures as screens
 from services.booking.bot.admin.screens.parts import question
 from services.booking.bot.admin.states import AdminInput
@@ -39,9 +40,9 @@ def closure_scope(deps: BookingDeps, tenant: TenantContext) -> ClosureScope:
 
 
 async def listing(
-    callback: CallbackQuery, staff: Staff, deps: BookingDeps, tenant: TenantContext, words: Words
+    callback: CallbackQuery, staff: Staff, closing: ClosureScope, words: Words
 ) -> None:
-    found = await closures.listing(closure_scope(deps, tenant), staff)
+    found = await closures.listing(closing, staff)
     await show(callback, screens.listing(words, found))
 
 
@@ -83,14 +84,11 @@ async def save_days(
     message: Message,
     state: FSMContext,
     staff: Staff,
-    deps: BookingDeps,
-    tenant: TenantContext,
+    closing: ClosureScope,
     words: Words,
 ) -> None:
     master_id = int((await state.get_data()).get("m", 0))
-    view = await closures.add(
-        closure_scope(deps, tenant), staff, master_id or None, message.text or ""
-    )
+    view = await closures.add(closing, staff, master_id or None, message.text or "")
     await done(message, state, screens.closure(words, view, notice=words("admin.saved")))
 
 
@@ -98,16 +96,16 @@ async def open_closure(
     callback: CallbackQuery,
     callback_data: ClosureOpen,
     staff: Staff,
-    deps: BookingDeps,
-    tenant: TenantContext,
+    closing: ClosureScope,
     words: Words,
 ) -> None:
-    scope = closure_scope(deps, tenant)
     if callback_data.a == "rm":
-        found = await closures.remove(scope, staff, callback_data.c)
+        found = await closures.remove(closing, staff, callback_data.c)
         await show(callback, screens.listing(words, found), notice=words("admin.closure.lifted"))
         return
-    await show(callback, screens.closure(words, await closures.view(scope, staff, callback_data.c)))
+    await show(
+        callback, screens.closure(words, await closures.view(closing, staff, callback_data.c))
+    )
 
 
 async def decide(
@@ -116,18 +114,17 @@ async def decide(
     staff: Staff,
     admin: AdminScope,
     scope: Scope,
+    closing: ClosureScope,
     deps: BookingDeps,
-    tenant: TenantContext,
     words: Words,
 ) -> None:
-    where = closure_scope(deps, tenant)
     booking_id = callback_data.b or None
     if callback_data.a == "k":
-        view = await closures.keep(where, staff, callback_data.c, booking_id)
+        view = await closures.keep(closing, staff, callback_data.c, booking_id)
         await show(callback, screens.closure(words, view), notice=words("admin.closure.kept"))
         return
     view, notices = await closures.cancel(
-        where,
+        closing,
         admin,
         scope,
         staff,
@@ -169,4 +166,4 @@ def router() -> Router:
     feature.callback_query.register(open_closure, ClosureOpen.filter())
     feature.callback_query.register(decide, ClosureDecide.filter())
     feature.message.register(save_days, AdminInput.closure_days, F.text)
-    return feature
+    return with_scope(feature, "closing", closure_scope)

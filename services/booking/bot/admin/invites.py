@@ -7,6 +7,7 @@ from aiogram.types import CallbackQuery
 
 from services.booking.adapters.invites import PgInviteStore
 from services.booking.bot.admin.closure_callbacks import Invite
+from services.booking.bot.admin.scoped import with_scope
 from services.booking.bot.admin.screens import invites as screens
 from services.booking.bot.replies import show
 from services.booking.bot.screens import Words
@@ -30,7 +31,7 @@ async def invite(
     callback_data: Invite,
     staff: Staff,
     admin: AdminScope,
-    deps: BookingDeps,
+    team: InviteScope,
     tenant: TenantContext,
     words: Words,
 ) -> None:
@@ -42,7 +43,7 @@ async def invite(
         await show(callback, screens.masters(words, await masters.masters(admin, staff)))
         return
     role: InviteRole = "master" if callback_data.a == "master" else "admin"
-    made = await invites.make(invite_scope(deps, tenant), staff, role, callback_data.m)
+    made = await invites.make(team, staff, role, callback_data.m)
     zone = tenant.config.timezone
     await show(callback, screens.made(words, made, tenant.config.bot_username, zone))
 
@@ -50,4 +51,4 @@ async def invite(
 def router() -> Router:
     feature = Router(name="admin-invites")
     feature.callback_query.register(invite, Invite.filter())
-    return feature
+    return with_scope(feature, "team", invite_scope)

@@ -8,18 +8,18 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from services.booking.bot.admin.owner_callbacks import Lang
-from services.booking.bot.admin.owner_scope import owner_scope
+from services.booking.bot.admin.owner_scope import with_owner
 from services.booking.bot.admin.owner_states import OwnerInput
 from services.booking.bot.admin.reply import answer
 from services.booking.bot.admin.screens import owner as screens
 from services.booking.bot.replies import show
 from services.booking.bot.screens import Words
-from services.booking.context import BookingDeps, TenantContext
 from services.booking.use_cases.admin.access import require_manager
 from services.booking.use_cases.admin.errors import BadInput
 from services.booking.use_cases.admin.ports import Staff
 from services.booking.use_cases.owner import language
 from services.booking.use_cases.owner.language import ZONES
+from services.booking.use_cases.owner.ports import OwnerScope
 
 
 async def pressed(
@@ -27,11 +27,9 @@ async def pressed(
     callback_data: Lang,
     state: FSMContext,
     staff: Staff,
-    deps: BookingDeps,
-    tenant: TenantContext,
+    owner: OwnerScope,
     words: Words,
 ) -> None:
-    scope = owner_scope(deps, tenant)
     action = callback_data.a
     if action == "zones":
         require_manager(staff, "settings")
@@ -43,30 +41,28 @@ async def pressed(
     elif action == "zone":
         if not 1 <= callback_data.z <= len(ZONES):
             raise BadInput("bad_button")
-        change = await language.set_zone(scope, staff, ZONES[callback_data.z - 1])
-        view = await language.current(scope, staff)
+        change = await language.set_zone(owner, staff, ZONES[callback_data.z - 1])
+        view = await language.current(owner, staff)
         await show(
             callback, screens.language(words, view, notice=screens.zone_changed(words, change))
         )
     elif action in ("ru", "en"):
-        view = await language.set_language(scope, staff, action)
+        view = await language.set_language(owner, staff, action)
         await show(callback, screens.language(words, view, notice=words("admin.lang.saved")))
     else:
-        await show(callback, screens.language(words, await language.current(scope, staff)))
+        await show(callback, screens.language(words, await language.current(owner, staff)))
 
 
 async def typed_zone(
     message: Message,
     state: FSMContext,
     staff: Staff,
-    deps: BookingDeps,
-    tenant: TenantContext,
+    owner: OwnerScope,
     words: Words,
 ) -> None:
-    scope = owner_scope(deps, tenant)
-    change = await language.set_zone(scope, staff, message.text or "")
+    change = await language.set_zone(owner, staff, message.text or "")
     await state.clear()
-    view = await language.current(scope, staff)
+    view = await language.current(owner, staff)
     await answer(message, screens.language(words, view, notice=screens.zone_changed(words, change)))
 
 
@@ -74,4 +70,4 @@ def router() -> Router:
     feature = Router(name="owner-language")
     feature.callback_query.register(pressed, Lang.filter())
     feature.message.register(typed_zone, StateFilter(OwnerInput.zone), F.text)
-    return feature
+    return with_owner(feature)

@@ -1,4 +1,5 @@
-"""The owner use cases' scope for one update, and how their refusals are worded."""
+"""The owner use cases' scope for one update (handed to the wizard, language and reviews
+handlers as `owner`), and how their refusals are worded."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 
 from services.booking.adapters.owner_pg import PgOwnerStore
+from services.booking.bot.admin.scoped import with_scope
 from services.booking.bot.screens import Words
 from services.booking.context import BookingDeps, TenantContext
 from services.booking.use_cases.owner.errors import OwnerRefusal
@@ -19,6 +21,10 @@ def owner_scope(deps: BookingDeps, tenant: TenantContext) -> OwnerScope:
         store=PgOwnerStore(deps.pool_of(tenant), tenant.tenant_id),
         clock=deps.clock,
     )
+
+
+def with_owner(router: Router) -> Router:
+    return with_scope(router, "owner", owner_scope)
 
 
 async def refused(event: ErrorEvent, words: Words) -> None:

@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from services.booking.adapters.master_services import PgProfileStore
 from services.booking.bot.admin.closure_callbacks import MasterPrice, Profile
 from services.booking.bot.admin.reply import ask, done
+from services.booking.bot.admin.scoped import with_scope
 from services.booking.bot.admin.screens import profiles as screens
 from services.booking.bot.admin.screens.parts import question
 from services.booking.bot.admin.states import AdminInput
@@ -35,12 +36,11 @@ async def open_profile(
     callback_data: Profile,
     state: FSMContext,
     staff: Staff,
-    deps: BookingDeps,
-    tenant: TenantContext,
+    profiles: ProfileScope,
     words: Words,
 ) -> None:
     m = callback_data.m
-    view = await master_profiles.view(profile_scope(deps, tenant), staff, m)
+    view = await master_profiles.view(profiles, staff, m)
     back = Profile(a="v", m=m).pack()
     if callback_data.a == "bio":
         screen = question(words, words("admin.profile.ask_bio", name=esc(view.name)), back)
@@ -69,12 +69,11 @@ async def save_bio(
     message: Message,
     state: FSMContext,
     staff: Staff,
-    deps: BookingDeps,
-    tenant: TenantContext,
+    profiles: ProfileScope,
     words: Words,
 ) -> None:
     m = int((await state.get_data()).get("m", 0))
-    view = await master_profiles.set_bio(profile_scope(deps, tenant), staff, m, message.text or "")
+    view = await master_profiles.set_bio(profiles, staff, m, message.text or "")
     await done(message, state, screens.profile(words, view, notice=words("admin.saved")))
 
 
@@ -82,8 +81,7 @@ async def save_photo(
     message: Message,
     state: FSMContext,
     staff: Staff,
-    deps: BookingDeps,
-    tenant: TenantContext,
+    profiles: ProfileScope,
     words: Words,
 ) -> None:
     m = int((await state.get_data()).get("m", 0))
@@ -95,7 +93,7 @@ async def save_photo(
     else:
         await message.answer(words("admin.profile.bad_photo"))
         return
-    view = await master_profiles.set_photo(profile_scope(deps, tenant), staff, m, file_id)
+    view = await master_profiles.set_photo(profiles, staff, m, file_id)
     await done(message, state, screens.profile(words, view, notice=words("admin.saved")))
 
 
@@ -103,15 +101,12 @@ async def save_own(
     message: Message,
     state: FSMContext,
     staff: Staff,
-    deps: BookingDeps,
-    tenant: TenantContext,
+    profiles: ProfileScope,
     words: Words,
 ) -> None:
     data = await state.get_data()
     m, s = int(data.get("m", 0)), int(data.get("s", 0))
-    view = await master_profiles.set_own(
-        profile_scope(deps, tenant), staff, m, s, message.text or ""
-    )
+    view = await master_profiles.set_own(profiles, staff, m, s, message.text or "")
     await done(message, state, screens.profile(words, view, notice=words("admin.saved")))
 
 
@@ -122,4 +117,4 @@ def router() -> Router:
     feature.message.register(save_bio, AdminInput.master_bio, F.text)
     feature.message.register(save_photo, AdminInput.master_photo)
     feature.message.register(save_own, AdminInput.master_price, F.text)
-    return feature
+    return with_scope(feature, "profiles", profile_scope)

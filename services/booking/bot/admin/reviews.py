@@ -8,27 +8,26 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from services.booking.bot.admin.owner_callbacks import RevDelay, Reviews
-from services.booking.bot.admin.owner_scope import owner_scope
+from services.booking.bot.admin.owner_scope import with_owner
 from services.booking.bot.admin.owner_states import OwnerInput
 from services.booking.bot.admin.reply import answer
 from services.booking.bot.admin.screens import owner as screens
 from services.booking.bot.replies import show
 from services.booking.bot.screens import Words
-from services.booking.context import BookingDeps, TenantContext
 from services.booking.use_cases.admin.access import require_manager
 from services.booking.use_cases.admin.ports import Staff
 from services.booking.use_cases.owner import reviews
+from services.booking.use_cases.owner.ports import OwnerScope
 
 
 async def listing(
     callback: CallbackQuery,
     callback_data: Reviews,
     staff: Staff,
-    deps: BookingDeps,
-    tenant: TenantContext,
+    owner: OwnerScope,
     words: Words,
 ) -> None:
-    view = await reviews.page(owner_scope(deps, tenant), staff, callback_data.p)
+    view = await reviews.page(owner, staff, callback_data.p)
     await show(callback, screens.reviews(words, view))
 
 
@@ -42,14 +41,12 @@ async def typed_delay(
     message: Message,
     state: FSMContext,
     staff: Staff,
-    deps: BookingDeps,
-    tenant: TenantContext,
+    owner: OwnerScope,
     words: Words,
 ) -> None:
-    scope = owner_scope(deps, tenant)
-    await reviews.set_delay(scope, staff, message.text or "")
+    await reviews.set_delay(owner, staff, message.text or "")
     await state.clear()
-    view = await reviews.page(scope, staff, 0)
+    view = await reviews.page(owner, staff, 0)
     await answer(message, screens.reviews(words, view, notice=words("admin.reviews.delay_saved")))
 
 
@@ -58,4 +55,4 @@ def router() -> Router:
     feature.callback_query.register(listing, Reviews.filter())
     feature.callback_query.register(ask_delay, RevDelay.filter())
     feature.message.register(typed_delay, StateFilter(OwnerInput.review_delay), F.text)
-    return feature
+    return with_owner(feature)

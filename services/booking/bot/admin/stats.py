@@ -16,6 +16,7 @@ from services.booking.adapters.analytics_sql import PgAnalytics
 from services.booking.bot.admin.callbacks import day_of
 from services.booking.bot.admin.charts import render
 from services.booking.bot.admin.reply import answer, ask
+from services.booking.bot.admin.scoped import with_scope
 from services.booking.bot.admin.screens import stats as screens
 from services.booking.bot.admin.states import AdminInput
 from services.booking.bot.admin.stats_callbacks import Stats
@@ -40,24 +41,22 @@ async def stats_button(
     callback_data: Stats,
     state: FSMContext,
     staff: Staff,
-    deps: BookingDeps,
-    tenant: TenantContext,
+    reports: AnalyticsScope,
     words: Words,
 ) -> None:
-    scope = _scope(deps, tenant)
     action = callback_data.a
     if action == "m":
-        await show(callback, screens.menu(words, analytics.presets(await analytics.today(scope))))
+        await show(callback, screens.menu(words, analytics.presets(await analytics.today(reports))))
         return
     if action == "ask":
         await ask(callback, state, AdminInput.stats_range, screens.ask_range(words))
         return
     first, last = day_of(callback_data.f), day_of(callback_data.t)
     if action == "v":
-        report = await analytics.report(scope, staff, first, last)
+        report = await analytics.report(reports, staff, first, last)
         await show(callback, screens.summary(words, report))
         return
-    report = await analytics.full_report(scope, staff, first, last)
+    report = await analytics.full_report(reports, staff, first, last)
     await callback.answer()
     bot, chat = callback.bot, callback.from_user.id
     if bot is None:
@@ -82,17 +81,17 @@ async def typed_range(
     message: Message,
     state: FSMContext,
     staff: Staff,
-    deps: BookingDeps,
-    tenant: TenantContext,
+    reports: AnalyticsScope,
     words: Words,
 ) -> None:
-    scope = _scope(deps, tenant)
     try:
-        first, last = analytics.parse_range(message.text or "", today=await analytics.today(scope))
+        first, last = analytics.parse_range(
+            message.text or "", today=await analytics.today(reports)
+        )
     except RangeError as error:
         await message.answer(words(f"admin.stats.bad_{error.reason}", max=analytics.MAX_DAYS))
         return
-    report = await analytics.report(scope, staff, first, last)
+    report = await analytics.report(reports, staff, first, last)
     await state.clear()
     await answer(message, screens.summary(words, report))
 
@@ -101,4 +100,4 @@ def router() -> Router:
     feature = Router(name="admin-stats")
     feature.callback_query.register(stats_button, Stats.filter())
     feature.message.register(typed_range, AdminInput.stats_range, F.text)
-    return feature
+    return with_scope(feature, "reports", _scope)

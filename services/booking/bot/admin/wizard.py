@@ -10,7 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, User
 
 from services.booking.bot.admin.owner_callbacks import WizAct, WizHours, WizStep, WizSvc, WizType
-from services.booking.bot.admin.owner_scope import owner_scope
+from services.booking.bot.admin.owner_scope import owner_scope, with_owner
 from services.booking.bot.admin.owner_states import OwnerInput
 from services.booking.bot.admin.reply import answer
 from services.booking.bot.admin.screens import wizard as screens
@@ -51,12 +51,11 @@ async def greet(
     message: Message,
     state: FSMContext,
     staff: Staff,
-    deps: BookingDeps,
-    tenant: TenantContext,
+    owner: OwnerScope,
     words: Words,
 ) -> None:
     """/admin of an owner who has not finished the setup: the wizard where they left it."""
-    view = await wizard.view(owner_scope(deps, tenant), staff)
+    view = await wizard.view(owner, staff)
     await present(state, view)
     await answer(message, screens.greeting(words, view))
 
@@ -77,15 +76,13 @@ async def go(
     callback_data: WizStep,
     state: FSMContext,
     staff: Staff,
-    deps: BookingDeps,
-    tenant: TenantContext,
+    owner: OwnerScope,
     words: Words,
 ) -> None:
-    scope = owner_scope(deps, tenant)
     if callback_data.to == "now":
-        view = await wizard.view(scope, staff)
+        view = await wizard.view(owner, staff)
     else:
-        view = await wizard.go(scope, staff, callback_data.to)
+        view = await wizard.go(owner, staff, callback_data.to)
     await _shown(callback, state, words, view)
 
 
@@ -94,14 +91,13 @@ async def choose_type(
     callback_data: WizType,
     state: FSMContext,
     staff: Staff,
-    deps: BookingDeps,
-    tenant: TenantContext,
+    owner: OwnerScope,
     words: Words,
 ) -> None:
     def name_of(key: str) -> str:
         return words(f"admin.wizard.svc.{key}")
 
-    view = await wizard.choose_type(owner_scope(deps, tenant), staff, callback_data.k, name_of)
+    view = await wizard.choose_type(owner, staff, callback_data.k, name_of)
     await _shown(callback, state, words, view)
 
 
@@ -110,11 +106,10 @@ async def toggle(
     callback_data: WizSvc,
     state: FSMContext,
     staff: Staff,
-    deps: BookingDeps,
-    tenant: TenantContext,
+    owner: OwnerScope,
     words: Words,
 ) -> None:
-    view = await wizard.toggle_service(owner_scope(deps, tenant), staff, callback_data.s)
+    view = await wizard.toggle_service(owner, staff, callback_data.s)
     await _shown(callback, state, words, view)
 
 
@@ -123,11 +118,9 @@ async def act(
     callback_data: WizAct,
     state: FSMContext,
     staff: Staff,
-    deps: BookingDeps,
-    tenant: TenantContext,
+    owner: OwnerScope,
     words: Words,
 ) -> None:
-    scope = owner_scope(deps, tenant)
     action = callback_data.a
     if action == "own":
         await state.set_state(OwnerInput.own_service)
@@ -142,17 +135,17 @@ async def act(
         await show(callback, screens.asked(words, "admin.wizard.ask_hours", "hours"))
     elif action == "me":
         name = staff.name or callback.from_user.full_name or words("admin.wizard.me_default")
-        view = await wizard.add_master(scope, staff, name, is_owner=True)
+        view = await wizard.add_master(owner, staff, name, is_owner=True)
         await _shown(callback, state, words, view, words("admin.wizard.master_added"))
     elif action == "skip":
-        view = await wizard.view(scope, staff)
+        view = await wizard.view(owner, staff)
         if view.opening.step == "address":
-            view = await wizard.set_address(scope, staff, None)
+            view = await wizard.set_address(owner, staff, None)
         elif view.opening.step == "phone":
-            view = await wizard.set_phone(scope, staff, None)
+            view = await wizard.set_phone(owner, staff, None)
         await _shown(callback, state, words, view)
     else:
-        view = await wizard.restart(scope, staff)
+        view = await wizard.restart(owner, staff)
         await _shown(callback, state, words, view)
 
 
@@ -161,12 +154,10 @@ async def hours_preset(
     callback_data: WizHours,
     state: FSMContext,
     staff: Staff,
-    deps: BookingDeps,
-    tenant: TenantContext,
+    owner: OwnerScope,
     words: Words,
 ) -> None:
-    scope = owner_scope(deps, tenant)
-    view, _ = await wizard.set_hours(scope, staff, preset=callback_data.p)
+    view, _ = await wizard.set_hours(owner, staff, preset=callback_data.p)
     await _shown(callback, state, words, view, _opened_notice(words, view))
 
 
@@ -179,26 +170,24 @@ async def typed(
     state: FSMContext,
     raw_state: str | None,
     staff: Staff,
-    deps: BookingDeps,
-    tenant: TenantContext,
+    owner: OwnerScope,
     words: Words,
 ) -> None:
     """A typed answer of the wizard: the step it belongs to follows from the FSM state."""
-    scope = owner_scope(deps, tenant)
     text = message.text or ""
     notice = ""
     if raw_state == OwnerInput.own_service.state:
-        view = await wizard.add_own_service(scope, staff, text)
+        view = await wizard.add_own_service(owner, staff, text)
     elif raw_state == OwnerInput.master_name.state:
-        view = await wizard.add_master(scope, staff, text, is_owner=False)
+        view = await wizard.add_master(owner, staff, text, is_owner=False)
         notice = words("admin.wizard.master_added")
     elif raw_state == OwnerInput.hours.state:
-        view, _ = await wizard.set_hours(scope, staff, typed=text)
+        view, _ = await wizard.set_hours(owner, staff, typed=text)
         notice = _opened_notice(words, view)
     elif raw_state == OwnerInput.address.state:
-        view = await wizard.set_address(scope, staff, text)
+        view = await wizard.set_address(owner, staff, text)
     else:
-        view = await wizard.set_phone(scope, staff, text)
+        view = await wizard.set_phone(owner, staff, text)
     await present(state, view)
     await answer(message, screens.screen(words, view, notice=notice))
 
@@ -216,7 +205,7 @@ def first_router() -> Router:
     """Before the admin home: /admin of an owner with an unfinished setup opens the wizard."""
     feature = Router(name="owner-wizard-first")
     feature.message.register(greet, Command("admin"), SetupPending())
-    return feature
+    return with_owner(feature)
 
 
 def router() -> Router:
@@ -227,4 +216,4 @@ def router() -> Router:
     feature.callback_query.register(act, WizAct.filter())
     feature.callback_query.register(hours_preset, WizHours.filter())
     feature.message.register(typed, StateFilter(*WIZARD_STATES), F.text)
-    return feature
+    return with_owner(feature)

@@ -57,6 +57,19 @@ async def record(
     )
 
 
+async def record_change(
+    session: AuditPort,
+    actor: Staff,
+    key: str,
+    old: Any,
+    new: Any,
+    *,
+    action: str = "setting.change",
+) -> None:
+    """A change of one value (a setting): `{key: old}` → `{key: new}`, the key as the target."""
+    await record(session, actor, action, key, before={key: old}, after={key: new})
+
+
 @dataclass(frozen=True, slots=True)
 class AuditPage:
     rows: list[AuditRow]

@@ -98,8 +98,11 @@ def clean_reason(text: str) -> str:
     return clean_text(text, max_len=MAX_REASON)
 
 
-async def cancel(scope: AdminScope, actor: Staff, booking_id: int, *, reason: str = "") -> Card:
-    """Cancel a confirmed booking for the customer, its event in the same transaction."""
+async def cancel(
+    scope: AdminScope, actor: Staff, booking_id: int, *, reason: str = "", told: bool = False
+) -> Card:
+    """Cancel a confirmed booking for the customer, its event in the same transaction.
+    `told`: the caller tells the customer itself (a closure's notice), notifier does not."""
     async with scope.store.transaction() as session:
         line = await _line(session, actor, booking_id)
         booking = line.booking
@@ -119,7 +122,13 @@ async def cancel(scope: AdminScope, actor: Staff, booking_id: int, *, reason: st
                 raise BadInput(f"status_{gone.status}") from gone
             await after_cancel(session, scope.tenant_id, booking_id, by="staff")
             await record_cancelled(
-                session, scope.tenant_id, booking, line.customer, who, cancelled_by="staff"
+                session,
+                scope.tenant_id,
+                booking,
+                line.customer,
+                who,
+                cancelled_by="staff",
+                customer_told=told,
             )
             await audit.record(
                 session,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from services.booking.use_cases.admin import bookings
+from services.booking.use_cases.admin import audit, bookings
 from services.booking.use_cases.admin.access import MAX_ID, require_manager, require_master
 from services.booking.use_cases.admin.closure_ports import (
     ClosureRow,
@@ -74,6 +74,18 @@ def _span(first: date, last: date, zone: str) -> tuple[datetime, datetime]:
     )
 
 
+def _summary(found: ClosureView) -> dict[str, object]:
+    """A closure as the audit log keeps it: whose, which days, how many bookings it covers."""
+    closure = found.closure
+    return {
+        "master": closure.master_name or None,
+        "kind": closure.kind,
+        "from": closure.first_day,
+        "to": closure.last_day,
+        "bookings": len(found.covered),
+    }
+
+
 async def _view(session: ClosureSession, actor: Staff, closure_id: int) -> ClosureView:
     found = await session.closure(closure_id) if 0 < closure_id <= MAX_ID else None
     if found is None:
@@ -128,7 +140,11 @@ async def add(scope: ClosureScope, actor: Staff, master_id: int | None, text: st
             await session.block(closure_id, master_id, starts_at, ends_at)
         hit = await session.confirmed_between(master_id, starts_at, ends_at, after=now)
         await session.attach(closure_id, [b for b, *_ in hit])
-        return await _view(session, actor, closure_id)
+        made = await _view(session, actor, closure_id)
+        await audit.record(
+            session, actor, "closure.add", f"closure:{closure_id}", after=_summary(made)
+        )
+        return made
 
 
 async def cover_changes(
@@ -189,7 +205,16 @@ async def keep(
     async with scope.store.transaction() as session:
         found = await _view(session, actor, closure_id)
         ids = [c.booking_id for c in _chosen(found, booking_id)]
-        await session.decide(closure_id, ids, "kept")
+        kept = await session.decide(closure_id, ids, "kept")
+        if kept:
+            await audit.record(
+                session,
+                actor,
+                "closure.keep",
+                f"closure:{closure_id}",
+                before={"pending": sorted(kept)},
+                after={"kept": sorted(kept)},
+            )
         return await _view(session, actor, closure_id)
 
 
@@ -213,7 +238,7 @@ async def cancel(
     notices: list[Notice] = []
     for covered in (c for c in chosen if c.booking_id in claimed):
         try:
-            card = await bookings.cancel(admin, actor, covered.booking_id, reason=reason)
+            card = await bookings.cancel(admin, actor, covered.booking_id, reason=reason, told=True)
         except (BadInput, Unknown):
             continue  # no longer confirmed (done, a no-show, cancelled meanwhile): nothing to do
         offers = await nearest_times(customers, covered.service_id, covered.master_id)
@@ -227,6 +252,9 @@ async def remove(scope: ClosureScope, actor: Staff, closure_id: int) -> Listing:
     async with scope.store.transaction() as session:
         found = await _view(session, actor, closure_id)
         await session.remove(found.closure.id)
+        await audit.record(
+            session, actor, "closure.remove", f"closure:{closure_id}", before=_summary(found)
+        )
     return await listing(scope, actor)
 
 

@@ -105,10 +105,15 @@ async def set_day_off(
 ) -> DateView:
     require_master(actor, master_id)
     async with scope.store.transaction() as session:
-        await _view(scope, session, master_id, day)
+        before = await _view(scope, session, master_id, day)
         await session.set_day_off(master_id, day, off=off)
         await audit.record(
-            session, actor, "date.off" if off else "date.on", f"master:{master_id} day:{day}"
+            session,
+            actor,
+            "date.off" if off else "date.on",
+            f"master:{master_id} day:{day}",
+            before={"day_off": before.rows.day_off},
+            after={"day_off": off},
         )
         return await _view(scope, session, master_id, day)
 

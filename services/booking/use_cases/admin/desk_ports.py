@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from services.booking.domain.entities import Booking, BookingSource, Customer, MasterInfo
-from services.booking.domain.model import AvailabilityInputs, MasterSchedule
+from services.booking.domain.entities import Booking, Customer, MasterInfo
+from services.booking.domain.model import MasterSchedule
 from services.booking.use_cases.admin.ports import AdminSession, MasterRow
+from services.booking.use_cases.ports import BookingSlots
 from shared.clock import Clock
 
 
@@ -44,7 +45,7 @@ class Visit:
     ends_at: datetime
 
 
-class DeskPort(Protocol):
+class DeskPort(BookingSlots, Protocol):
     async def find_customers(self, *, phone_tail: str, name: str, limit: int) -> list[Customer]:
         """By the last digits of the phone (`phone_tail`, may be empty) or a part of the name."""
         ...
@@ -67,35 +68,9 @@ class DeskPort(Protocol):
 
     async def masters_of_service(self, service_id: int) -> list[MasterInfo]: ...
 
-    async def availability(
-        self,
-        *,
-        service_id: int,
-        first_day: date,
-        last_day: date,
-        now: datetime,
-        master_id: int | None = None,
-        exclude_booking_id: int | None = None,
-    ) -> AvailabilityInputs: ...
-
-    async def create_booking(
-        self,
-        *,
-        customer_id: int,
-        service_id: int,
-        master_id: int,
-        starts_at: datetime,
-        actor: str,
-        source: BookingSource = "bot",
-    ) -> Booking:
-        """Raises `SlotTaken` (the exclusion constraint) or `NotFound`."""
-        ...
-
     async def move_booking(self, booking_id: int, *, starts_at: datetime, actor: str) -> Booking:
         """Raises `SlotTaken` or `BookingNotActive`."""
         ...
-
-    async def moved_from(self, booking_id: int, starts_at: datetime) -> datetime | None: ...
 
     async def week_schedules(
         self, master_ids: list[int], first_day: date, last_day: date

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
+from services.booking.use_cases.admin.audit_ports import AuditPort
 from shared.clock import Clock
 
 InviteRole = Literal["admin", "master"]
@@ -21,7 +22,7 @@ class InviteRow:
     used_at: datetime | None
 
 
-class InviteSession(Protocol):
+class InviteSession(AuditPort, Protocol):
     async def master_name(self, master_id: int) -> str | None: ...
 
     async def add_invite(

@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from services.booking.use_cases.admin import audit
 from services.booking.use_cases.admin.access import MAX_ID, require_owner
 from services.booking.use_cases.admin.invite_ports import InviteRole, InviteScope
 from services.booking.use_cases.admin.owner_errors import OwnerRefused
@@ -57,12 +58,19 @@ async def make(scope: InviteScope, actor: Staff, role: InviteRole, master_id: in
             if found is None:
                 raise OwnerRefused("admin.invite.unknown_master")
             name = found
-        await session.add_invite(
+        invite_id = await session.add_invite(
             code_hash=digest(code),
             role=role,
             master_id=master_id if role == "master" else None,
             created_by=actor.telegram_id,
             expires_at=expires_at,
+        )
+        await audit.record(
+            session,
+            actor,
+            "invite.make",
+            f"invite:{invite_id}",
+            after={"role": role, "master": name or None, "expires_at": expires_at},
         )
     return Made(code=code, role=role, master_name=name, expires_at=expires_at)
 
@@ -77,7 +85,8 @@ async def redeem(scope: InviteScope, *, telegram_id: int, name: str, payload: st
         invite = await session.invite_for_update(digest(code))
         if invite is None:
             raise OwnerRefused("admin.invite.unknown")
-        if await session.staff_role(telegram_id) == "owner":
+        role_before = await session.staff_role(telegram_id)
+        if role_before == "owner":
             raise OwnerRefused("admin.invite.owner")
         if invite.used_at is not None:
             raise OwnerRefused("admin.invite.used")
@@ -85,4 +94,15 @@ async def redeem(scope: InviteScope, *, telegram_id: int, name: str, payload: st
             raise OwnerRefused("admin.invite.expired")
         await session.join(invite.id, telegram_id=telegram_id, name=name[:100], at=now)
         master = await session.master_name(invite.master_id) if invite.master_id else None
+        joiner = Staff(
+            id=0, telegram_id=telegram_id, name=name[:100], role=invite.role, master_id=None
+        )
+        await audit.record(
+            session,
+            joiner,
+            "invite.redeem",
+            f"invite:{invite.id}",
+            before={"role": role_before},
+            after={"role": invite.role, "master": master},
+        )
     return Joined(role=invite.role, master_name=master or "")

@@ -8,6 +8,7 @@ durations: owner and admins only.
 
 from __future__ import annotations
 
+from services.booking.use_cases.admin import audit
 from services.booking.use_cases.admin.access import MAX_ID, require_manager, require_master
 from services.booking.use_cases.admin.owner_errors import OwnerRefused
 from services.booking.use_cases.admin.parsing import clean_text, is_none, parse_minutes, parse_price
@@ -40,8 +41,16 @@ async def set_bio(scope: ProfileScope, actor: Staff, master_id: int, text: str) 
     require_master(actor, master_id)
     bio = "" if is_none(text) else clean_text(text, max_len=MAX_BIO)
     async with scope.store.transaction() as session:
-        await _profile(session, master_id)
+        before = await _profile(session, master_id)
         await session.set_bio(master_id, bio)
+        await audit.record(
+            session,
+            actor,
+            "profile.bio",
+            f"master:{master_id}",
+            before={"bio": before.bio},
+            after={"bio": bio},
+        )
         return await _profile(session, master_id)
 
 
@@ -51,8 +60,16 @@ async def set_photo(scope: ProfileScope, actor: Staff, master_id: int, file_id: 
     if len(file_id) > MAX_FILE_ID:
         raise OwnerRefused("admin.profile.bad_photo")
     async with scope.store.transaction() as session:
-        await _profile(session, master_id)
+        before = await _profile(session, master_id)
         await session.set_photo(master_id, file_id)
+        await audit.record(
+            session,
+            actor,
+            "profile.photo",
+            f"master:{master_id}",
+            before={"photo": bool(before.photo_file_id)},
+            after={"photo": bool(file_id)},
+        )
         return await _profile(session, master_id)
 
 
@@ -74,10 +91,22 @@ async def set_own(
     require_manager(actor, "catalog")
     price, duration = parse_own(text)
     async with scope.store.transaction() as session:
-        await _profile(session, master_id)
+        before = await _profile(session, master_id)
         done = 0 < service_id <= MAX_ID and await session.set_own(
             master_id, service_id, price=price, duration=duration
         )
         if not done:
             raise OwnerRefused("admin.profile.not_performed")
+        old = next((s for s in before.services if s.service_id == service_id), None)
+        await audit.record(
+            session,
+            actor,
+            "profile.own",
+            f"master:{master_id} service:{service_id}",
+            before={
+                "own_price_kopecks": old.own_price_kopecks if old else None,
+                "own_duration_min": old.own_duration_min if old else None,
+            },
+            after={"own_price_kopecks": price, "own_duration_min": duration},
+        )
         return await _profile(session, master_id)

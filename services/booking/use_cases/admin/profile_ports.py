@@ -6,6 +6,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
+from services.booking.use_cases.admin.audit_ports import AuditPort
 from shared.clock import Clock
 
 
@@ -30,7 +31,7 @@ class ProfileView:
     services: tuple[OwnService, ...]
 
 
-class ProfileSession(Protocol):
+class ProfileSession(AuditPort, Protocol):
     async def profile(self, master_id: int) -> ProfileView | None: ...
 
     async def set_bio(self, master_id: int, bio: str) -> None: ...

@@ -92,12 +92,5 @@ async def change(scope: AdminScope, actor: Staff, field: Field, text: str) -> Se
     async with scope.store.transaction() as session:
         before = await session.settings()
         await session.update_setting(column, value)
-        await audit.record(
-            session,
-            actor,
-            "setting.change",
-            column,
-            before={column: getattr(before, column, None)},
-            after={column: value},
-        )
+        await audit.record_change(session, actor, column, getattr(before, column, None), value)
         return await session.settings()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from services.booking.use_cases.admin import audit
 from services.booking.use_cases.admin.access import require_manager
 from services.booking.use_cases.admin.ports import Staff
 from services.booking.use_cases.owner.errors import OwnerRefusal
@@ -64,8 +65,10 @@ async def set_language(scope: OwnerScope, actor: Staff, code: str) -> LanguageVi
     if code not in LANGUAGES:
         raise OwnerRefusal("admin.lang.unknown_language")
     async with scope.store.transaction() as session:
+        old = (await session.opening(actor.telegram_id)).locale
         await session.set_locale(code)
         opening = await session.opening(actor.telegram_id)
+        await audit.record_change(session, actor, "locale", old, code, action="setting.language")
     return LanguageView(locale=opening.locale, timezone=opening.timezone)
 
 
@@ -93,6 +96,7 @@ async def set_zone(scope: OwnerScope, actor: Staff, text: str) -> ZoneChange:
         await session.set_timezone(zone)
         now = scope.clock.now()
         upcoming, next_start = await session.upcoming(now)
+        await audit.record_change(session, actor, "timezone", old, zone, action="setting.timezone")
         if zone != old:  # notifier rewords the reminders it holds, in the same transaction
             event = BusinessRezoned(
                 tenant_id=scope.tenant_id, old_timezone=old, timezone=zone, changed_at=now

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Literal, Protocol
 
+from services.booking.use_cases.admin.audit_ports import AuditPort
 from services.booking.use_cases.ports import EventOutbox
 from shared.clock import Clock
 
@@ -66,7 +67,7 @@ class Average:
     count: int
 
 
-class OwnerSession(EventOutbox, Protocol):
+class OwnerSession(EventOutbox, AuditPort, Protocol):
     async def opening(self, telegram_id: int) -> Opening: ...
 
     async def set_step(self, step: Step, *, business_type: str | None = None) -> None: ...
@@ -84,6 +85,8 @@ class OwnerSession(EventOutbox, Protocol):
     async def fill_hours(self, weekdays: tuple[int, ...], starts: time, ends: time) -> int:
         """Weekly hours for every active master who has none; returns how many masters."""
         ...
+
+    async def contact(self, field: Literal["address", "phone"]) -> str: ...
 
     async def set_contact(self, field: Literal["address", "phone"], value: str) -> None: ...
 

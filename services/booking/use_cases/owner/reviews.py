@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.booking.use_cases.admin import audit
 from services.booking.use_cases.admin.access import master_filter, require_manager
 from services.booking.use_cases.admin.errors import BadInput
 from services.booking.use_cases.admin.parsing import parse_minutes
@@ -53,5 +54,7 @@ async def set_delay(scope: OwnerScope, actor: Staff, text: str) -> int:
     require_manager(actor, "settings")
     minutes = 0 if text.strip() == "0" else parse_minutes(text, lo=0, hi=MAX_DELAY_MIN)
     async with scope.store.transaction() as session:
+        before = await session.review_delay()
         await session.set_review_delay(minutes)
+        await audit.record_change(session, actor, "review_delay_min", before, minutes)
     return minutes

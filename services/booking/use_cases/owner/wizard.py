@@ -10,7 +10,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time
+from typing import Literal
 
+from services.booking.use_cases.admin import audit
 from services.booking.use_cases.admin.errors import BadInput
 from services.booking.use_cases.admin.parsing import (
     clean_text,
@@ -101,10 +103,21 @@ async def choose_type(
     """Record the type; an empty catalog gets the type's suggested services (all on)."""
     require_owner(actor)
     async with scope.store.transaction() as session:
+        before = await session.opening(actor.telegram_id)
+        added = []
         if not await session.catalog():
             for key, minutes, price in SUGGESTIONS[kind]:
                 await session.add_service(name_of(key), minutes, price)
+                added.append(name_of(key))
         await session.set_step("services", business_type=kind)
+        await audit.record(
+            session,
+            actor,
+            "wizard.type",
+            "business",
+            before={"business_type": before.business_type or None},
+            after={"business_type": kind, "services": added or None},
+        )
         return await _view(session, actor)
 
 
@@ -115,6 +128,14 @@ async def toggle_service(scope: OwnerScope, actor: Staff, service_id: int) -> Wi
         if found is None:
             raise BadInput("unknown_service", key=service_id)
         await session.set_service_on(service_id, not found.on)
+        await audit.record(
+            session,
+            actor,
+            "service.on" if not found.on else "service.off",
+            f"service:{service_id}",
+            before={"active": found.on},
+            after={"active": not found.on},
+        )
         return await _view(session, actor)
 
 
@@ -133,8 +154,15 @@ async def add_own_service(scope: OwnerScope, actor: Staff, text: str) -> WizardV
     require_owner(actor)
     name, minutes, price = parse_own_service(text)
     async with scope.store.transaction() as session:
-        await session.add_service(name, minutes, price)
+        service_id = await session.add_service(name, minutes, price)
         await session.set_step("services")
+        await audit.record(
+            session,
+            actor,
+            "service.add",
+            f"service:{service_id}",
+            after={"name": name, "duration_min": minutes, "price_kopecks": price},
+        )
         return await _view(session, actor)
 
 
@@ -150,8 +178,17 @@ async def add_master(scope: OwnerScope, actor: Staff, name: str, *, is_owner: bo
     clean = clean_text(name, max_len=MAX_NAME)
     async with scope.store.transaction() as session:
         await _require_services(session)
-        await session.add_master(clean, staff_telegram_id=actor.telegram_id if is_owner else None)
+        master_id = await session.add_master(
+            clean, staff_telegram_id=actor.telegram_id if is_owner else None
+        )
         await session.set_step("hours")
+        await audit.record(
+            session,
+            actor,
+            "master.add",
+            f"master:{master_id}",
+            after={"name": clean, "owner": is_owner},
+        )
         return await _view(session, actor)
 
 
@@ -172,6 +209,14 @@ async def set_hours(
             raise OwnerRefusal("admin.wizard.need_master")
         given = await session.fill_hours(days, starts, ends)
         await session.set_step("address")
+        if given:
+            await audit.record(
+                session,
+                actor,
+                "wizard.hours",
+                "masters",
+                after={"weekdays": list(days), "from": starts, "to": ends, "masters": given},
+            )
         return await _view(session, actor), given
 
 
@@ -180,7 +225,7 @@ async def set_address(scope: OwnerScope, actor: Staff, text: str | None) -> Wiza
     require_owner(actor)
     async with scope.store.transaction() as session:
         if text is not None:
-            await session.set_contact("address", clean_text(text, max_len=MAX_ADDRESS))
+            await _set_contact(session, actor, "address", clean_text(text, max_len=MAX_ADDRESS))
         await session.set_step("phone")
         return await _view(session, actor)
 
@@ -196,12 +241,20 @@ async def set_phone(scope: OwnerScope, actor: Staff, text: str | None) -> Wizard
             raise OwnerRefusal("admin.wizard.bad_phone") from error
     async with scope.store.transaction() as session:
         if phone is not None:
-            await session.set_contact("phone", phone)
+            await _set_contact(session, actor, "phone", phone)
         await _require_services(session)
         if not await session.master_ids():
             raise OwnerRefusal("admin.wizard.need_master")
         await session.set_step("done")
         return await _view(session, actor)
+
+
+async def _set_contact(
+    session: OwnerSession, actor: Staff, field: Literal["address", "phone"], value: str
+) -> None:
+    before = await session.contact(field)
+    await session.set_contact(field, value)
+    await audit.record_change(session, actor, field, before, value)
 
 
 def step_index(step: Step) -> int:
