@@ -149,3 +149,9 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     BILLING_TENANTS,
     PROVISIONER_SETUP,
 )
+
+# --- Marketing: kinds of `booking_event(kind, tenant)` that booking emits and notifier reads
+BROADCAST_REQUESTED = "broadcast"
+BROADCAST_STOPPED = "bcaststop"
+WINBACK_RULE_SET = "winback"
+BULK_OPTOUT_CHANGED = "optout"
