@@ -70,6 +70,8 @@ async def record_created(
         made_by=made_by,
         customer_locale=customer_locale(customer),
         review_delay_min=who.business.review_delay_min,
+        service_id=booking.service_id,
+        master_id=booking.master_id,
     )
     subject = booking_event("created", tenant_id)
     await events.record_event(subject, event, msg_id=msg_id(tenant_id, booking.id, "created"))
@@ -130,6 +132,8 @@ async def record_rescheduled(
         moved_by=moved_by,
         customer_locale=customer_locale(customer),
         review_delay_min=who.business.review_delay_min,
+        service_id=booking.service_id,
+        master_id=booking.master_id,
     )
     subject = booking_event("rescheduled", tenant_id)
     key = msg_id(tenant_id, booking.id, "rescheduled", booking.starts_at)

@@ -13,6 +13,7 @@ from aiogram import Router
 
 from services.booking.bot.admin import (
     audit,
+    broadcasts,
     clients,
     closures,
     customer_card,
@@ -36,6 +37,7 @@ from services.booking.bot.admin import (
     settings,
     staff,
     stats,
+    winback,
     wizard,
 )
 from services.booking.bot.admin.gate import AdminButton, AdminMessage, StaffGate
@@ -69,6 +71,8 @@ def router() -> Router:
     for growth_feature in (clients, exports, audit):
         admin.include_router(growth_feature.router())
     admin.include_router(stats.router())  # analytics
+    for marketing_feature in (broadcasts, winback):
+        admin.include_router(marketing_feature.router())
     admin.include_router(home.last_router())
     return admin
 

@@ -130,7 +130,12 @@ def is_admin_data(data: str | None) -> bool:
     if data is None:
         return False
     prefix = data.split(":", 1)[0]
-    return prefix in PREFIXES or prefix in desk_prefixes() or prefix in client_prefixes()
+    return (
+        prefix in PREFIXES
+        or prefix in desk_prefixes()
+        or prefix in client_prefixes()
+        or prefix in marketing_prefixes()
+    )
 
 
 @cache
@@ -171,3 +176,11 @@ def client_prefixes() -> frozenset[str]:
     from services.booking.bot.admin.client_callbacks import PREFIXES as CLIENTS
 
     return CLIENTS
+
+
+@cache
+def marketing_prefixes() -> frozenset[str]:
+    """Broadcasts' and win-back's prefixes (`marketing_callbacks`)."""
+    from services.booking.bot.admin.marketing_callbacks import PREFIXES as MARKETING
+
+    return MARKETING
