@@ -23,10 +23,11 @@ from shared.db import service_tx
 _RUNNING = """
 SELECT b.tenant_id, b.broadcast_id, b.owner_chat_id, b.locale, b.total, b.stopped, b.shown,
        b.shown_at,
-       (SELECT d.message_id FROM notifier.deliveries AS d
-        WHERE d.tenant_id = b.tenant_id AND d.ref = 'bcast:' || b.broadcast_id
-          AND d.kind = 'broadcast_progress' AND d.status = 'sent') AS progress_message_id
+       p.message_id AS progress_message_id, p.status AS progress_status
 FROM notifier.broadcasts AS b
+LEFT JOIN notifier.deliveries AS p
+    ON p.tenant_id = b.tenant_id AND p.ref = 'bcast:' || b.broadcast_id
+   AND p.kind = 'broadcast_progress'
 WHERE b.status = 'running'
 ORDER BY b.created_at
 """
@@ -107,6 +108,7 @@ class PgMarketing:
                 shown=r["shown"],
                 shown_at=r["shown_at"],
                 progress_message_id=r["progress_message_id"],
+                progress_waits=r["progress_status"] in ("pending", "sending"),
             )
             for r in await self._pool.fetch(_RUNNING)
         ]

@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from services.notifier.ports import (
     Blocked,
@@ -90,7 +90,15 @@ class Broadcasts:
         markup = bulk_markup(texts, book=BulkBook() if event.book_button else None)
         key = f"bcast:{event.tenant_id}:{event.broadcast_id}"
 
-        def row(chat_id: int, kind: str, text: str, **extra: object) -> NewDelivery:
+        def row(
+            chat_id: int,
+            kind: str,
+            text: str,
+            *,
+            due_at: datetime = now,
+            reply_markup: Markup | None = None,
+            photo: str | None = None,
+        ) -> NewDelivery:
             return NewDelivery(
                 dedup_key=f"{key}:{kind}:{chat_id}",
                 tenant_id=event.tenant_id,
@@ -98,9 +106,10 @@ class Broadcasts:
                 chat_id=chat_id,
                 kind=kind,
                 text=text,
-                due_at=now,
+                due_at=due_at,
+                reply_markup=reply_markup,
                 ref=ref,
-                **extra,  # type: ignore[arg-type]
+                photo=photo,
             )
 
         owner = event.owner_chat_id
@@ -215,6 +224,8 @@ class Progress:
                 if await self._edit(running, text, markup):
                     await self._store.shown(b.tenant_id, b.broadcast_id, text, now)
             return 0
+        if running.progress_waits:
+            return 0  # the final figures replace the progress message, once it is there
         text = final_text(texts, tally, b.total, stopped=running.stopped)
         shown = not running.progress_message_id or text == running.shown
         if not shown and not await self._edit(running, text, None):

@@ -38,6 +38,7 @@ class Running:
     shown: str  # the progress text last shown ("" = none yet)
     shown_at: datetime | None
     progress_message_id: int | None  # None until the progress message went out
+    progress_waits: bool = False  # the progress message is still to go out
 
 
 @dataclass(frozen=True, slots=True)
