@@ -3,8 +3,10 @@ dispatcher fed from the Telegram emulator, its outbox relayed to real NATS), the
 (real Postgres, Redis, NATS, controllable clock) and the emulator with its flood limits ON.
 
 The emulator's per-bot limit is raised from Telegram's 30/s to `RATE` for this module, and the
-notifier is configured just under it (`RATE - HEADROOM`: the same bot's interactive replies to
-the owner, sent straight to the Bot API while a broadcast runs, need room in the same window):
+notifier is configured under it (`RATE - HEADROOM`: the same bot's interactive replies to the
+owner, sent straight to the Bot API while a broadcast runs, need room in the same window, and
+on a machine at load 30 one event loop running emulator, notifier and booking delivers sends
+granted a window apart late and together: at 190 of 200 one run in four saw 20 × 429):
 a 2,000-message broadcast then takes seconds, not 67 s, and still has to stay under the limit
 the emulator enforces (0 × 429 is asserted, and that no 1-second window holds more than `RATE`
 of the bot's messages). A chat may take a
@@ -59,7 +61,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")
 __all__ = ["talk"]  # the fixture, re-exported for pytest
 
 RATE = 200.0  # messages per second per bot, as the emulator enforces it
-HEADROOM = 10.0  # of it left to the bot's interactive replies, which do not ask the notifier
+HEADROOM = 40.0  # of it left to the bot's interactive replies (they do not ask the notifier)
+# and to the jitter of one event loop running emulator, notifier and booking on a busy machine
 PLATFORM_SECRET = secrets.token_urlsafe(48)
 CROWD = 2000
 ADMIN = 700_000_077
