@@ -30,3 +30,23 @@ class RenewTenant(CallbackData, prefix="renew"):
     """The renew button under an expiry warning, answered by the sales bot."""
 
     tenant_id: str
+
+
+class BroadcastStop(CallbackData, prefix="mks"):
+    """«Остановить» under a broadcast's progress message, answered by booking (owner/admin)."""
+
+    b: int
+
+
+class BulkBook(CallbackData, prefix="mkbk"):
+    """«Записаться» under a broadcast (s = 0: the services list) or a win-back (a service and
+    its master, m = 0: any master)."""
+
+    s: int = 0
+    m: int = 0
+
+
+class BulkOptOut(CallbackData, prefix="mko"):
+    """«Отписаться от рассылок» (on = 0) under every bulk message, «Подписаться снова» (on = 1)."""
+
+    on: int = 0

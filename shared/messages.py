@@ -169,6 +169,8 @@ class BookingCreated(Event, frozen=True, kw_only=True):
     review_text: str = ""
     business_name: str = ""
     address: str = ""
+    service_id: int = 0  # win-back: the service and master to offer again (0 = unknown)
+    master_id: int = 0
 
 
 class BookingCancelled(Event, frozen=True, kw_only=True):
@@ -212,6 +214,8 @@ class BookingRescheduled(Event, frozen=True, kw_only=True):
     review_text: str = ""
     business_name: str = ""
     address: str = ""
+    service_id: int = 0
+    master_id: int = 0
 
 
 class BookingNoShow(Event, frozen=True, kw_only=True):
@@ -252,6 +256,50 @@ class DeliveryOutcome(Event, frozen=True, kw_only=True):
     kind: str
     status: Literal["sent", "blocked", "failed"]
     detail: str = ""
+
+
+# --- Marketing: broadcasts, win-back rules and the customers' bulk opt-out (booking emits,
+# notifier sends). Booking chooses the recipients (opted-out and blocked customers left out).
+
+
+class BroadcastRequested(Event, frozen=True, kw_only=True):
+    """The owner confirmed a broadcast: `text` is trusted HTML (the owner's own message),
+    `photo` a Telegram file_id ("" = text only), `book_button` adds «Записаться»."""
+
+    tenant_id: str
+    broadcast_id: int
+    owner_chat_id: int
+    text: str
+    recipients: tuple[int, ...]
+    photo: str = ""
+    book_button: bool = False
+    locale: str = "ru"
+
+
+class BroadcastStopped(Event, frozen=True, kw_only=True):
+    """The owner pressed «Остановить»: what has not gone yet is cancelled."""
+
+    tenant_id: str
+    broadcast_id: int
+    by_chat_id: int = 0
+
+
+class WinbackRuleSet(Event, frozen=True, kw_only=True):
+    """A service's win-back: `days` after a visit (None = off)."""
+
+    tenant_id: str
+    service_id: int
+    days: int | None
+    service_name: str = ""
+
+
+class BulkOptOutChanged(Event, frozen=True, kw_only=True):
+    """A customer opted out of bulk messages (broadcasts, win-back) or back in."""
+
+    tenant_id: str
+    chat_id: int
+    opted_out: bool
+    changed_at: datetime
 
 
 class DeadLetter(Event, frozen=True, kw_only=True):

@@ -172,3 +172,8 @@ PROVISIONER_REZONED = ConsumerSpec(
     "provisioner-rezoned", STREAM_BOOKING, BOOKING_REZONED, "provisioner"
 )
 CONSUMERS = (*CONSUMERS, PROVISIONER_REZONED)
+# --- Marketing: kinds of `booking_event(kind, tenant)` that booking emits and notifier reads
+BROADCAST_REQUESTED = "broadcast"
+BROADCAST_STOPPED = "bcaststop"
+WINBACK_RULE_SET = "winback"
+BULK_OPTOUT_CHANGED = "optout"

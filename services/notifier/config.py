@@ -34,6 +34,7 @@ class DispatchSettings:
     late_after_minutes: int  # a reminder later than this is reworded ("today at 15:00")
     backoff_base_seconds: float
     backoff_max_seconds: float
+    progress_seconds: float = 2.0  # a broadcast's progress message is edited at most this often
 
     @classmethod
     def load(cls, env: Env) -> DispatchSettings:
@@ -67,6 +68,7 @@ class DispatchSettings:
             late_after_minutes=env.int("NOTIFIER_LATE_AFTER_MINUTES", 15),
             backoff_base_seconds=env.float("NOTIFIER_BACKOFF_BASE_SECONDS", 2.0),
             backoff_max_seconds=env.float("NOTIFIER_BACKOFF_MAX_SECONDS", 600.0),
+            progress_seconds=env.float("NOTIFIER_BROADCAST_PROGRESS_SECONDS", 2.0),
         )
 
 

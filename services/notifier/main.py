@@ -11,6 +11,7 @@ from litestar import Litestar
 
 from services.notifier.adapters.deliveries_pg import PgDeliveries
 from services.notifier.adapters.delivery_log_pg import PgDeliveryLog
+from services.notifier.adapters.marketing_pg import PgMarketing
 from services.notifier.adapters.metrics_pg import CountedSender, watch_queue
 from services.notifier.adapters.rate_limit_redis import RedisRateLimiter
 from services.notifier.adapters.telegram_sender import DirectoryProfiles, TelegramSender
@@ -25,7 +26,9 @@ from services.notifier.use_cases import (
     TenantNotes,
     Texts,
 )
+from services.notifier.use_cases.broadcasts import Broadcasts, Progress
 from services.notifier.use_cases.texts import LOCALES
+from services.notifier.use_cases.winback import Winback
 from shared.advisories import count_max_deliveries
 from shared.bus import RetryPolicy, ensure_consumers, tenants_bucket
 from shared.crypto import Sealer
@@ -80,24 +83,23 @@ def create_app(settings: NotifierSettings) -> Litestar:
                 settings.telegram, limit=settings.dispatch.concurrency, interactive=False
             )
             bots = Bots(session)
+            limiter = RedisRateLimiter(
+                runtime.require_redis(),
+                per_bot_rate=settings.dispatch.per_bot_rate,
+                per_chat_rate=settings.dispatch.per_chat_rate,
+                margin=settings.dispatch.rate_margin,
+            )
+            sender = TelegramSender(
+                bots=bots,
+                directory=directory,
+                sealer=sealer,
+                sales_token=settings.sales_bot_token,
+                request_timeout=settings.dispatch.send_timeout_seconds,
+            )
             dispatcher = Dispatcher(
                 queue=deliveries,
-                limiter=RedisRateLimiter(
-                    runtime.require_redis(),
-                    per_bot_rate=settings.dispatch.per_bot_rate,
-                    per_chat_rate=settings.dispatch.per_chat_rate,
-                    margin=settings.dispatch.rate_margin,
-                ),
-                sender=CountedSender(
-                    TelegramSender(
-                        bots=bots,
-                        directory=directory,
-                        sealer=sealer,
-                        sales_token=settings.sales_bot_token,
-                        request_timeout=settings.dispatch.send_timeout_seconds,
-                    ),
-                    metrics,
-                ),
+                limiter=limiter,
+                sender=CountedSender(sender, metrics),
                 events=runtime.publisher,
                 clock=runtime.clock,
                 policy=dispatch_policy(settings),
@@ -117,12 +119,28 @@ def create_app(settings: NotifierSettings) -> Litestar:
                 clock=runtime.clock,
                 wake=dispatcher.wake,
             )
+            marketing = PgMarketing(pool)
+            winback = Winback(store=marketing, clock=runtime.clock)
+            broadcasts = Broadcasts(
+                store=marketing, texts=texts, clock=runtime.clock, wake=dispatcher.wake
+            )
+            progress = Progress(
+                store=marketing,
+                editor=sender,
+                limiter=limiter,
+                texts=texts,
+                clock=runtime.clock,
+                interval_seconds=settings.dispatch.progress_seconds,
+                poll_seconds=min(settings.dispatch.poll_seconds, 1.0),
+                wake=dispatcher.wake,
+            )
             booking_notes = BookingNotes(
                 store=deliveries,
                 texts=texts,
                 clock=runtime.clock,
                 review_delay=timedelta(minutes=settings.review_delay_minutes),
                 wake=dispatcher.wake,
+                winback=winback,
             )
             lasting = RetryPolicy.lasting()
             runtime.broker.include_router(
@@ -133,6 +151,7 @@ def create_app(settings: NotifierSettings) -> Litestar:
                     runtime.publisher,
                     metrics,
                     lasting,
+                    marketing=(broadcasts, winback),
                 )
             )
             await count_max_deliveries(runtime.broker, SERVICE, metrics)
@@ -150,6 +169,7 @@ def create_app(settings: NotifierSettings) -> Litestar:
             await runtime.broker.start()
             runtime.background(dispatcher.run(), "dispatcher")
             runtime.background(retention.run(), "retention")
+            runtime.background(progress.run(), "broadcast progress")
             try:
                 yield
             finally:

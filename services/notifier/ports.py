@@ -15,7 +15,8 @@ import msgspec
 
 Via = Literal["tenant", "sales"]  # the tenant's own bot, or the platform's sales bot
 PLATFORM = "platform"  # `tenant_id` of a note that belongs to no tenant (a failed first payment)
-SCHEDULE_KINDS = ("reminder", "review")  # a booking's rows that move and die with it
+SCHEDULE_KINDS = ("reminder", "review", "winback")  # a booking's rows that move and die with it
+BULK_KINDS = ("broadcast", "winback")  # what a customer's bulk opt-out stops
 
 Markup = dict[str, Any]  # a Bot API `InlineKeyboardMarkup` as JSON
 
@@ -55,6 +56,7 @@ class NewDelivery:
     reply_markup: Markup | None = None
     ref: str | None = None
     visit: Visit | None = None  # reminders only
+    photo: str | None = None  # a Telegram file_id: sent as a photo with `text` as its caption
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,7 @@ class Claimed:
     lease_token: str
     chat_blocked: bool = False  # the chat blocked this bot earlier: do not even try
     visit: Visit | None = None
+    photo: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +242,14 @@ SendResult = Sent | RetryAfter | Blocked | Transient | Rejected | Inactive
 
 class Sender(Protocol):
     async def send(self, row: Claimed) -> SendResult: ...
+
+
+class Editor(Protocol):
+    """Edits a message the tenant's bot sent (a broadcast's progress) in place."""
+
+    async def edit(
+        self, tenant_id: str, chat_id: int, message_id: int, text: str, markup: Markup | None
+    ) -> SendResult: ...
 
 
 class TenantProfiles(Protocol):

@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 from faststream.nats import NatsMessage, NatsRouter
 
 from services.notifier.use_cases import BookingNotes, Retention, TenantNotes
+from services.notifier.use_cases.broadcasts import Broadcasts
+from services.notifier.use_cases.winback import Winback
 from shared.bus import MSG_ID_HEADER, Consumer, Publisher, RetryPolicy, subscriber_options
 from shared.messages import (
     BookingCancelled,
@@ -19,6 +21,9 @@ from shared.messages import (
     BookingNoShow,
     BookingOpened,
     BookingRescheduled,
+    BroadcastRequested,
+    BroadcastStopped,
+    BulkOptOutChanged,
     BusinessRezoned,
     PaymentCanceled,
     TenantDeleted,
@@ -28,14 +33,27 @@ from shared.messages import (
     TenantRenewed,
     TenantResumed,
     TenantSuspended,
+    WinbackRuleSet,
     decode,
 )
 from shared.metrics import Metrics
-from shared.subjects import NOTIFIER_BOOKINGS, NOTIFIER_PAYMENT_CANCELED, NOTIFIER_TENANTS
+from shared.subjects import (
+    BROADCAST_REQUESTED,
+    BROADCAST_STOPPED,
+    BULK_OPTOUT_CHANGED,
+    NOTIFIER_BOOKINGS,
+    NOTIFIER_PAYMENT_CANCELED,
+    NOTIFIER_TENANTS,
+    WINBACK_RULE_SET,
+)
 
 SERVICE = "notifier"
 
 Work = Callable[[], Awaitable[object]]
+Marketing = tuple[Broadcasts, Winback]  # broadcasts, opt-outs and win-back rules
+MARKETING_KINDS = frozenset(
+    {BROADCAST_REQUESTED, BROADCAST_STOPPED, BULK_OPTOUT_CHANGED, WINBACK_RULE_SET}
+)
 
 
 def _kind(subject: str) -> str:
@@ -72,8 +90,24 @@ def _tenant_work(notes: TenantNotes, retention: Retention, msg: NatsMessage) -> 
     return works.get(kind)
 
 
-def _booking_work(notes: BookingNotes, msg: NatsMessage) -> Work | None:
+def _marketing_work(marketing: Marketing, msg: NatsMessage) -> Work | None:
     body, kind = msg.body, _kind(msg.raw_message.subject)
+    broadcasts, winback = marketing
+    works: dict[str, Work] = {
+        BROADCAST_REQUESTED: lambda: broadcasts.on_requested(decode(BroadcastRequested, body)),
+        BROADCAST_STOPPED: lambda: broadcasts.on_stopped(decode(BroadcastStopped, body)),
+        BULK_OPTOUT_CHANGED: lambda: broadcasts.on_opt_out(decode(BulkOptOutChanged, body)),
+        WINBACK_RULE_SET: lambda: winback.on_rule(decode(WinbackRuleSet, body)),
+    }
+    return works.get(kind)
+
+
+def _booking_work(
+    notes: BookingNotes, msg: NatsMessage, marketing: Marketing | None = None
+) -> Work | None:
+    body, kind = msg.body, _kind(msg.raw_message.subject)
+    if marketing is not None and kind in MARKETING_KINDS:
+        return _marketing_work(marketing, msg)
     works: dict[str, Work] = {
         "created": lambda: notes.on_created(decode(BookingCreated, body)),
         "cancelled": lambda: notes.on_cancelled(decode(BookingCancelled, body)),
@@ -92,6 +126,7 @@ def notifier_router(
     publisher: Publisher,
     metrics: Metrics,
     policy: RetryPolicy,
+    marketing: Marketing | None = None,
 ) -> NatsRouter:
     router = NatsRouter()
 
@@ -115,7 +150,7 @@ def notifier_router(
 
     @router.subscriber(NOTIFIER_BOOKINGS.subject, **subscriber_options(NOTIFIER_BOOKINGS, policy))
     async def on_booking_event(msg: NatsMessage) -> None:
-        await run(bookings, msg, _booking_work(booking_notes, msg))
+        await run(bookings, msg, _booking_work(booking_notes, msg, marketing))
 
     @router.subscriber(
         NOTIFIER_PAYMENT_CANCELED.subject,

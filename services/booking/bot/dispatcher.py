@@ -15,6 +15,7 @@ from services.booking.bot import (
     errors,
     fallback,
     join,
+    marketing,
     master_photo,
     my_bookings,
     opening,
@@ -50,5 +51,6 @@ def build_dispatcher(redis: Redis) -> Dispatcher:
         dispatcher.include_router(feature.router())
     for feature in (closure_offers, master_photo):
         dispatcher.include_router(feature.router())
+    dispatcher.include_router(marketing.router())  # opt-out and «Записаться» of bulk messages
     dispatcher.include_router(fallback.router())  # last: whatever nobody else took
     return dispatcher

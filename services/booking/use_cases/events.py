@@ -83,6 +83,8 @@ async def record_created(
         review_text=later_text(who, customer, "review"),
         business_name=who.business.name,
         address=who.business.address,
+        service_id=booking.service_id,
+        master_id=booking.master_id,
     )
     subject = booking_event("created", tenant_id)
     await events.record_event(subject, event, msg_id=msg_id(tenant_id, booking.id, "created"))
@@ -149,6 +151,8 @@ async def record_rescheduled(
         review_text=later_text(who, customer, "review"),
         business_name=who.business.name,
         address=who.business.address,
+        service_id=booking.service_id,
+        master_id=booking.master_id,
     )
     subject = booking_event("rescheduled", tenant_id)
     key = msg_id(tenant_id, booking.id, "rescheduled", booking.starts_at)

@@ -21,9 +21,11 @@ from shared.db import service_tx
 
 _INSERT = """
 INSERT INTO notifier.deliveries
-    (dedup_key, tenant_id, via, chat_id, kind, text, reply_markup, due_at, ref, starts_at, late)
+    (dedup_key, tenant_id, via, chat_id, kind, text, reply_markup, due_at, ref, starts_at, late,
+     photo)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[],
-                     $7::jsonb[], $8::timestamptz[], $9::text[], $10::timestamptz[], $11::jsonb[])
+                     $7::jsonb[], $8::timestamptz[], $9::text[], $10::timestamptz[], $11::jsonb[],
+                     $12::text[])
 ON CONFLICT (dedup_key) DO NOTHING
 """
 
@@ -55,7 +57,7 @@ SET status = 'sending',
 FROM (SELECT id FROM due UNION SELECT id FROM stale) AS picked
 WHERE d.id = picked.id
 RETURNING d.id, d.tenant_id, d.via, d.chat_id, d.kind, d.text, d.reply_markup, d.attempts,
-    d.starts_at, d.late,
+    d.starts_at, d.late, d.photo,
     EXISTS (
         SELECT 1 FROM notifier.blocked_chats AS b
         WHERE b.tenant_id = CASE WHEN d.via = 'sales' THEN $5 ELSE d.tenant_id END
@@ -107,7 +109,7 @@ class PgDeliveries:
 
     async def add(self, rows: Sequence[NewDelivery]) -> int:
         async with service_tx(self._pool) as conn:
-            return await self._insert(conn, rows)
+            return await self.insert(conn, rows)
 
     async def add_schedule(
         self, tenant_id: str, ref: str, rows: Sequence[NewDelivery], *, replace: bool
@@ -134,7 +136,7 @@ class PgDeliveries:
                 )
                 if exists:
                     return 0
-            return await self._insert(conn, rows)
+            return await self.insert(conn, rows)
 
     async def cancel_schedule(self, tenant_id: str, ref: str) -> int:
         async with service_tx(self._pool) as conn:
@@ -172,7 +174,7 @@ class PgDeliveries:
         return str(result).endswith(" 1")
 
     @staticmethod
-    async def _insert(conn: asyncpg.Connection, rows: Sequence[NewDelivery]) -> int:
+    async def insert(conn: asyncpg.Connection, rows: Sequence[NewDelivery]) -> int:
         if not rows:
             return 0
         result = await conn.execute(
@@ -188,6 +190,7 @@ class PgDeliveries:
             [r.ref for r in rows],
             [r.visit.starts_at if r.visit else None for r in rows],
             [_visit_json(r.visit) if r.visit else None for r in rows],
+            [r.photo for r in rows],
         )
         return int(result.split()[-1])
 
@@ -368,4 +371,5 @@ def _claimed(record: asyncpg.Record, token: str) -> Claimed:
         lease_token=token,
         chat_blocked=record["chat_blocked"],
         visit=_visit(record["starts_at"], record["late"]),
+        photo=record["photo"],
     )

@@ -22,6 +22,12 @@ WHERE id IN (
 """
 
 _FORGET_BLOCKED = "DELETE FROM notifier.blocked_chats WHERE tenant_id = $1"
+# Its broadcasts, its customers' bulk opt-outs and its win-back rules go with it.
+_FORGET_MARKETING = (
+    "DELETE FROM notifier.broadcasts WHERE tenant_id = $1",
+    "DELETE FROM notifier.bulk_optouts WHERE tenant_id = $1",
+    "DELETE FROM notifier.winback_rules WHERE tenant_id = $1",
+)
 
 _PURGE_FINISHED = """
 DELETE FROM notifier.deliveries
@@ -44,6 +50,8 @@ class PgDeliveryLog:
         async with service_tx(self._pool) as conn:
             result = await conn.execute(_FORGET_TENANT, tenant_id, limit)
             await conn.execute(_FORGET_BLOCKED, tenant_id)
+            for statement in _FORGET_MARKETING:
+                await conn.execute(statement, tenant_id)
         return int(result.split()[-1])
 
     async def purge_finished(self, before: datetime, limit: int) -> int:

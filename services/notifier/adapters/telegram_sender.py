@@ -29,12 +29,14 @@ from services.notifier.ports import (
     Blocked,
     Claimed,
     Inactive,
+    Markup,
     Rejected,
     RetryAfter,
     SendResult,
     Sent,
     TenantProfile,
     Transient,
+    Via,
 )
 from shared.crypto import Sealer, SealError
 from shared.settings import Secret
@@ -146,18 +148,42 @@ class TelegramSender:
         self._sales_token = sales_token
 
     async def send(self, row: Claimed) -> SendResult:
-        token = await self._token(row)
+        token = await self._token(row.tenant_id, row.via)
         if not isinstance(token, Secret):
             return token
-        bot = self._bots.get(token)
-        body: dict[str, object] = {"chat_id": row.chat_id, "text": row.text, "parse_mode": "HTML"}
+        body: dict[str, object] = {"chat_id": row.chat_id, "parse_mode": "HTML"}
+        if row.photo:  # a broadcast's picture: its text is the caption
+            method, body["photo"], body["caption"] = "sendPhoto", row.photo, row.text
+        else:
+            method, body["text"] = "sendMessage", row.text
         if row.reply_markup:
             body["reply_markup"] = row.reply_markup
+        return await self._call(token, method, body)
+
+    async def edit(
+        self, tenant_id: str, chat_id: int, message_id: int, text: str, markup: Markup | None
+    ) -> SendResult:
+        """Edit a text message of the tenant's bot (a broadcast's progress); without `markup`
+        its buttons go."""
+        token = await self._token(tenant_id, "tenant")
+        if not isinstance(token, Secret):
+            return token
+        body: dict[str, object] = {
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "text": text,
+            "parse_mode": "HTML",
+            "reply_markup": markup or {"inline_keyboard": []},
+        }
+        return await self._call(token, "editMessageText", body)
+
+    async def _call(self, token: Secret, method: str, body: dict[str, object]) -> SendResult:
+        bot = self._bots.get(token)
         session = cast("AiohttpSession", bot.session)  # `shared.telegram.make_session`'s
         http = await session.create_session()
         try:
             async with http.post(
-                session.api.api_url(token=bot.token, method="sendMessage"),
+                session.api.api_url(token=bot.token, method=method),
                 data=_encode(body),
                 headers=_JSON,
                 timeout=self._timeout,
@@ -167,10 +193,10 @@ class TelegramSender:
             return Transient(f"TelegramNetworkError: {type(error).__name__}")
         return _result(status, raw)
 
-    async def _token(self, row: Claimed) -> Secret | SendResult:
-        if row.via == "sales":
+    async def _token(self, tenant_id: str, via: Via) -> Secret | SendResult:
+        if via == "sales":
             return self._sales_token if self._sales_token else Rejected("no SALES_BOT_TOKEN set")
-        config = await self._directory.get(row.tenant_id)
+        config = await self._directory.get(tenant_id)
         if config is None:
             return Inactive("tenant unknown")
         if config.status not in _SENDS_TO:

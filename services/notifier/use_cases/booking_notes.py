@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from services.notifier.ports import DeliveryStore, NewDelivery, Visit
 from services.notifier.use_cases import keys, markup, own_texts
 from services.notifier.use_cases.texts import Catalog, Safe, Texts
+from services.notifier.use_cases.winback import Winback
 from shared.clock import Clock
 from shared.messages import (
     BookingCancelled,
@@ -35,7 +36,9 @@ class BookingNotes:
         clock: Clock,
         review_delay: timedelta = timedelta(hours=2),
         wake: Callable[[], None] = lambda: None,
+        winback: Winback | None = None,
     ) -> None:
+        self._winback = winback
         self._store = store
         self._texts = texts
         self._clock = clock
@@ -68,6 +71,9 @@ class BookingNotes:
             await self._store.unblock(event.tenant_id, "tenant", event.customer_chat_id)
             theirs = self._texts.first(event.customer_locale, event.locale)
             schedule = self._schedule(event, theirs)
+            if self._winback is not None:
+                await self._winback.booked_again(event)
+                schedule += await self._winback.rows(event, theirs)
             added += await self._store.add_schedule(
                 event.tenant_id, str(event.booking_id), schedule, replace=False
             )
@@ -96,6 +102,8 @@ class BookingNotes:
         if event.customer_chat_id:
             theirs = self._texts.first(event.customer_locale, event.locale)
             schedule = self._schedule(event, theirs)
+            if self._winback is not None:
+                schedule += await self._winback.rows(event, theirs)
             added += await self._store.add_schedule(
                 event.tenant_id, str(event.booking_id), schedule, replace=True
             )

@@ -13,6 +13,7 @@ from aiogram import Router
 
 from services.booking.bot.admin import (
     audit,
+    broadcasts,
     clients,
     closures,
     customer_card,
@@ -38,6 +39,7 @@ from services.booking.bot.admin import (
     staff,
     stats,
     texts,
+    winback,
     wizard,
 )
 from services.booking.bot.admin.gate import AdminButton, AdminMessage, StaffGate
@@ -73,6 +75,8 @@ def router() -> Router:
     admin.include_router(stats.router())  # analytics
     admin.include_router(texts.router())  # the owner's own texts
     admin.include_router(prepay.router())  # prepayment through the business's own shop
+    for marketing_feature in (broadcasts, winback):
+        admin.include_router(marketing_feature.router())
     admin.include_router(home.last_router())
     return admin
 

@@ -138,6 +138,7 @@ def is_admin_data(data: str | None) -> bool:
         or prefix in client_prefixes()
         or prefix in TEXT_PREFIXES  # the owner's texts (`text_callbacks`, prefix `tx`)
         or prefix in PREPAY_PREFIXES
+        or prefix in marketing_prefixes()
     )
 
 
@@ -179,3 +180,11 @@ def client_prefixes() -> frozenset[str]:
     from services.booking.bot.admin.client_callbacks import PREFIXES as CLIENTS
 
     return CLIENTS
+
+
+@cache
+def marketing_prefixes() -> frozenset[str]:
+    """Broadcasts' and win-back's prefixes (`marketing_callbacks`)."""
+    from services.booking.bot.admin.marketing_callbacks import PREFIXES as MARKETING
+
+    return MARKETING

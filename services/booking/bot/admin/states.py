@@ -28,6 +28,7 @@ re-check it like a button.
 | `client_tags`      | the tags, from the client card          | `c`               |
 | `client_period`    | two dates of a bookings export          | —                 |
 | `stats_range`      | an analytics period, `1.06-30.06`       | —                 |
+| `bcast_text`       | a broadcast's text, or a photo+caption  | —                 |
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class AdminInput(StatesGroup):
     client_tags = State()
     client_period = State()
     stats_range = State()
+    bcast_text = State()
 
 
 PREFIX = f"{AdminInput.__name__}:"

@@ -8,6 +8,7 @@ from services.booking.bot.admin.callbacks import Day, Nav
 from services.booking.bot.admin.client_callbacks import Audit, Clients
 from services.booking.bot.admin.closure_callbacks import Closures
 from services.booking.bot.admin.desk_callbacks import Desk, Glance
+from services.booking.bot.admin.marketing_callbacks import Bcast
 from services.booking.bot.admin.owner_callbacks import Lang, Reviews, WizStep
 from services.booking.bot.admin.prepay_callbacks import PrepayNav
 from services.booking.bot.admin.stats_callbacks import Stats
@@ -48,6 +49,7 @@ def home(w: Words, staff: Staff, business_name: str) -> Screen:
         if staff.role == "owner":
             growth.append(button(w("admin.audit.home"), Audit().pack()))
         rows.append(growth)
+        rows.append([button(w("admin.bcast.home"), Bcast(a="menu").pack())])
     rows += owner_rows(w, staff)
     return Screen(text, rows)
 
