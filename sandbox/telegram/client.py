@@ -122,6 +122,11 @@ class TelegramSandboxClient:
         }
         return await self._user_action(bot, user_id, "message", body)
 
+    async def mark_started(self, bot: BotRef, user_ids: list[int]) -> None:
+        """Users who opened the bot before now (no update is queued for them)."""
+        path = f"/bots/{_name(bot)}/started"
+        await self._call("POST", path, dict[str, int], json={"user_ids": user_ids})
+
     async def press(
         self, bot: BotRef, user_id: int, message_id: int, data: str, *, force: bool = False
     ) -> DeliveryResult:

@@ -24,6 +24,7 @@ from sandbox.telegram.models import (
     SandboxBot,
     SandboxStats,
     SentItem,
+    StartedUsers,
     UserCallback,
     UserContact,
     UserMessage,
@@ -148,6 +149,20 @@ class ControlController(Controller):
         return await actions.press(
             bot, user_id, data.message_id, data.data, force=data.force, profile=profile
         )
+
+    @post("/bots/{username:str}/started", status_code=_OK)
+    async def started(
+        self,
+        username: FromPath[str],
+        data: JSONBody[StartedUsers],
+        services: NamedDependency[Services],
+    ) -> dict[str, int]:
+        """Users who pressed Start some time ago: the bot may write to them; no update is
+        queued (the bot saw their /start back then)."""
+        bot = services.state.bot_by_username(username)
+        for user_id in data.user_ids:
+            bot.started.add(services.state.user(user_id).id)
+        return {"started": len(data.user_ids)}
 
     @post("/bots/{username:str}/users/{user_id:int}/block", status_code=_OK)
     async def block(

@@ -139,6 +139,12 @@ class UserMessage(Model, frozen=True, kw_only=True):
     language_code: str | None = None
 
 
+class StartedUsers(Model, frozen=True, kw_only=True):
+    """Users who opened the bot before now (a crowd for a broadcast or a load test)."""
+
+    user_ids: list[int]
+
+
 class UserContact(Model, frozen=True, kw_only=True):
     phone_number: str
     first_name: str | None = None
