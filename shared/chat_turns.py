@@ -10,17 +10,28 @@ its chat is registered, and `done` removes it.
 
 A registration lives at most `stale_seconds`: a process killed between fetch and `done`
 blocks its chats only until then (its messages come back on the stream's redelivery anyway).
+
+The turn is also the chat's event isolation: `wait_turn` takes a per-chat lock in the same
+Redis call that finds no earlier update (one script), and `done` lets it go with the
+registration (one script), so a redelivered earlier update never runs beside a later one.
+While a handler holds its turn, `TurnIsolation` (the dispatcher's `events_isolation`) has
+nothing more to lock; anything fed to the dispatcher outside a turn locks as aiogram's
+`RedisEventIsolation` does. Two Redis round trips per update instead of four.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import cast
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 import msgspec
+from aiogram.fsm.storage.base import StorageKey
+from aiogram.fsm.storage.redis import RedisEventIsolation
 from redis.asyncio import Redis
 
 from shared.redis_keys import platform_key, tenant_key
@@ -88,6 +99,35 @@ def chat_of(body: bytes) -> int | None:
     return found
 
 
+@dataclass(slots=True)
+class HeldTurn:
+    """The chat whose turn (and lock) the running task holds, and what that chat's FSM keys
+    were read or written as meanwhile (`shared.turn_storage`): nobody else can change them."""
+
+    chat_id: int
+    fsm: dict[str, str | None] = field(default_factory=dict)  # Redis key -> value, None: absent
+
+
+# Set by the puller in each update's own task once it holds the chat's turn
+held_turn: ContextVar[HeldTurn | None] = ContextVar("held_turn", default=None)
+
+# KEYS: the chat's turns, its lock; ARGV: sequence, lock token, lock ms.
+# The earlier registrations (still waiting: not yet), 1 (the turn and the lock are taken) or
+# 0 (nothing earlier, but an update of the chat runs elsewhere, e.g. a redelivered one).
+_TAKE = """
+local earlier = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+if #earlier > 0 then return earlier end
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 1 end
+return 0
+"""
+# KEYS: the chat's turns, its lock; ARGV: sequence, lock token
+_DONE = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])
+if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
+return 0
+"""
+
+
 class ChatTurns:
     def __init__(
         self,
@@ -96,14 +136,22 @@ class ChatTurns:
         *,
         stale_seconds: float = 30.0,
         fetch_lock_seconds: float = 10.0,
+        chat_lock_seconds: float = 60.0,
     ) -> None:
         self._redis = redis
         self._durable = durable
         self._stale = stale_seconds
         self._fetch_lock_seconds = fetch_lock_seconds
+        self._chat_lock_ms = int(chat_lock_seconds * 1000)
+        self._owner = uuid.uuid4().hex  # this process's lock tokens
+        self._take = redis.register_script(_TAKE)
+        self._done = redis.register_script(_DONE)
 
     def _key(self, tenant_id: str, chat_id: int) -> str:
         return tenant_key(tenant_id, "turns", self._durable, chat_id)
+
+    def _token(self, sequence: int) -> str:
+        return f"{self._owner}:{sequence}"
 
     @asynccontextmanager
     async def fetch_lock(self) -> AsyncIterator[None]:
@@ -130,23 +178,41 @@ class ChatTurns:
             await pipe.execute()
 
     async def wait_turn(self, tenant_id: str, chat_id: int, sequence: int) -> None:
-        """Return once no earlier registered update of this chat is waiting or running."""
+        """Return once no earlier registered update of this chat is waiting or running, holding
+        the chat's lock (no other update of the chat runs until `done`)."""
         key = self._key(tenant_id, chat_id)
+        keys = [key, f"{key}:lock"]
+        args: list[str | int] = [sequence, self._token(sequence), self._chat_lock_ms]
         pause = 0.002
         while True:
-            found = await self._redis.zrangebyscore(key, "-inf", f"({sequence}")
-            earlier = cast("list[bytes]", found)
-            if not earlier:
+            found = await self._take(keys=keys, args=args)
+            if found == 1:
                 return
-            now = time.time()
-            stale = [m for m in earlier if float(m.decode().split(":", 1)[1]) < now]
-            if stale:
-                await self._redis.zrem(key, *stale)
-                if len(stale) == len(earlier):
-                    return
+            if isinstance(found, list):
+                now = time.time()
+                stale = [m for m in found if float(m.decode().split(":", 1)[1]) < now]
+                if stale:
+                    await self._redis.zrem(key, *stale)
+                    if len(stale) == len(found):
+                        continue  # only stale ones were earlier: take the lock now
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.05)
 
     async def done(self, tenant_id: str, chat_id: int, sequence: int) -> None:
+        """The update is finished: its registration and (if it holds it) the chat's lock go."""
         key = self._key(tenant_id, chat_id)
-        await self._redis.zremrangebyscore(key, sequence, sequence)
+        await self._done(keys=[key, f"{key}:lock"], args=[sequence, self._token(sequence)])
+
+
+class TurnIsolation(RedisEventIsolation):
+    """aiogram's event isolation for a dispatcher fed by an `OrderedPuller`: an update whose
+    chat turn is held (`held_turn`) is already isolated; any other locks as aiogram does."""
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
+        turn = held_turn.get()
+        if turn is not None and turn.chat_id == key.chat_id:
+            yield None
+            return
+        async with super().lock(key):
+            yield None

@@ -4,12 +4,20 @@ Every tenant query runs inside `tenant_tx`: a transaction whose `search_path` *a
 with `set_config(..., is_local => true)`, so they end with the transaction and never leak
 through a pooled connection. The role is the tenant's own (`t_<tenant>`), which has rights on
 its schema only: a bug that names another tenant's table is refused by the database itself.
+
+Round trips on the hot path: the tenant binding travels with the BEGIN (one simple-protocol
+message, `PoolConnection.bind_next_begin`), and a pool connection is normally reset when it
+goes back (advisory locks, cursors, listeners, session settings: one more round trip per
+lease), but a lease that only ran `tenant_tx` changed nothing that outlives its transaction
+(set_config is local, the role ends with it), so its connection goes back without that
+query; every other lease is reset as asyncpg resets it.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
 
@@ -19,6 +27,46 @@ from shared.subjects import check_tenant_id
 # A connection that has touched many tenant schemas caches their catalog entries; recycling
 # connections after this many queries keeps that memory bounded.
 MAX_QUERIES_PER_CONNECTION = 20_000
+
+
+class PoolConnection(asyncpg.Connection):  # type: ignore[misc]
+    """A pooled connection that knows whether its lease left anything beyond transactions, and
+    that can bind its next transaction to a tenant in the round trip of its BEGIN."""
+
+    _transaction_only = False
+    _begin_with: str | None = None
+    _bound = False
+
+    def bind_next_begin(self, schema: str) -> None:
+        """The next top-level BEGIN also sets the tenant's search_path and role (locally);
+        `schema` is a validated tenant schema name, safe as a literal."""
+        self._transaction_only = True
+        self._begin_with = f"SELECT set_config('search_path', '{schema}', true), " + (
+            f"set_config('role', '{schema}', true);"
+        )
+        self._bound = False
+
+    def began_bound(self) -> bool:
+        """Whether the BEGIN just sent carried the binding; forgets it either way."""
+        bound, self._bound, self._begin_with = self._bound, False, None
+        return bound
+
+    async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:
+        if self._begin_with is not None and query == "BEGIN;" and not args:
+            query, self._begin_with = f"BEGIN; {self._begin_with}", None
+            self._bound = True
+        status: str = await super().execute(query, *args, timeout=timeout)
+        return status
+
+    def get_reset_query(self) -> str:
+        if self._transaction_only:
+            self._transaction_only = False
+            return ""  # asyncpg has rolled back an open transaction already
+        query: str = super().get_reset_query()
+        return query
+
+
+_BIND = "SELECT set_config('search_path', $1, true), set_config('role', $1, true)"
 
 
 def tenant_schema(tenant_id: str) -> str:
@@ -34,6 +82,7 @@ async def create_pool(settings: PostgresSettings, *, max_size: int | None = None
         max_queries=MAX_QUERIES_PER_CONNECTION,
         max_inactive_connection_lifetime=settings.recycle_seconds,
         command_timeout=30,
+        connection_class=PoolConnection,
     )
     if pool is None:  # pragma: no cover - asyncpg returns None only with init errors
         raise RuntimeError("could not create the Postgres pool")
@@ -44,11 +93,18 @@ async def create_pool(settings: PostgresSettings, *, max_size: int | None = None
 async def tenant_tx(pool: asyncpg.Pool, tenant_id: str) -> AsyncIterator[asyncpg.Connection]:
     """A transaction bound to one tenant's schema and role."""
     schema = tenant_schema(tenant_id)
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(
-            "SELECT set_config('search_path', $1, true), set_config('role', $1, true)", schema
-        )
-        yield conn
+    async with pool.acquire() as conn:
+        bind = getattr(conn, "bind_next_begin", None)  # our pools' connections
+        if bind is not None:
+            bind(schema)
+        try:
+            async with conn.transaction():
+                if bind is None or not conn.began_bound():
+                    await conn.execute(_BIND, schema)
+                yield conn
+        finally:
+            if bind is not None:
+                conn.began_bound()  # nothing carried over to the next lease
 
 
 @asynccontextmanager

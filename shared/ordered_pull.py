@@ -21,7 +21,7 @@ from typing import Any
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from shared.chat_turns import ChatTurns, chat_of
+from shared.chat_turns import ChatTurns, HeldTurn, chat_of, held_turn
 from shared.errors import InvalidTenantId
 
 log = logging.getLogger(__name__)
@@ -176,6 +176,7 @@ class OrderedPuller:
         try:
             if entry is not None:
                 await self._turns.wait_turn(*entry)
+                held_turn.set(HeldTurn(entry[1]))  # this task's own context: runs isolated
             await self._handler(Pulled(message))
         except Exception:
             # Redis lost while taking the chat's turn, or a handler that raised: the update is

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable
 from typing import TypeVar
@@ -45,3 +46,18 @@ def serve(
         proxy_headers=False,  # client addresses are the app's to judge (billing's TRUSTED_PROXIES)
     )
     uvicorn.Server(config).run()
+
+
+YOUNG_GC_THRESHOLD = 20_000  # allocations between young collections (CPython's default: 700)
+
+
+def freeze_heap() -> None:
+    """Once a service has started: what it built to run (modules, aiogram's routers and pydantic
+    models, pools) is moved out of the garbage collector's sight, and young collections run
+    less often. A full collection walked those ~250,000 long-lived objects every time it ran
+    (about a second of CPU on the loaded development machine) and profiles of booking showed
+    about a tenth of its time in collections; what requests create is still collected."""
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_GC_THRESHOLD, middle, old)

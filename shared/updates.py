@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 _NUL = "\x00"
 
 
@@ -21,4 +23,15 @@ def without_nul(value: Any) -> Any:
         return {without_nul(k): without_nul(v) for k, v in value.items()}
     if isinstance(value, list):
         return [without_nul(v) for v in value]
+    return value
+
+
+def decode_update(body: bytes) -> Any:
+    """A JSON update decoded, NUL removed; `msgspec.DecodeError` if it is not JSON.
+
+    A NUL can only come from an escaped `\\u0000` in the JSON text (or a raw byte, which
+    strict JSON refuses anyway): without either, nothing needs walking."""
+    value = msgspec.json.decode(body)
+    if b"\\u0000" in body or b"\x00" in body:
+        return without_nul(value)
     return value

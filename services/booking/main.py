@@ -25,6 +25,7 @@ from shared.i18n import Catalog
 from shared.metrics import Metrics
 from shared.metrics_probes import watch_bus
 from shared.outbox import Relay, migrate_outbox
+from shared.runner import freeze_heap
 from shared.runtime import Runtime, open_runtime
 from shared.subjects import BOOKING_PREPAY, BOOKING_UPDATES, STREAM_BOOKING
 from shared.telegram import Bots
@@ -128,6 +129,7 @@ def create_app(settings: BookingSettings) -> Litestar:
             runtime.background(relay.run(), "outbox")
             await relay_other_servers(runtime)
             puller.start()
+            freeze_heap()  # after everything long-lived is built
             try:
                 yield
             finally:

@@ -37,7 +37,7 @@ from shared.nats_permissions import inbox_prefix
 from shared.ordered_pull import Handler, OrderedPuller, Pulled
 from shared.redis_keys import current_tenant
 from shared.subjects import BOOKING_PREPAY, BOOKING_UPDATES, check_tenant_id
-from shared.updates import without_nul
+from shared.updates import decode_update
 
 SERVICE = "booking"
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def update_handler(
                 log.info("dropping an update for unknown tenant %s", tenant_id)
                 return
             try:
-                update = without_nul(msgspec.json.decode(msg.body))
+                update = decode_update(msg.body)
             except msgspec.DecodeError as error:
                 raise PoisonMessage(f"update is not JSON: {error}") from None
             if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):

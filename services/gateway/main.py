@@ -21,6 +21,7 @@ from shared.crypto import Sealer
 from shared.http import ops_router
 from shared.metrics import Metrics
 from shared.metrics_probes import watch_bus
+from shared.runner import freeze_heap
 from shared.tenants import TenantDirectory
 
 SERVICE = "gateway"
@@ -68,6 +69,7 @@ def create_app(settings: GatewaySettings) -> Litestar:
             follow_polled_tenants(kv, poller, sealer, broker.connection), name="tenant-watch"
         )
         await broker.start()
+        freeze_heap()  # after everything long-lived is built
         try:
             yield
         finally:

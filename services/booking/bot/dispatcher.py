@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aiogram import Dispatcher
-from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from redis.asyncio import Redis
 
 from services.booking.bot import (
@@ -25,20 +24,22 @@ from services.booking.bot import (
     suspended,
 )
 from services.booking.bot.customer import CustomerContext
+from shared.chat_turns import TurnIsolation
 from shared.chats import PrivateChatsOnly
 from shared.redis_keys import TenantKeyBuilder
+from shared.turn_storage import TurnStorage
 
 FSM_STATE_TTL_SECONDS = 7 * 24 * 3600
 
 
 def build_dispatcher(redis: Redis) -> Dispatcher:
     keys = TenantKeyBuilder()
-    storage = RedisStorage(
+    storage = TurnStorage(  # the FSM read once per update while its chat's turn is held
         redis, key_builder=keys, state_ttl=FSM_STATE_TTL_SECONDS, data_ttl=FSM_STATE_TTL_SECONDS
     )
     dispatcher = Dispatcher(
         storage=storage,
-        events_isolation=RedisEventIsolation(redis, key_builder=keys),
+        events_isolation=TurnIsolation(redis, key_builder=keys),  # the puller's chat turns
     )
     dispatcher.update.outer_middleware(PrivateChatsOnly())  # first: nothing else runs
     dispatcher.update.outer_middleware(suspended.SuspendedTenant())
