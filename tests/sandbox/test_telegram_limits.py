@@ -197,3 +197,25 @@ async def test_pressing_a_button_that_is_not_there(
             )
     finally:
         await bot.session.close()
+
+
+@pytest.mark.asyncio
+async def test_a_crowd_marked_as_started_can_be_written_to_and_queues_no_update(
+    bot_api: tuple[str, TelegramSandboxClient],
+) -> None:
+    url, client = bot_api
+    made = await client.create_bot("crowd_bot", "Crowd")
+    other = await client.create_bot("other_crowd_bot", "Other")
+    crowd = [USER + n for n in range(1, 4)]
+    await client.mark_started(made, crowd)
+    await client.mark_started(other, [USER])  # known to Telegram, but not to this bot
+    bot = aiogram_bot(url, made.token)
+    try:
+        await bot.send_message(crowd[0], "Акция для своих")
+        with pytest.raises(TelegramForbiddenError, match="can't initiate conversation"):
+            await bot.send_message(USER, "А вы кто?")
+        assert await bot.get_updates(timeout=0) == []
+        with pytest.raises(SandboxClientError):
+            await client.mark_started("nobody_bot", crowd)
+    finally:
+        await bot.session.close()
