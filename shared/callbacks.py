@@ -30,3 +30,13 @@ class RenewTenant(CallbackData, prefix="renew"):
     """The renew button under an expiry warning, answered by the sales bot."""
 
     tenant_id: str
+
+
+class SlotOfferTime(CallbackData, prefix="wlo"):
+    """«Записаться на HH:MM» under a waitlist offer (notifier sends it, booking answers): the
+    entry, the master and the time in unix minutes. Re-checked on the server: the entry is the
+    customer's and still open, the time fits it and the schedule, the constraint decides."""
+
+    e: int
+    m: int
+    t: int

@@ -21,6 +21,7 @@ from shared.messages import (
     BookingRescheduled,
     BusinessRezoned,
     PaymentCanceled,
+    SlotFreed,
     TenantDeleted,
     TenantExpiring,
     TenantProvisioned,
@@ -81,6 +82,7 @@ def _booking_work(notes: BookingNotes, msg: NatsMessage) -> Work | None:
         "noshow": lambda: notes.on_no_show(decode(BookingNoShow, body)),
         "opened": lambda: notes.on_opened(decode(BookingOpened, body)),
         "rezoned": lambda: notes.on_rezoned(decode(BusinessRezoned, body)),
+        "slotfreed": lambda: notes.on_slot_freed(decode(SlotFreed, body)),
     }
     return works.get(kind)
 

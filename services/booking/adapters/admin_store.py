@@ -17,11 +17,12 @@ from services.booking.adapters.admin_catalog import CatalogSql
 from services.booking.adapters.admin_schedule import ScheduleSql
 from services.booking.adapters.admin_staff import StaffSql
 from services.booking.adapters.audit_sql import AuditSql
+from services.booking.adapters.slotwait_sql import SlotWaitSql
 from shared.db import tenant_tx
 from shared.outbox import enqueue
 
 
-class PgAdminSession(BookingsSql, CatalogSql, ScheduleSql, StaffSql, AuditSql):
+class PgAdminSession(BookingsSql, CatalogSql, ScheduleSql, StaffSql, AuditSql, SlotWaitSql):
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 

@@ -15,6 +15,7 @@ import asyncpg  # type: ignore[import-untyped, unused-ignore]
 import msgspec
 
 from services.booking.adapters import booking_repo, schedule_repo
+from services.booking.adapters.slotwait_sql import SlotWaitSql
 from services.booking.domain.entities import (
     Booking,
     BookingSource,
@@ -60,7 +61,7 @@ WHERE booking_id = $1 AND customer_id = $2 AND comment = ''
 """
 
 
-class PgTenantSession:
+class PgTenantSession(SlotWaitSql):
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 

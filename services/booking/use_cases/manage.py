@@ -24,6 +24,7 @@ from services.booking.use_cases.errors import (
 )
 from services.booking.use_cases.events import audience, record_cancelled, record_rescheduled
 from services.booking.use_cases.ports import BusinessSettings, Scope, TenantSession
+from services.booking.use_cases.slotwait.freed import offer_freed_booking
 
 MAX_BOOKING_ID = 2**63  # a bigint: anything else on a button is made up
 
@@ -115,6 +116,7 @@ async def cancel(scope: Scope, *, telegram_id: int, booking_id: int) -> Changed:
                 booking_id, cancelled_by="customer", actor="customer", customer_id=customer.id
             )
             await record_cancelled(session, scope.tenant_id, booking, customer, who)
+            await offer_freed_booking(session, scope.tenant_id, booking, "cancel", now)
     return Changed(booking=booking, business=business)
 
 
@@ -183,4 +185,5 @@ async def reschedule(
         await record_rescheduled(
             session, scope.tenant_id, moved, customer, who, old_starts_at=old_starts_at
         )
+        await offer_freed_booking(session, scope.tenant_id, booking, "move", now)
     return Changed(booking=moved, business=who.business, old_starts_at=old_starts_at)

@@ -24,6 +24,7 @@ from services.booking.domain.entities import (
     ServiceInfo,
 )
 from services.booking.domain.model import AvailabilityInputs, WeeklyInterval
+from services.booking.use_cases.slotwait.freed_port import FreedPort
 from shared.clock import Clock
 
 
@@ -50,7 +51,7 @@ class EventOutbox(Protocol):
         ...
 
 
-class TenantSession(EventOutbox, Protocol):
+class TenantSession(EventOutbox, FreedPort, Protocol):
     """Reads and writes inside one open transaction of one tenant."""
 
     async def business(self) -> BusinessSettings: ...

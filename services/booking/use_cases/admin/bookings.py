@@ -26,6 +26,7 @@ from services.booking.use_cases.admin.ports import (
 )
 from services.booking.use_cases.events import Audience, record_cancelled, record_no_show
 from services.booking.use_cases.ports import BusinessSettings
+from services.booking.use_cases.slotwait.freed import offer_freed_booking
 
 MAX_BOOKING_ID = 2**63 - 1
 MAX_REASON = 200
@@ -119,6 +120,8 @@ async def cancel(scope: AdminScope, actor: Staff, booking_id: int, *, reason: st
             await record_cancelled(
                 session, scope.tenant_id, booking, line.customer, who, cancelled_by="staff"
             )
+            now = scope.clock.now()
+            await offer_freed_booking(session, scope.tenant_id, booking, "cancel", now)
             await audit.record(
                 session,
                 actor,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, Protocol
 
+from services.booking.use_cases.slotwait.freed_port import FreedPort
 from shared.clock import Clock
 
 ClosureKind = Literal["vacation", "holiday", "date"]
@@ -44,7 +45,7 @@ class Covered:
     decision: Decision
 
 
-class ClosureSession(Protocol):
+class ClosureSession(FreedPort, Protocol):
     async def timezone(self) -> str: ...
 
     async def master_name(self, master_id: int) -> str | None: ...

@@ -11,6 +11,7 @@ from services.booking.domain.entities import Booking, Customer
 from services.booking.domain.model import WeeklyInterval
 from services.booking.use_cases.admin.audit_ports import AuditPort
 from services.booking.use_cases.ports import BusinessSettings, EventOutbox
+from services.booking.use_cases.slotwait.freed_port import FreedPort
 from shared.clock import Clock
 
 Role = Literal["owner", "admin", "master"]
@@ -204,7 +205,7 @@ class StaffPort(Protocol):
 
 
 class AdminSession(
-    BookingsPort, CatalogPort, SchedulePort, StaffPort, EventOutbox, AuditPort, Protocol
+    BookingsPort, CatalogPort, SchedulePort, StaffPort, EventOutbox, AuditPort, FreedPort, Protocol
 ):
     """Reads and writes inside one open transaction of one tenant."""
 
