@@ -88,7 +88,7 @@ class Tenant:
     async def slotwait_zone(self) -> tuple[str, str]:
         return ("Europe/Moscow", "ru")
 
-    async def slotwait_waiters(self, *args: object) -> list[object]:
+    async def slotwait_waiters(self, *_: object) -> list[object]:
         return []
 
     async def record_event(self, subject: str, event: msgspec.Struct, *, msg_id: str) -> None:
