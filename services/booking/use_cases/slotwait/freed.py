@@ -40,12 +40,16 @@ def _times(
     starts_at: datetime,
     ends_at: datetime,
 ) -> list[tuple[int, datetime]]:
+    """Free starts this change made possible: those inside the freed range first (the freed
+    time itself), else those that overlap it."""
     length = timedelta(minutes=inputs.service.duration_min)
-    return [
+    overlapping = [
         (slot.master_id, slot.starts_at)
         for slot in free_slots(inputs, day, master_id)
         if slot.starts_at < ends_at and slot.starts_at + length > starts_at
     ]
+    inside = [(m, t) for m, t in overlapping if t >= starts_at]
+    return inside or overlapping
 
 
 async def offer_freed(
