@@ -15,11 +15,12 @@ from datetime import UTC, datetime
 
 import msgspec
 import pytest
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup, Update
 from owner_catalog import make_catalog
 from test_booking_admin import as_user
 from test_booking_conversation import (  # the shared harness (pytest's rootdir import)
     NOW,
+    OWNER,
     Talk,
     moscow,
     only,
@@ -27,16 +28,14 @@ from test_booking_conversation import (  # the shared harness (pytest's rootdir 
     talk,
 )
 
+from sandbox.telegram.models import ChatMessage
 from services.booking.adapters import booking_repo
-from services.booking.adapters.tenant_store import PgTenantStore
-from services.booking.use_cases.slotwait import take
-from services.booking.use_cases.slotwait.errors import OfferTaken
-from services.booking.use_cases.slotwait.ports import WaitScope
 from services.notifier.use_cases.slot_offers import offer_rows
 from services.notifier.use_cases.texts import LOCALES as NOTIFIER_LOCALES
 from services.notifier.use_cases.texts import Texts
 from shared.db import tenant_tx
 from shared.messages import SlotFreed
+from shared.redis_keys import current_tenant
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 __all__ = ["shared_infra", "talk"]  # fixtures, re-exported for pytest
@@ -132,6 +131,31 @@ async def open_entries(talk: Talk) -> set[int]:
     return {r["id"] for r in rows}
 
 
+async def tap_at_once(talk: Talk, taps: list[tuple[int, ChatMessage, str]]) -> dict[int, str]:
+    """Several customers press at the same moment: the updates are fed to the dispatcher
+    concurrently; each customer's last bot message after it."""
+    for user, message, label in taps:
+        data = message.button(label).callback_data or ""
+        await talk.shared.client.press(talk.sandbox_bot, user, message.message_id, data)
+    updates = await talk.bot.get_updates(offset=talk.offset, timeout=0)
+    talk.offset = updates[-1].update_id + 1
+
+    async def feed(update: Update) -> None:
+        token = current_tenant.set(talk.tenant_id)
+        try:
+            await talk.dispatcher.feed_update(talk.bot, update, tenant=talk.tenant, deps=talk.deps)
+        finally:
+            current_tenant.reset(token)
+
+    async with asyncio.timeout(30):
+        await asyncio.gather(*(feed(u) for u in updates))
+    last = {}
+    for user, _, _ in taps:
+        view = await talk.shared.client.chat(talk.sandbox_bot, user)
+        last[user] = [m.text or "" for m in view.messages if m.from_bot][-1]
+    return last
+
+
 async def test_a_customer_joins_from_the_times_sees_the_entry_and_leaves(talk: Talk) -> None:
     menu = only(await talk.send("/book"))
     masters = only(await talk.tap(menu, "Стрижка"))
@@ -152,6 +176,16 @@ async def test_a_customer_joins_from_the_times_sees_the_entry_and_leaves(talk: T
     join_data = ask.button("Только Вт, 3 июня").callback_data or ""
     again = only(await talk.press(joined, join_data, force=True))  # a double tap: one entry
     assert "уже в листе ожидания" in (again.text or "")
+
+    with as_user(talk, OWNER):  # the owner's view of the day
+        home = only(await talk.send("/admin"))
+        today = only(await talk.tap(home, "Лист ожидания"))
+        assert "На этот день никто не ждёт" in (today.text or "")
+        tuesday = only(await talk.tap(today, "›"))
+    assert "Лист ожидания</b> · Вт, 3 июня" in (tuesday.text or "") or "Вт, 3 июня" in (
+        tuesday.text or ""
+    )
+    assert "Стрижка, Мастер · Вт, 3 июня" in (tuesday.text or "")
 
     week = only(await talk.send("/my"))
     mine = only(await talk.tap(week, "Мой лист ожидания"))
@@ -192,33 +226,20 @@ async def test_a_cancel_is_offered_to_matching_entries_only_and_the_first_tap_wi
     assert first.times[0] == moscow(3, 12)
 
     # three customers tap «Записаться на 12:00» at once: one booking, two "taken"
-    scope = WaitScope(
-        tenant_id=talk.tenant_id,
-        store=PgTenantStore(talk.deps.pool, talk.tenant_id),
-        clock=talk.clock,
-    )
     winners = ("any", "irina", "second")
-    results = await asyncio.gather(
-        *(
-            take.take(
-                scope,
-                telegram_id=users[name],
-                entry_id=entries[name],
-                master_id=irina,
-                starts_at=moscow(3, 12),
-            )
-            for name in winners
-        ),
-        return_exceptions=True,
+    offers = [await offer_message(talk, event, users[name]) for name in winners]
+    screens = await tap_at_once(
+        talk, [(users[n], o, "Записаться на 12:00") for n, o in zip(winners, offers, strict=True)]
     )
-    assert sum(isinstance(r, take.Confirmed) for r in results) == 1, results
-    assert sum(isinstance(r, OfferTaken) for r in results) == 2, results
+    said = {n: screens[users[n]] for n in winners}
+    assert sum(t.startswith("Готово, вы записаны!") for t in said.values()) == 1, said
+    assert sum("уже заняли" in t for t in said.values()) == 2, said
+    won = next(n for n, t in said.items() if t.startswith("Готово"))
     rows = await talk.sql(
         "SELECT customer_id FROM bookings WHERE status = 'confirmed' AND starts_at = $1",
         moscow(3, 12),
     )
     assert len(rows) == 1
-    won = next(n for n, r in zip(winners, results, strict=True) if isinstance(r, take.Confirmed))
     still_open = await open_entries(talk)
     assert entries[won] not in still_open
     assert {entries[n] for n in winners if n != won} <= still_open

@@ -10,7 +10,7 @@ import asyncpg  # type: ignore[import-untyped, unused-ignore]
 
 from services.booking.adapters import schedule_repo
 from services.booking.domain.model import AvailabilityInputs
-from services.booking.use_cases.slotwait.freed_port import Waiter
+from services.booking.use_cases.slotwait.freed_port import Waiter, WaitRow
 from services.booking.use_cases.slotwait.ports import WaitEntry
 
 _WAITERS = """
@@ -52,6 +52,17 @@ _FULFIL = """
 UPDATE slot_waitlist SET fulfilled_at = $3, booking_id = $2
 WHERE id = $1 AND fulfilled_at IS NULL
 """
+_ON_DAY = """
+SELECT c.name AS customer_name, c.phone, s.name AS service_name,
+       coalesce(m.name, '') AS master_name, w.first_day, w.last_day
+FROM slot_waitlist AS w
+JOIN customers AS c ON c.id = w.customer_id
+JOIN services AS s ON s.id = w.service_id
+LEFT JOIN masters AS m ON m.id = w.master_id
+WHERE w.fulfilled_at IS NULL AND w.expires_at > $2 AND w.first_day <= $1 AND w.last_day >= $1
+ORDER BY w.created_at, w.id
+LIMIT 100
+"""
 # Entries past their end are no use to anyone: dropped when the customer adds one.
 _PURGE = "DELETE FROM slot_waitlist WHERE customer_id = $1 AND expires_at <= $2"
 
@@ -84,6 +95,10 @@ class SlotWaitSql:
     async def slotwait_master_names(self) -> dict[int, str]:
         rows = await self._conn.fetch("SELECT id, name FROM masters")
         return {int(row["id"]): str(row["name"]) for row in rows}
+
+    async def slotwait_on_day(self, day: date, now: datetime) -> list[WaitRow]:
+        rows = await self._conn.fetch(_ON_DAY, day, now)
+        return [WaitRow(**dict(row)) for row in rows]
 
     async def slotwait_entries(self, customer_id: int, now: datetime) -> list[WaitEntry]:
         rows = await self._conn.fetch(_ENTRIES, customer_id, now)

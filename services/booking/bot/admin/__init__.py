@@ -36,6 +36,7 @@ from services.booking.bot.admin import (
     settings,
     staff,
     stats,
+    waitlist,
     wizard,
 )
 from services.booking.bot.admin.gate import AdminButton, AdminMessage, StaffGate
@@ -69,6 +70,7 @@ def router() -> Router:
     for growth_feature in (clients, exports, audit):
         admin.include_router(growth_feature.router())
     admin.include_router(stats.router())  # analytics
+    admin.include_router(waitlist.router())  # who waits for freed time
     admin.include_router(home.last_router())
     return admin
 

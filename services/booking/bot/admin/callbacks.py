@@ -34,6 +34,7 @@ from pydantic import Field
 from services.booking.bot.admin.closure_callbacks import PREFIXES as OWNER_B_PREFIXES
 from services.booking.bot.admin.owner_callbacks import OWNER_PREFIXES
 from services.booking.bot.admin.stats_callbacks import PREFIXES as STATS_PREFIXES
+from services.booking.bot.admin.waitlist_callbacks import PREFIXES as WAITLIST_PREFIXES
 from services.booking.use_cases.admin.errors import BadInput
 
 Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
@@ -123,6 +124,7 @@ PREFIXES = (
     | OWNER_PREFIXES
     | STATS_PREFIXES
     | {ExportData.__prefix__}
+    | WAITLIST_PREFIXES
 )
 
 

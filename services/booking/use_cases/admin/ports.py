@@ -11,7 +11,7 @@ from services.booking.domain.entities import Booking, Customer
 from services.booking.domain.model import WeeklyInterval
 from services.booking.use_cases.admin.audit_ports import AuditPort
 from services.booking.use_cases.ports import BusinessSettings, EventOutbox
-from services.booking.use_cases.slotwait.freed_port import FreedPort
+from services.booking.use_cases.slotwait.freed_port import FreedPort, WaitlistView
 from shared.clock import Clock
 
 Role = Literal["owner", "admin", "master"]
@@ -205,7 +205,15 @@ class StaffPort(Protocol):
 
 
 class AdminSession(
-    BookingsPort, CatalogPort, SchedulePort, StaffPort, EventOutbox, AuditPort, FreedPort, Protocol
+    BookingsPort,
+    CatalogPort,
+    SchedulePort,
+    StaffPort,
+    EventOutbox,
+    AuditPort,
+    FreedPort,
+    WaitlistView,
+    Protocol,
 ):
     """Reads and writes inside one open transaction of one tenant."""
 

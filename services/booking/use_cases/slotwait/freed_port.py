@@ -1,4 +1,5 @@
-"""The small part of a tenant session that the waitlist needs where time frees (`freed.py`).
+"""The small parts of a tenant session the waitlist needs where time frees (`FreedPort`, for
+`freed.py`) and for the owner's view (`WaitlistView`, `admin_view.py`).
 
 Every session that can free time has it (the customer's, the admin's and desk's, the
 closures'), so offers are written in the transaction of the change that freed the time.
@@ -53,3 +54,19 @@ class FreedPort(Protocol):
         ...
 
     async def slotwait_master_names(self) -> dict[int, str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class WaitRow:
+    customer_name: str
+    phone: str
+    service_name: str
+    master_name: str  # "" = any master
+    first_day: date
+    last_day: date
+
+
+class WaitlistView(Protocol):
+    async def slotwait_on_day(self, day: date, now: datetime) -> list[WaitRow]:
+        """Open, unexpired entries whose days include `day`, oldest first."""
+        ...

@@ -10,6 +10,7 @@ from services.booking.bot.admin.closure_callbacks import Closures
 from services.booking.bot.admin.desk_callbacks import Desk, Glance
 from services.booking.bot.admin.owner_callbacks import Lang, Reviews, WizStep
 from services.booking.bot.admin.stats_callbacks import Stats
+from services.booking.bot.admin.waitlist_callbacks import WaitAdmin
 from services.booking.bot.screens.common import Screen, Words, button, esc
 from services.booking.use_cases.admin.access import manages_all
 from services.booking.use_cases.admin.ports import Staff
@@ -46,6 +47,7 @@ def home(w: Words, staff: Staff, business_name: str) -> Screen:
         if staff.role == "owner":
             growth.append(button(w("admin.audit.home"), Audit().pack()))
         rows.append(growth)
+        rows.append([button(w("admin.slotwait.home"), WaitAdmin().pack())])
     rows += owner_rows(w, staff)
     return Screen(text, rows)
 
