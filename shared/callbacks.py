@@ -50,3 +50,13 @@ class BulkOptOut(CallbackData, prefix="mko"):
     """«Отписаться от рассылок» (on = 0) under every bulk message, «Подписаться снова» (on = 1)."""
 
     on: int = 0
+
+
+class SlotOfferTime(CallbackData, prefix="wlo"):
+    """«Записаться на HH:MM» under a waitlist offer (notifier sends it, booking answers): the
+    entry, the master and the time in unix minutes. Re-checked on the server: the entry is the
+    customer's and still open, the time fits it and the schedule, the constraint decides."""
+
+    e: int
+    m: int
+    t: int

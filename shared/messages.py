@@ -409,3 +409,28 @@ class PrepayRefunded(Event, frozen=True, kw_only=True, tag="refunded"):
 
 
 PrepayOutcome = PrepayLinkReady | PrepayPaid | PrepayExpired | PrepayRefunded
+# --- The waitlist for freed time (slotwait): booking finds the customers, notifier words it.
+
+
+class SlotOffer(msgspec.Struct, frozen=True, kw_only=True):
+    """One waitlisted customer and the freed times offered to them (one button each)."""
+
+    entry_id: int
+    chat_id: int
+    locale: str = ""
+    service_name: str
+    master_id: int
+    master_name: str
+    times: tuple[datetime, ...]
+
+
+class SlotFreed(Event, frozen=True, kw_only=True):
+    """Time freed (a cancel, a move away, a block or closure lifted) that matches waitlist
+    entries: each customer gets the times with «Записаться на HH:MM» buttons. `cause` names
+    the change (e.g. `cancel:42`), so a redelivered event is offered once."""
+
+    tenant_id: str
+    cause: str
+    timezone: str
+    locale: str = "ru"
+    offers: tuple[SlotOffer, ...] = ()

@@ -26,6 +26,7 @@ from shared.messages import (
     BulkOptOutChanged,
     BusinessRezoned,
     PaymentCanceled,
+    SlotFreed,
     TenantDeleted,
     TenantExpiring,
     TenantProvisioned,
@@ -115,6 +116,7 @@ def _booking_work(
         "noshow": lambda: notes.on_no_show(decode(BookingNoShow, body)),
         "opened": lambda: notes.on_opened(decode(BookingOpened, body)),
         "rezoned": lambda: notes.on_rezoned(decode(BusinessRezoned, body)),
+        "slotfreed": lambda: notes.on_slot_freed(decode(SlotFreed, body)),
     }
     return works.get(kind)
 

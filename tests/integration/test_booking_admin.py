@@ -75,6 +75,7 @@ async def test_the_owner_sees_every_section_in_russian_and_english(talk: Talk) -
             "⚙️ Настройки",
             "📇 Клиенты",
             "📜 Журнал действий",
+            "🕓 Лист ожидания",
             "🌐 Язык и время",
             "⭐ Отзывы",
             "🧭 Настройка бота",

@@ -414,6 +414,7 @@ async def test_a_returning_customer_skips_the_contact_step(talk: Talk) -> None:
         "🔁 Перенести 1",
         "❌ Отменить 2",
         "🔁 Перенести 2",
+        "🕓 Мой лист ожидания",
         "🏠 В меню",
     ]
 

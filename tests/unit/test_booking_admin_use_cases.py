@@ -91,6 +91,13 @@ class FakeSession:
     outbox: FakeEvents | None = None
     audit: list[AuditEntry] = field(default_factory=list)
 
+    # the waitlist for freed time (slotwait): nobody waits in these tests
+    async def slotwait_zone(self) -> tuple[str, str]:
+        return ("Europe/Moscow", "ru")
+
+    async def slotwait_waiters(self, *_: object) -> list[object]:
+        return []
+
     async def record_event(self, subject: str, event: msgspec.Struct, *, msg_id: str) -> None:
         assert self.outbox is not None
         self.outbox.sent.append((subject, event, msg_id))

@@ -84,6 +84,13 @@ class Tenant:
         self.outbox = Events()
         self.moves: list[tuple[int, datetime, datetime]] = []
 
+    # the waitlist for freed time (slotwait): nobody waits in these tests
+    async def slotwait_zone(self) -> tuple[str, str]:
+        return ("Europe/Moscow", "ru")
+
+    async def slotwait_waiters(self, *_: object) -> list[object]:
+        return []
+
     async def record_event(self, subject: str, event: msgspec.Struct, *, msg_id: str) -> None:
         await self.outbox.record_event(subject, event, msg_id=msg_id)
 

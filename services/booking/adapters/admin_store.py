@@ -18,11 +18,14 @@ from services.booking.adapters.admin_schedule import ScheduleSql
 from services.booking.adapters.admin_staff import StaffSql
 from services.booking.adapters.audit_sql import AuditSql
 from services.booking.adapters.prepay_sql import PrepaySql
+from services.booking.adapters.slotwait_sql import SlotWaitSql
 from shared.db import tenant_tx
 from shared.outbox import enqueue
 
 
-class PgAdminSession(BookingsSql, CatalogSql, ScheduleSql, StaffSql, AuditSql, PrepaySql):
+class PgAdminSession(
+    BookingsSql, CatalogSql, ScheduleSql, StaffSql, AuditSql, PrepaySql, SlotWaitSql
+):
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 

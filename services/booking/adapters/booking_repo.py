@@ -182,6 +182,10 @@ async def create_booking(
         if _is_overlap(error):
             raise SlotTaken(starts_at=starts_at, master_id=master_id) from error
         raise
+    except asyncpg.exceptions.DeadlockDetectedError as error:
+        # Two inserts of overlapping times at the same instant each wait for the other's
+        # exclusion check; Postgres aborts one (this one): the other takes the time.
+        raise SlotTaken(starts_at=starts_at, master_id=master_id) from error
     if row is None:
         raise NotFound("service of master", f"{service_id}/{master_id}")
     return _booking(row)

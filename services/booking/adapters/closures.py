@@ -8,8 +8,10 @@ from contextlib import asynccontextmanager
 from datetime import date, datetime
 
 import asyncpg  # type: ignore[import-untyped, unused-ignore]
+import msgspec
 
 from services.booking.adapters.audit_sql import AuditSql
+from services.booking.adapters.slotwait_sql import SlotWaitSql
 from services.booking.use_cases.admin.closure_ports import (
     CLOSURE_REASON,
     ClosureKind,
@@ -18,6 +20,7 @@ from services.booking.use_cases.admin.closure_ports import (
     Decision,
 )
 from shared.db import tenant_tx
+from shared.outbox import enqueue
 
 # A cancel claims its rows first; a claim this old whose booking is still confirmed was
 # interrupted (a crash between the claim and the cancel) and may be decided again.
@@ -57,9 +60,12 @@ def _row(row: asyncpg.Record) -> ClosureRow:
     )
 
 
-class PgClosureSession(AuditSql):
+class PgClosureSession(AuditSql, SlotWaitSql):
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
+
+    async def record_event(self, subject: str, event: msgspec.Struct, *, msg_id: str) -> None:
+        await enqueue(self._conn, subject, event, msg_id=msg_id)
 
     async def timezone(self) -> str:
         zone: str = await self._conn.fetchval("SELECT timezone FROM business")

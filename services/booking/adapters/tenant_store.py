@@ -17,6 +17,7 @@ import msgspec
 from services.booking.adapters import booking_repo, schedule_repo
 from services.booking.adapters.booking_sql import BookingSql
 from services.booking.adapters.prepay_sql import PrepaySql
+from services.booking.adapters.slotwait_sql import SlotWaitSql
 from services.booking.adapters.texts_sql import TextsSql
 from services.booking.domain.entities import (
     Booking,
@@ -80,7 +81,7 @@ FROM customers AS w WHERE c.id = $1 AND w.id = $2
 """
 
 
-class PgTenantSession(BookingSql, TextsSql, PrepaySql):
+class PgTenantSession(BookingSql, TextsSql, PrepaySql, SlotWaitSql):
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 

@@ -88,7 +88,8 @@ async def pick_day(
     flow = booking.Flow.of(picked)
     if not found.times:
         view = await calendar.month_view(scope, picked, wanted=(day.year, day.month))
-        await show(callback, booking.calendar(words, view, flow), notice=words("book.day_full"))
+        screen = booking.calendar(words, view, flow, wait_day=day)
+        await show(callback, screen, notice=words("book.day_full"))
         return
     await show(callback, booking.times(words, found, flow))
 

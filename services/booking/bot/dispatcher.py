@@ -20,6 +20,7 @@ from services.booking.bot import (
     opening,
     reminders,
     reviews,
+    slotwait,
     start,
     suspended,
 )
@@ -44,13 +45,14 @@ def build_dispatcher(redis: Redis) -> Dispatcher:
     dispatcher.update.outer_middleware(PrivateChatsOnly())  # first: nothing else runs
     dispatcher.update.outer_middleware(suspended.SuspendedTenant())
     dispatcher.update.outer_middleware(CustomerContext())
+    dispatcher.include_router(slotwait.errors_router())  # before the general refusals
     dispatcher.include_router(errors.router())
     dispatcher.include_router(admin.router())  # staff only; passes customer updates by
     dispatcher.include_router(join.router())  # /start inv_<code>: before the customer's /start
     dispatcher.include_router(opening.router())  # «tell me when booking opens»
     for feature in (start, contact, reviews, booking_flow, confirm, my_bookings, reminders):
         dispatcher.include_router(feature.router())
-    for feature in (closure_offers, master_photo):
+    for feature in (closure_offers, master_photo, slotwait):
         dispatcher.include_router(feature.router())
     dispatcher.include_router(marketing.router())  # opt-out and «Записаться» of bulk messages
     dispatcher.include_router(fallback.router())  # last: whatever nobody else took

@@ -31,6 +31,7 @@ from services.booking.use_cases.events import (
 from services.booking.use_cases.ports import BusinessSettings, Scope, TenantSession
 from services.booking.use_cases.prepay.cancels import after_cancel
 from services.booking.use_cases.prepay.ports import Prepayment
+from services.booking.use_cases.slotwait.freed import offer_freed_booking
 
 MAX_BOOKING_ID = 2**63  # a bigint: anything else on a button is made up
 
@@ -127,6 +128,7 @@ async def cancel(scope: Scope, *, telegram_id: int, booking_id: int) -> Changed:
             if prepayment is not None and prepayment.status == "dropped":
                 who = Audience(business=business, admin_chat_ids=())  # never announced
             await record_cancelled(session, scope.tenant_id, booking, customer, who)
+            await offer_freed_booking(session, scope.tenant_id, booking, "cancel", now)
     return Changed(booking=booking, business=business, prepayment=prepayment)
 
 
@@ -195,4 +197,5 @@ async def reschedule(
         await record_rescheduled(
             session, scope.tenant_id, moved, customer, who, old_starts_at=old_starts_at
         )
+        await offer_freed_booking(session, scope.tenant_id, booking, "move", now)
     return Changed(booking=moved, business=who.business, old_starts_at=old_starts_at)

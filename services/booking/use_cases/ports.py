@@ -25,6 +25,7 @@ from services.booking.domain.entities import (
 )
 from services.booking.domain.model import AvailabilityInputs, WeeklyInterval
 from services.booking.use_cases.prepay.ports import PrepayPort
+from services.booking.use_cases.slotwait.freed_port import FreedPort
 from shared.clock import Clock
 
 
@@ -84,7 +85,7 @@ class BookingSlots(Protocol):
         ...
 
 
-class TenantSession(EventOutbox, BookingSlots, PrepayPort, Protocol):
+class TenantSession(EventOutbox, BookingSlots, PrepayPort, FreedPort, Protocol):
     """Reads and writes inside one open transaction of one tenant."""
 
     async def business(self) -> BusinessSettings: ...

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from services.notifier.ports import DeliveryStore, NewDelivery, Visit
-from services.notifier.use_cases import keys, markup, own_texts
+from services.notifier.use_cases import keys, markup, own_texts, slot_offers
 from services.notifier.use_cases.texts import Catalog, Safe, Texts
 from services.notifier.use_cases.winback import Winback
 from shared.clock import Clock
@@ -24,6 +24,7 @@ from shared.messages import (
     BookingOpened,
     BookingRescheduled,
     BusinessRezoned,
+    SlotFreed,
 )
 
 
@@ -233,6 +234,12 @@ class BookingNotes:
                     texts.text("booking_opened", name=event.business_name),
                 )
             )
+        added = await self._store.add(rows) if rows else 0
+        return self._woke(added)
+
+    async def on_slot_freed(self, event: SlotFreed) -> int:
+        """Offer freed time to the waitlisted customers booking found (`slot_offers`)."""
+        rows = slot_offers.offer_rows(event, self._texts, self._clock.now())
         added = await self._store.add(rows) if rows else 0
         return self._woke(added)
 

@@ -39,6 +39,7 @@ from services.booking.bot.admin import (
     staff,
     stats,
     texts,
+    waitlist,
     winback,
     wizard,
 )
@@ -77,6 +78,7 @@ def router() -> Router:
     admin.include_router(prepay.router())  # prepayment through the business's own shop
     for marketing_feature in (broadcasts, winback):
         admin.include_router(marketing_feature.router())
+    admin.include_router(waitlist.router())  # who waits for freed time
     admin.include_router(home.last_router())
     return admin
 

@@ -36,6 +36,7 @@ from services.booking.bot.admin.owner_callbacks import OWNER_PREFIXES
 from services.booking.bot.admin.prepay_callbacks import PREFIXES as PREPAY_PREFIXES
 from services.booking.bot.admin.stats_callbacks import PREFIXES as STATS_PREFIXES
 from services.booking.bot.admin.text_callbacks import PREFIXES as TEXT_PREFIXES
+from services.booking.bot.admin.waitlist_callbacks import PREFIXES as WAITLIST_PREFIXES
 from services.booking.use_cases.admin.errors import BadInput
 
 Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
@@ -125,6 +126,7 @@ PREFIXES = (
     | OWNER_PREFIXES
     | STATS_PREFIXES
     | {ExportData.__prefix__}
+    | WAITLIST_PREFIXES
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton
@@ -19,6 +20,7 @@ from services.booking.bot.callbacks import (
     PickService,
     PickTime,
 )
+from services.booking.bot.screens import slotwait
 from services.booking.bot.screens.common import Screen, Words, button, details, esc
 from services.booking.bot.screens.master_profiles import (
     master_label,
@@ -109,7 +111,9 @@ def masters_list(w: Words, service: ServiceInfo, masters: list[MasterInfo]) -> S
     return Screen(text, [*rows, [w.back(Menu(action="book").pack())]])
 
 
-def calendar(w: Words, view: MonthView, flow: Flow, *, notice: str = "") -> Screen:
+def calendar(
+    w: Words, view: MonthView, flow: Flow, *, notice: str = "", wait_day: date | None = None
+) -> Screen:
     title = w("book.month_title", month=w(f"month.{view.month}"), year=view.year)
     rows = [[_blank(title)], [_blank(w(f"weekday.{i}")) for i in range(7)]]
     for week in view.weeks:
@@ -127,6 +131,8 @@ def calendar(w: Words, view: MonthView, flow: Flow, *, notice: str = "") -> Scre
             button("›", flow.month(*view.next)) if view.next else _blank(),
         ]
     )
+    if flow.s and not flow.b:  # a new booking: no time suits? the waitlist
+        rows.append(slotwait.join_button(w, flow.s, flow.m, wait_day))
     rows.append([w.back(flow.back_from_calendar())])
     text = w("book.choose_day") if view.any_free else w("book.month_full")
     return Screen(f"{notice}\n\n{text}" if notice else text, rows)
@@ -138,6 +144,8 @@ def times(w: Words, found: DayTimes, flow: Flow, *, notice: str = "") -> Screen:
         for instant in found.times
     ]
     rows = [buttons[i : i + TIMES_PER_ROW] for i in range(0, len(buttons), TIMES_PER_ROW)]
+    if flow.s and not flow.b:  # a new booking: no time suits? the waitlist
+        rows.append(slotwait.join_button(w, flow.s, flow.m, found.day))
     rows.append([w.back(flow.month(found.day.year, found.day.month))])
     text = w("book.choose_time", day=w.day(found.day))
     return Screen(f"{notice}\n\n{text}" if notice else text, rows)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from services.booking.bot import codes
 from services.booking.bot.callbacks import Manage, Menu, MoveTo, PickDay
 from services.booking.bot.screens.common import Screen, Words, button, details, esc
+from services.booking.bot.slotwait_callbacks import WaitList
 from services.booking.domain.entities import Booking
 from services.booking.use_cases.manage import Changed, MyBookings
 
@@ -26,7 +27,11 @@ def my_list(w: Words, mine: MyBookings, *, notice: str = "") -> Screen:
     zone = mine.business.timezone
     if not mine.items:
         text = w("my.empty")
-        rows = [[button(w("menu.book"), Menu(action="book").pack())], [w.home_button()]]
+        rows = [
+            [button(w("menu.book"), Menu(action="book").pack())],
+            [button(w("slotwait.mine"), WaitList().pack())],
+            [w.home_button()],
+        ]
         return Screen(f"{notice}\n\n{text}" if notice else text, rows)
     parts = [w("my.title")]
     rows = []
@@ -42,6 +47,7 @@ def my_list(w: Words, mine: MyBookings, *, notice: str = "") -> Screen:
                 button(w("my.move", n=number), Manage(a="move", b=item.booking.id).pack()),
             ]
         )
+    rows.append([button(w("slotwait.mine"), WaitList().pack())])
     rows.append([w.home_button()])
     text = "\n\n".join(parts)
     return Screen(f"{notice}\n\n{text}" if notice else text, rows)

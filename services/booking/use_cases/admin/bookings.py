@@ -27,6 +27,7 @@ from services.booking.use_cases.admin.ports import (
 from services.booking.use_cases.events import Audience, record_cancelled, record_no_show
 from services.booking.use_cases.ports import BusinessSettings
 from services.booking.use_cases.prepay.cancels import after_cancel
+from services.booking.use_cases.slotwait.freed import offer_freed_booking
 
 MAX_BOOKING_ID = 2**63 - 1
 MAX_REASON = 200
@@ -130,6 +131,8 @@ async def cancel(
                 cancelled_by="staff",
                 customer_told=told,
             )
+            now = scope.clock.now()
+            await offer_freed_booking(session, scope.tenant_id, booking, "cancel", now)
             await audit.record(
                 session,
                 actor,

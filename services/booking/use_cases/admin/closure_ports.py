@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Literal, Protocol
 
 from services.booking.use_cases.admin.audit_ports import AuditPort
+from services.booking.use_cases.slotwait.freed_port import FreedPort
 from shared.clock import Clock
 
 ClosureKind = Literal["vacation", "holiday", "date"]
@@ -45,7 +46,7 @@ class Covered:
     decision: Decision
 
 
-class ClosureSession(AuditPort, Protocol):
+class ClosureSession(AuditPort, FreedPort, Protocol):
     async def timezone(self) -> str: ...
 
     async def master_name(self, master_id: int) -> str | None: ...

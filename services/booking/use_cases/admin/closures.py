@@ -31,6 +31,7 @@ from services.booking.use_cases.admin.owner_errors import OwnerRefused
 from services.booking.use_cases.admin.ports import AdminScope, Staff
 from services.booking.use_cases.admin.still_fits import misfits
 from services.booking.use_cases.ports import Scope
+from services.booking.use_cases.slotwait.freed import cause, offer_freed
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +256,23 @@ async def remove(scope: ClosureScope, actor: Staff, closure_id: int) -> Listing:
         await audit.record(
             session, actor, "closure.remove", f"closure:{closure_id}", before=_summary(found)
         )
+        await _offer_lifted(scope, session, found.closure)
     return await listing(scope, actor)
+
+
+async def _offer_lifted(scope: ClosureScope, session: ClosureSession, closure: ClosureRow) -> None:
+    """The days a lifted closure held are free again: offer them to the waitlist."""
+    zone = ZoneInfo(await session.timezone())
+    now = scope.clock.now()
+    await offer_freed(
+        session,
+        scope.tenant_id,
+        master_id=closure.master_id,
+        starts_at=datetime.combine(closure.first_day, time(0), zone),
+        ends_at=datetime.combine(closure.last_day + timedelta(days=1), time(0), zone),
+        now=now,
+        cause=cause("closure", closure.id, now),
+    )
 
 
 async def cover_weekly(

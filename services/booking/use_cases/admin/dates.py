@@ -24,6 +24,7 @@ from services.booking.use_cases.admin.ports import (
     MasterRow,
     Staff,
 )
+from services.booking.use_cases.slotwait.freed import cause, offer_freed
 
 MONTHS_AHEAD = 12
 
@@ -176,6 +177,15 @@ async def unblock(scope: AdminScope, actor: Staff, block_id: int) -> DateView:
         business = await session.business()
         day = blocked.starts_at.astimezone(ZoneInfo(business.timezone)).date()
         await session.remove_blocked(block_id)
+        await offer_freed(
+            session,
+            scope.tenant_id,
+            master_id=master_id,
+            starts_at=blocked.starts_at,
+            ends_at=blocked.ends_at,
+            now=scope.clock.now(),
+            cause=cause("unblock", block_id, scope.clock.now()),
+        )
         await audit.record(
             session,
             actor,

@@ -12,6 +12,7 @@ from services.booking.domain.model import WeeklyInterval
 from services.booking.use_cases.admin.audit_ports import AuditPort
 from services.booking.use_cases.ports import BusinessSettings, EventOutbox
 from services.booking.use_cases.prepay.ports import PrepayPort, PrepaySettingsPort
+from services.booking.use_cases.slotwait.freed_port import FreedPort, WaitlistView
 from shared.clock import Clock
 
 Role = Literal["owner", "admin", "master"]
@@ -215,6 +216,8 @@ class AdminSession(
     AuditPort,
     PrepayPort,
     PrepaySettingsPort,
+    FreedPort,
+    WaitlistView,
     Protocol,
 ):
     """Reads and writes inside one open transaction of one tenant."""

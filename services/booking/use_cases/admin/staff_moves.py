@@ -34,6 +34,7 @@ from services.booking.use_cases.choice import Choice, pick_master
 from services.booking.use_cases.errors import ChoiceGone, SlotUnavailable
 from services.booking.use_cases.events import record_rescheduled
 from services.booking.use_cases.ports import BusinessSettings
+from services.booking.use_cases.slotwait.freed import offer_freed_booking
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +145,7 @@ async def move(
             old_starts_at=booking.starts_at,
             moved_by="staff",
         )
+        await offer_freed_booking(session, scope.tenant_id, booking, "move", now)
         await audit.record(
             session,
             actor,

@@ -17,6 +17,7 @@ from services.booking.domain.errors import BookingNotActive
 from services.booking.use_cases.events import Audience, audience, record_cancelled, record_created
 from services.booking.use_cases.ports import Scope, TenantSession
 from services.booking.use_cases.prepay.cancels import ask_refund
+from services.booking.use_cases.slotwait.freed import offer_freed_booking
 from shared.messages import (
     PrepayExpired,
     PrepayLinkReady,
@@ -53,7 +54,10 @@ async def handle(scope: Scope, event: PrepayOutcome, *, expired_reason: str) -> 
         if isinstance(event, PrepayPaid):
             return await _paid(session, scope, event, booking, customer, who)
         if isinstance(event, PrepayExpired):
-            await _expired(session, scope.tenant_id, booking, customer, who, expired_reason)
+            if await _expired(session, scope.tenant_id, booking, customer, who, expired_reason):
+                await offer_freed_booking(
+                    session, scope.tenant_id, booking, "expired", scope.clock.now()
+                )
             return None
         return await _refunded(session, scope, event, booking, customer, who)
 
@@ -124,16 +128,17 @@ async def _expired(
     customer: Customer,
     who: Audience,
     reason: str,
-) -> None:
+) -> bool:
+    """Whether the hold was released now (its time is free for the waitlist)."""
     if not await session.set_prepayment(booking.id, "expired", expect=("awaiting",)):
-        return
+        return False
     try:
         cancelled = await session.cancel_held(booking.id, reason=reason)
     except BookingNotActive:
-        return
+        return False
     quiet = Audience(business=who.business, admin_chat_ids=())  # staff never heard of it
     await record_cancelled(session, tenant_id, cancelled, customer, quiet, cancelled_by="system")
-    return
+    return True
 
 
 def _notice(

@@ -13,6 +13,7 @@ from services.booking.bot.admin.owner_callbacks import Lang, Reviews, WizStep
 from services.booking.bot.admin.prepay_callbacks import PrepayNav
 from services.booking.bot.admin.stats_callbacks import Stats
 from services.booking.bot.admin.text_callbacks import Txt
+from services.booking.bot.admin.waitlist_callbacks import WaitAdmin
 from services.booking.bot.screens.common import Screen, Words, button, esc
 from services.booking.use_cases.admin.access import manages_all
 from services.booking.use_cases.admin.ports import Staff
@@ -50,6 +51,7 @@ def home(w: Words, staff: Staff, business_name: str) -> Screen:
             growth.append(button(w("admin.audit.home"), Audit().pack()))
         rows.append(growth)
         rows.append([button(w("admin.bcast.home"), Bcast(a="menu").pack())])
+        rows.append([button(w("admin.slotwait.home"), WaitAdmin().pack())])
     rows += owner_rows(w, staff)
     return Screen(text, rows)
 
