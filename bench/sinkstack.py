@@ -117,7 +117,9 @@ class SinkStack:
 
 
 @contextmanager
-def sink_stack(name: str, *, booking_processes: int = 1) -> Iterator[SinkStack]:
+def sink_stack(
+    name: str, *, booking_processes: int = 1, extra_env: dict[str, str] | None = None
+) -> Iterator[SinkStack]:
     """Private NATS, Redis and Postgres (so all their CPU is this bench's), the sink, and the
     five services with webhooks pointing at the gateway and the Bot API at the sink."""
     infra = LocalInfra()
@@ -152,6 +154,7 @@ def sink_stack(name: str, *, booking_processes: int = 1) -> Iterator[SinkStack]:
                     "SALES_BOT_TOKEN": f"6999999991:{secrets.token_urlsafe(26)}",
                     "OPS_BOT_TOKEN": f"6999999992:{secrets.token_urlsafe(26)}",
                     "LOG_LEVEL": "WARNING",
+                    **(extra_env or {}),
                 },
             )
         )

@@ -23,7 +23,12 @@ import secrets
 import asyncpg
 
 from shared.db import tenant_schema
-from shared.migrate import Migration, apply_migrations, create_tenant_schema
+from shared.migrate import (
+    Migration,
+    apply_migrations,
+    fresh_schema_script,
+    tenant_roles_bootstrapped,
+)
 
 log = logging.getLogger(__name__)
 SPARE_PREFIX = "spare_"
@@ -67,17 +72,28 @@ class PgSpareSchemas:
     def __init__(self, pool: asyncpg.Pool, tenant_migrations: tuple[Migration, ...]) -> None:
         self._pool = pool
         self._migrations = tenant_migrations
+        self._bootstrapped: bool | None = None
 
     async def count(self) -> int:
         return int(await self._pool.fetchval("SELECT count(*) FROM platform.spare_schemas"))
 
     async def make_one(self) -> str:
         """One more spare at the latest tenant migration; returns its schema."""
-        spare_id = new_spare_id()
+        return (await self.make(1))[0]
+
+    async def make(self, count: int) -> list[str]:
+        """`count` more spares in one transaction and one round trip (`fresh_schema_script`
+        each, then their pool rows); returns their schemas."""
+        schemas = [tenant_schema(new_spare_id()) for _ in range(count)]
         async with self._pool.acquire() as conn, conn.transaction():
-            await create_tenant_schema(conn, spare_id, self._migrations)
+            if self._bootstrapped is None:
+                self._bootstrapped = await tenant_roles_bootstrapped(conn)
+            rows = ", ".join(f"('{schema}')" for schema in schemas)
             await conn.execute(
-                "INSERT INTO platform.spare_schemas (schema_name) VALUES ($1)",
-                tenant_schema(spare_id),
+                "\n".join(
+                    fresh_schema_script(s, self._migrations, bootstrapped=self._bootstrapped)
+                    for s in schemas
+                )
+                + f"\nINSERT INTO platform.spare_schemas (schema_name) VALUES {rows};"
             )
-        return tenant_schema(spare_id)
+        return schemas
