@@ -30,6 +30,7 @@ from shared.migrate import (
     fresh_schema_script,
     tenant_roles_bootstrapped,
 )
+from shared.tenant_baseline import load_baseline
 
 log = logging.getLogger(__name__)
 SPARE_PREFIX = "spare_"
@@ -90,6 +91,7 @@ class PgSpareSchemas:
         self._pool = pool
         self._migrations = tenant_migrations
         self._bootstrapped: bool | None = None
+        self._baseline = load_baseline(tenant_migrations)
 
     async def count(self) -> int:
         return int(await self._pool.fetchval("SELECT count(*) FROM platform.spare_schemas"))
@@ -108,7 +110,12 @@ class PgSpareSchemas:
             rows = ", ".join(f"('{schema}')" for schema in schemas)
             await conn.execute(
                 "\n".join(
-                    fresh_schema_script(s, self._migrations, bootstrapped=self._bootstrapped)
+                    fresh_schema_script(
+                        s,
+                        self._migrations,
+                        bootstrapped=self._bootstrapped,
+                        baseline=self._baseline,
+                    )
                     for s in schemas
                 )
                 + f"\nINSERT INTO platform.spare_schemas (schema_name) VALUES {rows};"
