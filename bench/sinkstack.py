@@ -139,7 +139,7 @@ def sink_stack(
             stdout=(log_dir / "sink.log").open("ab"),
             stderr=subprocess.STDOUT,
         )
-        wait_for_port("127.0.0.1", sink_port, timeout=30, what="Bot API sink")
+        wait_for_port("127.0.0.1", sink_port, timeout=120, what="Bot API sink")
         sink_url = f"http://127.0.0.1:{sink_port}"
         stack = Stack(
             StackConfig(
@@ -148,6 +148,7 @@ def sink_stack(
                 database_url=database_url(server, database),
                 log_dir=log_dir,
                 telegram_emulator=False,
+                ready_timeout=600.0,  # a loaded machine starts services slowly
                 replicas={"booking": booking_processes},
                 extra_env={
                     "TELEGRAM_API_BASE": sink_url,
