@@ -48,7 +48,7 @@ class SparePoolSettings:
         return cls(
             size=env.int("SPARE_POOL_SIZE", 20, minimum=0),
             workers=env.int("SPARE_POOL_WORKERS", 2, minimum=1),
-            batch=env.int("SPARE_POOL_BATCH", 10, minimum=1),
+            batch=env.int("SPARE_POOL_BATCH", 1, minimum=1),
             check_seconds=env.int("SPARE_POOL_CHECK_SECONDS", 2, minimum=1),
         )
 
