@@ -10,7 +10,7 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -191,10 +191,16 @@ async def bulk_tenants(stack: Stack, count: int, *, prefix: str, concurrency: in
     )
 
 
-async def provision(stack: Stack, bots: Sequence[BotSpec], *, concurrency: int = 64) -> float:
+async def provision(
+    stack: Stack,
+    bots: Sequence[BotSpec],
+    *,
+    concurrency: int = 64,
+    progress: Callable[[int, float], None] | None = None,
+) -> float:
     """One `payment.succeeded` per bot, as billing publishes it, so the provisioner creates
     the tenants on its own path; returns the seconds from the first event to the last
-    `tenant.provisioned`."""
+    `tenant.provisioned`. `progress(live, seconds)` is called every 500 tenants live."""
     cfg = stack.config
     count = len(bots)
     sealer = Sealer(Secret(cfg.platform_secret))
@@ -243,7 +249,10 @@ async def provision(stack: Stack, bots: Sequence[BotSpec], *, concurrency: int =
         await watcher.next_msg(timeout=600)
         seen += 1
         if seen % 500 == 0:
-            say(f"  ... {seen}/{count} tenants live after {time.perf_counter() - started:.0f}s")
+            at = time.perf_counter() - started
+            say(f"  ... {seen}/{count} tenants live after {at:.0f}s")
+            if progress is not None:
+                progress(seen, at)
     elapsed = time.perf_counter() - started
     await broker.stop()
     await connection.close()

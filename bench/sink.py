@@ -6,7 +6,8 @@ One asyncio protocol with a small HTTP/1.1 parser (keep-alive, `Content-Length` 
 framework. Every Bot API call `POST /bot<token>/<method>` is counted; `setWebhook` remembers
 the bot's URL and secret (as Telegram does) for the load generator; a message sent or edited is
 answered with a `Message` and written, with its arrival time (`time.monotonic()`, one clock for
-every process of the machine), as one JSON line to each `GET /sink/stream` listener. With rates
+every process of the machine), as one JSON line to each `GET /sink/stream` listener; so is a
+`setWebhook`, as an event on chat 0 whose text is the URL and whose markup is the secret. With rates
 given, sends over Telegram's limits (`sandbox.telegram.flood`, the emulator's sliding windows)
 are answered 429 with `retry_after`, and counted.
 
@@ -101,6 +102,15 @@ def _message(message_id: int, chat_id: int, text: str) -> dict[str, Any]:
     }
 
 
+def _set_webhook(state: SinkState, bot_id: int, params: dict[str, str], arrived: float) -> None:
+    url, secret = params.get("url", ""), params.get("secret_token", "")
+    state.webhooks[bot_id] = (url, secret)
+    if state.listeners:  # chat 0: the bot's webhook (url, secret), for the benches' timing
+        line = _encode(Event(bot_id, 0, 0, arrived, False, url, secret))
+        for listener in state.listeners:
+            listener.write(line + b"\n")
+
+
 def bot_api_call(state: SinkState, token: str, method: str, params: dict[str, str]) -> bytes:
     """The JSON answer to one Bot API call (and its effects on the state)."""
     arrived = time.monotonic()
@@ -140,7 +150,7 @@ def bot_api_call(state: SinkState, token: str, method: str, params: dict[str, st
             for listener in state.listeners:
                 listener.write(line + b"\n")
     elif method == "setwebhook":
-        state.webhooks[bot_id] = (params.get("url", ""), params.get("secret_token", ""))
+        _set_webhook(state, bot_id, params, arrived)
     elif method == "deletewebhook":
         state.webhooks.pop(bot_id, None)
     elif method == "getme":

@@ -117,7 +117,9 @@ class SinkStack:
 
 
 @contextmanager
-def sink_stack(name: str, *, booking_processes: int = 1) -> Iterator[SinkStack]:
+def sink_stack(
+    name: str, *, booking_processes: int = 1, extra_env: dict[str, str] | None = None
+) -> Iterator[SinkStack]:
     """Private NATS, Redis and Postgres (so all their CPU is this bench's), the sink, and the
     five services with webhooks pointing at the gateway and the Bot API at the sink."""
     infra = LocalInfra()
@@ -137,7 +139,7 @@ def sink_stack(name: str, *, booking_processes: int = 1) -> Iterator[SinkStack]:
             stdout=(log_dir / "sink.log").open("ab"),
             stderr=subprocess.STDOUT,
         )
-        wait_for_port("127.0.0.1", sink_port, timeout=30, what="Bot API sink")
+        wait_for_port("127.0.0.1", sink_port, timeout=120, what="Bot API sink")
         sink_url = f"http://127.0.0.1:{sink_port}"
         stack = Stack(
             StackConfig(
@@ -146,12 +148,14 @@ def sink_stack(name: str, *, booking_processes: int = 1) -> Iterator[SinkStack]:
                 database_url=database_url(server, database),
                 log_dir=log_dir,
                 telegram_emulator=False,
+                ready_timeout=600.0,  # a loaded machine starts services slowly
                 replicas={"booking": booking_processes},
                 extra_env={
                     "TELEGRAM_API_BASE": sink_url,
                     "SALES_BOT_TOKEN": f"6999999991:{secrets.token_urlsafe(26)}",
                     "OPS_BOT_TOKEN": f"6999999992:{secrets.token_urlsafe(26)}",
                     "LOG_LEVEL": "WARNING",
+                    **(extra_env or {}),
                 },
             )
         )

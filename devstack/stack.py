@@ -132,10 +132,20 @@ class Stack:
                 {},
             )
         if cfg.telegram_emulator:
-            wait_for_port("127.0.0.1", cfg.port("telegram"), timeout=30, what="Telegram sandbox")
+            wait_for_port(
+                "127.0.0.1",
+                cfg.port("telegram"),
+                timeout=min(120, cfg.ready_timeout),
+                what="Telegram sandbox",
+            )
             self.bots = self._platform_bots()
         if cfg.yookassa_emulator:
-            wait_for_port("127.0.0.1", cfg.port("yookassa"), timeout=30, what="YooKassa sandbox")
+            wait_for_port(
+                "127.0.0.1",
+                cfg.port("yookassa"),
+                timeout=min(120, cfg.ready_timeout),
+                what="YooKassa sandbox",
+            )
 
     def _platform_bots(self) -> PlatformBots:
         base = self.config.url("telegram")

@@ -15,12 +15,17 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncpg
 
 from shared.db import tenant_schema
 
+if TYPE_CHECKING:
+    from shared.tenant_baseline import Baseline
+
 _FILE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_SCHEMA_NAME = re.compile(r"^t_[a-z0-9_]{1,60}$")
 TENANT_MIGRATIONS = "tenant"
 
 
@@ -153,6 +158,60 @@ async def create_tenant_schema(
     # The migration record is the platform's, not the tenant's to rewrite.
     await conn.execute(f'REVOKE ALL ON "{schema}".schema_migrations FROM "{schema}"')
     return count
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def fresh_schema_script(
+    schema: str,
+    migrations: tuple[Migration, ...],
+    *,
+    bootstrapped: bool,
+    baseline: Baseline | None = None,
+) -> str:
+    """SQL that makes `schema` and its role from nothing at the latest of `migrations`, the
+    same as `create_tenant_schema` does statement by statement, as one script: sent as one
+    simple query, a whole schema costs one round trip (and several fit in one transaction).
+    With a `baseline` (`shared.tenant_baseline`) the migrations it covers are not replayed:
+    its end-state DDL stands for them. `schema` is one of ours (`tenant_schema`), never a
+    user's text; run it in a transaction."""
+    if not _SCHEMA_NAME.fullmatch(schema):
+        raise ValueError(f"not a tenant schema name: {schema}")
+    role = (
+        f"SELECT platform.create_tenant_role({_literal(schema)});"
+        if bootstrapped
+        else f'CREATE ROLE "{schema}" NOLOGIN; GRANT "{schema}" TO CURRENT_USER;'
+    )
+    versions = ", ".join(f"({m.version}, {_literal(m.name)})" for m in migrations)
+    replayed = migrations
+    if baseline is not None:
+        replayed = tuple(m for m in migrations if m.version > baseline.version)
+    parts = [
+        f'CREATE SCHEMA "{schema}";',
+        role,
+        f'GRANT USAGE ON SCHEMA "{schema}" TO "{schema}";',
+        f'ALTER DEFAULT PRIVILEGES IN SCHEMA "{schema}"'
+        f' GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "{schema}";',
+        f'ALTER DEFAULT PRIVILEGES IN SCHEMA "{schema}"'
+        f' GRANT USAGE, SELECT ON SEQUENCES TO "{schema}";',
+        f'CREATE TABLE "{schema}".schema_migrations (version int PRIMARY KEY,'
+        " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());",
+        baseline.for_schema(schema) if baseline is not None else "",
+        f"SELECT set_config('search_path', '\"{schema}\", public', true);",
+        *(f"{m.sql}\n;" for m in replayed),
+        f'INSERT INTO "{schema}".schema_migrations (version, name) VALUES {versions};'
+        if migrations
+        else "",
+        f'REVOKE ALL ON "{schema}".schema_migrations FROM "{schema}";',
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+async def tenant_roles_bootstrapped(conn: asyncpg.Connection) -> bool:
+    """Whether tenant roles are made by `platform.create_tenant_role` (`shared.bootstrap`)."""
+    return await _bootstrapped(conn, _CREATE_ROLE_FUNCTION)
 
 
 async def drop_tenant_role(conn: asyncpg.Connection, tenant_id: str) -> None:

@@ -40,13 +40,15 @@ class SparePoolSettings:
 
     size: int
     workers: int
+    batch: int
     check_seconds: int
 
     @classmethod
     def load(cls, env: Env) -> SparePoolSettings:
         return cls(
             size=env.int("SPARE_POOL_SIZE", 20, minimum=0),
-            workers=env.int("SPARE_POOL_WORKERS", 1, minimum=1),
+            workers=env.int("SPARE_POOL_WORKERS", 2, minimum=1),
+            batch=env.int("SPARE_POOL_BATCH", 1, minimum=1),
             check_seconds=env.int("SPARE_POOL_CHECK_SECONDS", 2, minimum=1),
         )
 

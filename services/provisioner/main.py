@@ -170,6 +170,7 @@ async def compose(
             spares=PgSpareSchemas(pool, tenant_migrations),
             size=settings.spares.size,
             workers=settings.spares.workers,
+            batch=settings.spares.batch,
         ),
         rezoning=Rezoning(store=PgZones(pool), directory=directory),
     )

@@ -16,9 +16,12 @@ class FakeSpares:
         return self.start + len(self.made)
 
     async def make_one(self) -> str:
-        name = f"t_spare_{len(self.made):012x}"
-        self.made.append(name)
-        return name
+        return (await self.make(1))[0]
+
+    async def make(self, count: int) -> list[str]:
+        names = [f"t_spare_{len(self.made) + i:012x}" for i in range(count)]
+        self.made += names
+        return names
 
 
 @pytest.mark.asyncio
@@ -28,6 +31,13 @@ async def test_top_up_fills_the_pool_to_its_size() -> None:
     assert await keeper.top_up() == 5
     assert await spares.count() == 7
     assert await keeper.top_up() == 0
+
+
+@pytest.mark.asyncio
+async def test_top_up_makes_several_spares_per_transaction_without_overshooting() -> None:
+    spares = FakeSpares()
+    assert await SpareKeeper(spares=spares, size=25, workers=2, batch=10).top_up() == 25
+    assert await spares.count() == 25
 
 
 @pytest.mark.asyncio

@@ -8,6 +8,7 @@ API outage is a `TransientError` (retried later), a refusal other than a revoked
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiogram.exceptions import (
@@ -62,9 +63,11 @@ class TelegramBotSetup:
     async def decorate(self, tenant: TenantRecord, token: Secret) -> None:
         bot = self._bots.get(token)
         try:
-            await bot.set_my_commands(list(CUSTOMER_COMMANDS))
-            await bot.set_my_description(
-                f"{tenant.business_name}: онлайн-запись. Нажмите «Старт», чтобы записаться."
+            await asyncio.gather(
+                bot.set_my_commands(list(CUSTOMER_COMMANDS)),
+                bot.set_my_description(
+                    f"{tenant.business_name}: онлайн-запись. Нажмите «Старт», чтобы записаться."
+                ),
             )
         except TelegramUnauthorizedError:
             log.info("bot of %s is revoked; its menu is no longer ours to set", tenant.tenant_id)

@@ -134,15 +134,13 @@ class PgTenantRegistry:
         if not (spares and await claim_spare(conn, tenant_id, self._migrations)):
             await create_tenant_schema(conn, tenant_id, self._migrations)
         schema = tenant_schema(tenant_id)
-        await conn.execute(
-            f'INSERT INTO "{schema}".business (name, timezone) VALUES ($1, $2)'
-            " ON CONFLICT (id) DO NOTHING",
+        await conn.execute(  # the business and its owner, in one round trip
+            f'WITH business AS (INSERT INTO "{schema}".business (name, timezone)'
+            " VALUES ($1, $2) ON CONFLICT (id) DO NOTHING)"
+            f' INSERT INTO "{schema}".staff_members (telegram_id, name, role)'
+            " VALUES ($3, $4, 'owner') ON CONFLICT (telegram_id) DO NOTHING",
             signup.business_name,
             signup.timezone,
-        )
-        await conn.execute(
-            f'INSERT INTO "{schema}".staff_members (telegram_id, name, role)'
-            " VALUES ($1, $2, 'owner') ON CONFLICT (telegram_id) DO NOTHING",
             signup.owner_chat_id,
             "Владелец",
         )

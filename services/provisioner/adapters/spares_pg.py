@@ -18,16 +18,24 @@ creates the schema directly, as it does when the pool is empty.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 
 import asyncpg
 
 from shared.db import tenant_schema
-from shared.migrate import Migration, apply_migrations, create_tenant_schema
+from shared.migrate import (
+    Migration,
+    apply_migrations,
+    fresh_schema_script,
+    tenant_roles_bootstrapped,
+)
+from shared.tenant_baseline import load_baseline
 
 log = logging.getLogger(__name__)
 SPARE_PREFIX = "spare_"
 _RENAME_FUNCTION = "platform.rename_spare_role(text,text)"
+_SPARE_NAME = re.compile(r"^t_spare_[0-9a-f]{12}$")
 
 
 def new_spare_id() -> str:
@@ -43,23 +51,38 @@ async def claim_spare(
     schema = tenant_schema(tenant_id)
     try:
         async with conn.transaction():  # a savepoint: a refusal leaves the spare in the pool
-            spare = await conn.fetchval(
+            taken = await conn.fetchrow(
                 "DELETE FROM platform.spare_schemas WHERE schema_name = ("
                 " SELECT schema_name FROM platform.spare_schemas ORDER BY created_at"
-                " LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING schema_name"
+                " LIMIT 1 FOR UPDATE SKIP LOCKED)"
+                " RETURNING schema_name, to_regprocedure($1) IS NOT NULL AS bootstrapped",
+                _RENAME_FUNCTION,
             )
-            if spare is None:
+            if taken is None:
                 return False
-            if await conn.fetchval("SELECT to_regprocedure($1) IS NOT NULL", _RENAME_FUNCTION):
-                await conn.execute("SELECT platform.rename_spare_role($1, $2)", spare, schema)
-            else:  # a development database run by a superuser, without shared.bootstrap
-                await conn.execute(f'ALTER ROLE "{spare}" RENAME TO "{schema}"')
-            await conn.execute(f'ALTER SCHEMA "{spare}" RENAME TO "{schema}"')
+            spare = str(taken["schema_name"])
+            if not _SPARE_NAME.fullmatch(spare):
+                raise ValueError(f"not a spare: {spare}")
+            # One round trip: both names are ours (checked patterns), never a user's text.
+            rename_role = (
+                f"SELECT platform.rename_spare_role('{spare}', '{schema}');"
+                if taken["bootstrapped"]
+                # a development database run by a superuser, without shared.bootstrap
+                else f'ALTER ROLE "{spare}" RENAME TO "{schema}";'
+            )
+            await conn.execute(
+                f'{rename_role} ALTER SCHEMA "{spare}" RENAME TO "{schema}";'
+                f" SELECT pg_advisory_xact_lock(hashtext('migrate:{schema}'));"
+            )
     except asyncpg.PostgresError as error:
         log.warning("spare for %s refused (%s); creating the schema directly", tenant_id, error)
         return False
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"migrate:{schema}")
-    await apply_migrations(conn, schema, migrations)
+    applied = {
+        row["version"]
+        for row in await conn.fetch(f'SELECT version FROM "{schema}".schema_migrations')
+    }
+    if any(m.version not in applied for m in migrations):  # the spare predates a migration
+        await apply_migrations(conn, schema, migrations)
     return True
 
 
@@ -67,17 +90,34 @@ class PgSpareSchemas:
     def __init__(self, pool: asyncpg.Pool, tenant_migrations: tuple[Migration, ...]) -> None:
         self._pool = pool
         self._migrations = tenant_migrations
+        self._bootstrapped: bool | None = None
+        self._baseline = load_baseline(tenant_migrations)
 
     async def count(self) -> int:
         return int(await self._pool.fetchval("SELECT count(*) FROM platform.spare_schemas"))
 
     async def make_one(self) -> str:
         """One more spare at the latest tenant migration; returns its schema."""
-        spare_id = new_spare_id()
+        return (await self.make(1))[0]
+
+    async def make(self, count: int) -> list[str]:
+        """`count` more spares in one transaction and one round trip (`fresh_schema_script`
+        each, then their pool rows); returns their schemas."""
+        schemas = [tenant_schema(new_spare_id()) for _ in range(count)]
         async with self._pool.acquire() as conn, conn.transaction():
-            await create_tenant_schema(conn, spare_id, self._migrations)
+            if self._bootstrapped is None:
+                self._bootstrapped = await tenant_roles_bootstrapped(conn)
+            rows = ", ".join(f"('{schema}')" for schema in schemas)
             await conn.execute(
-                "INSERT INTO platform.spare_schemas (schema_name) VALUES ($1)",
-                tenant_schema(spare_id),
+                "\n".join(
+                    fresh_schema_script(
+                        s,
+                        self._migrations,
+                        bootstrapped=self._bootstrapped,
+                        baseline=self._baseline,
+                    )
+                    for s in schemas
+                )
+                + f"\nINSERT INTO platform.spare_schemas (schema_name) VALUES {rows};"
             )
-        return tenant_schema(spare_id)
+        return schemas

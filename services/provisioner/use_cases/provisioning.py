@@ -8,9 +8,10 @@ reconciliation finishes it (`finish`). `tenant.provisioned` is written to the ou
 transaction that marks the tenant announced, once the bot is set up; `tenant.renewed` in the
 transaction that applies the payment.
 
-The bot's menu and description are optional: when setting them fails the tenant still goes
-live and the buyer is still told (`tenant.provisioned`); a `DecorateBot` command on
-`setup.bot.<t>` then retries them on its own (`decorate`) until they are set.
+The bot's menu and description are optional and set while the webhook is: when setting them
+fails the tenant still goes live and the buyer is still told (`tenant.provisioned`); a
+`DecorateBot` command on `setup.bot.<t>` then retries them on its own (`decorate`) until they
+are set.
 
 A second payment on a signup that already has its tenant (a trial, or two plan links paid)
 renews that tenant; a purchase for a bot whose tenant was deleted creates a fresh tenant.
@@ -18,6 +19,7 @@ renews that tenant; a purchase for a bot whose tenant was deleted creates a fres
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 from typing import Literal
@@ -144,8 +146,11 @@ class Provisioning:
         """Directory entry, bot set-up, then the announcement (once)."""
         token = self._sealer.unseal(tenant.bot_token_sealed)
         await self._directory.put(tenant.config())
-        await self._bots.configure(tenant, token)
-        decorated = await self._try_decorate(tenant, token)
+        # The webhook and the optional menu at once: the bot serves customers as soon as its
+        # webhook is set, whatever the menu calls take.
+        _, decorated = await asyncio.gather(
+            self._bots.configure(tenant, token), self._try_decorate(tenant, token)
+        )
         await self._announcements.mark_live(
             tenant.tenant_id,
             Announcement(
