@@ -36,7 +36,7 @@ import asyncpg
 
 from shared.migrate import Migration, create_tenant_schema, shared_migrations
 
-PLACEHOLDER = "__tenant_schema__"
+SCHEMA_MARK = "__tenant_schema__"
 _HEADER = re.compile(r"^-- tenant baseline: version (\d+), sha256 ([0-9a-f]{64})$")
 _TEMPLATE_ID = "baseline_template"
 
@@ -44,10 +44,10 @@ _TEMPLATE_ID = "baseline_template"
 @dataclass(frozen=True, slots=True)
 class Baseline:
     version: int
-    sql: str  # the DDL, with PLACEHOLDER for the schema's name
+    sql: str  # the DDL, with SCHEMA_MARK for the schema's name
 
     def for_schema(self, schema: str) -> str:
-        return self.sql.replace(PLACEHOLDER, schema)
+        return self.sql.replace(SCHEMA_MARK, schema)
 
 
 def digest(migrations: tuple[Migration, ...]) -> str:
@@ -81,14 +81,14 @@ def load_baseline(migrations: tuple[Migration, ...], path: Path | None = None) -
 
 def _clean(dump: str, schema: str) -> str:
     """pg_dump's output as a script for any schema: no session settings, no psql commands, no
-    CREATE SCHEMA (the caller makes it), the schema's name replaced by PLACEHOLDER."""
+    CREATE SCHEMA (the caller makes it), the schema's name replaced by SCHEMA_MARK."""
     kept = []
     for line in dump.splitlines():
         if line.startswith(("SET ", "SELECT pg_catalog.set_config", "\\", "CREATE SCHEMA")):
             continue
         if line.startswith("--") or not line.strip():
             continue
-        kept.append(line.replace(f"{schema}.", f"{PLACEHOLDER}."))
+        kept.append(line.replace(f"{schema}.", f"{SCHEMA_MARK}."))
     return "\n".join(kept) + "\n"
 
 
