@@ -142,7 +142,10 @@ async def own_database(server: str, args: argparse.Namespace) -> float | None:
     try:
         made = None
         if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", seed):
-            made = await make_seed(server, seed, args)
+            partial = f"{seed}_partial"  # renamed once complete: an interrupted one is redone
+            await admin.execute(f'DROP DATABASE IF EXISTS "{partial}" WITH (FORCE)')
+            made = await make_seed(server, partial, args)
+            await admin.execute(f'ALTER DATABASE "{partial}" RENAME TO "{seed}"')
         say(f"• copying the template database {seed}")
         await admin.execute(f'CREATE DATABASE "{DATABASE}" TEMPLATE "{seed}" STRATEGY FILE_COPY')
         return made
@@ -336,7 +339,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.migrate", description=__doc__)
     parser.add_argument("--schemas", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2, help="setup transactions at a time")
-    parser.add_argument("--per-round-trip", type=int, default=25, help="setup tenants per trip")
+    parser.add_argument("--per-round-trip", type=int, default=10, help="setup tenants per trip")
     parser.add_argument("--batch-size", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=4, help="schemas migrated at a time")
     parser.add_argument("--kill-after-batches", type=int, default=0)
