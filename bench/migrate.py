@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -38,10 +39,10 @@ import asyncpg
 
 from bench.harness import say, write_results
 from bench.migrate_load import Load, add_catalog, book_and_cancel
-from bench.migrate_setup import check_same_as_product, make_tenants
-from bench.procstat import Group, postmaster_pid
+from bench.migrate_setup import check_same_as_product, durability, make_tenants, start_cluster
+from bench.procstat import Group, cpu_seconds, postmaster_pid
 from devstack.database import database_url, prepare_database
-from devstack.infra import LocalInfra, free_port
+from devstack.infra import LocalInfra
 from shared.db import tenant_schema
 from shared.migrate import load_migrations, migrate_schema, shared_migrations
 from shared.migrate_online import target_key
@@ -54,46 +55,10 @@ MIGRATION = """-- bench: a representative change on the hottest table
 ALTER TABLE bookings ADD COLUMN reminder_channel text NOT NULL DEFAULT 'telegram';
 CREATE INDEX bookings_reminder_channel_idx ON bookings (reminder_channel, starts_at);
 """
-_SETUP_MODE = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
 
 def tenant_ids(count: int) -> list[str]:
     return [f"mig{n:05d}" for n in range(count)]
-
-
-def start_cluster(infra: LocalInfra, kept: Path | None) -> str:
-    """A temporary private cluster, or the one kept in `kept` (made there the first time)."""
-    if kept is None:
-        return infra.start_private_postgres()
-    data = kept.resolve() / "data"
-    if not (data / "PG_VERSION").exists():
-        made = LocalInfra()
-        made.folders = []  # keep its folder: it is the cluster
-        made.start_private_postgres()
-        assert made.pg_data is not None
-        made.stop_postgres()
-        kept.mkdir(parents=True, exist_ok=True)
-        made.pg_data.rename(data)
-    infra.pg_data, infra.pg_port = data, free_port()
-    infra.pg_as_nobody = os.geteuid() == 0
-    infra.start_postgres()
-    infra.postgres_url = f"postgresql://postgres@127.0.0.1:{infra.pg_port}/postgres"
-    return infra.postgres_url
-
-
-async def durability(server: str, *, relaxed: bool) -> None:
-    admin = await asyncpg.connect(server)
-    try:
-        for name, value in _SETUP_MODE.items():
-            if relaxed:
-                await admin.execute(f"ALTER SYSTEM SET {name} = {value}")
-            else:
-                await admin.execute(f"ALTER SYSTEM RESET {name}")
-        await admin.execute("SELECT pg_reload_conf()")
-        if not relaxed:
-            await admin.execute("CHECKPOINT")
-    finally:
-        await admin.close()
 
 
 async def make_seed(server: str, name: str, args: argparse.Namespace) -> float:
@@ -174,6 +139,16 @@ def run_migrate(url: str, folder: Path, args: argparse.Namespace) -> subprocess.
     )
 
 
+def spy_on(pid: int, output: Path) -> subprocess.Popen[bytes]:
+    """py-spy sampling a process (the rerun's runner) into a flame graph."""
+    binary = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    return subprocess.Popen(  # noqa: S603 - the dev dependency's binary
+        [binary, "record", "-r", "25", "-o", str(output), "--pid", str(pid)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 async def migrate_with_kill(
     provisioner: asyncpg.Pool, url: str, folder: Path, args: argparse.Namespace
 ) -> dict[str, object]:
@@ -205,7 +180,10 @@ async def migrate_with_kill(
             f" {found['done_before_kill']} schemas recorded done"
         )
     second = run_migrate(url, folder, args)
+    spy = spy_on(second.pid, args.py_spy) if args.py_spy else None
     out, _ = await asyncio.to_thread(second.communicate)
+    if spy is not None:
+        await asyncio.to_thread(spy.wait, 60)
     found["rerun_output"] = out.strip()
     if second.returncode != 0:
         raise RuntimeError(f"shared.migrate exited {second.returncode}: {out}")
@@ -229,6 +207,12 @@ async def not_migrated(pool: asyncpg.Pool, count: int) -> int:
 
 def loadavg() -> list[str]:
     return [f"{value:.2f}" for value in os.getloadavg()]
+
+
+async def backends_cpu(pool: asyncpg.Pool, login: str) -> float:
+    """CPU seconds used so far by the live backends of `login` (the load's connections)."""
+    pids = await pool.fetch("SELECT pid FROM pg_stat_activity WHERE usename = $1", login)
+    return sum(cpu_seconds(row["pid"]) for row in pids)
 
 
 def children_cpu() -> float:
@@ -266,6 +250,8 @@ async def measure(
             for w in range(args.load_workers)
         ]
         say(f"• migrating {args.schemas} schemas under a booking load on {len(loaded)} tenants")
+        await asyncio.sleep(0.5)  # the load's connections are open
+        load_backends_0 = await backends_cpu(provisioner, "bookbots_booking")
         cpu = (children_cpu(), postgres.cpu(), time.process_time())
         args.started = time.perf_counter()
         try:
@@ -273,10 +259,15 @@ async def measure(
         finally:
             seconds = time.perf_counter() - args.started
             runner_cpu, pg_cpu = children_cpu() - cpu[0], postgres.cpu() - cpu[1]
+            load_backends = await backends_cpu(provisioner, "bookbots_booking") - load_backends_0
             stop.set()
             await asyncio.gather(*workers)
             load_cpu = time.process_time() - cpu[2]
     missing = await not_migrated(provisioner, args.schemas)
+    retried = await provisioner.fetchrow(
+        "SELECT count(*) FILTER (WHERE attempts > 1) AS schemas, sum(attempts - 1) AS retries"
+        " FROM platform.migration_results"
+    )
     await provisioner.close()
     await booking.close()
     return {
@@ -287,7 +278,10 @@ async def measure(
         "target_10k_seconds": TARGET_SECONDS_10K,
         "runner_cpu_seconds": round(runner_cpu, 1),
         "postgres_cpu_seconds": round(pg_cpu, 1),
-        "cpu_ms_per_schema": round((runner_cpu + pg_cpu) * 1000 / args.schemas, 2),
+        "postgres_cpu_of_load_seconds": round(load_backends, 1),
+        "cpu_ms_per_schema": round((runner_cpu + pg_cpu - load_backends) * 1000 / args.schemas, 2),
+        "lock_retried_schemas": retried["schemas"],
+        "lock_retries": retried["retries"] or 0,
         "load_process_cpu_seconds": round(load_cpu, 1),
         "schemas_not_migrated": missing,
         "booking_ops": load.ops,
@@ -311,8 +305,13 @@ def report(results: dict[str, object]) -> None:
     )
     say(
         f"CPU: runner {results['runner_cpu_seconds']} s, Postgres {results['postgres_cpu_seconds']}"
-        f" s ({results['cpu_ms_per_schema']} ms per schema); load process"
+        f" s (of which the load's backends {results['postgres_cpu_of_load_seconds']} s):"
+        f" {results['cpu_ms_per_schema']} ms per schema for the migration; load process"
         f" {results['load_process_cpu_seconds']} s"
+    )
+    say(
+        f"lock_timeout retries: {results['lock_retries']} on {results['lock_retried_schemas']}"
+        f" schemas (batch {results['batch_size']}, {results['concurrency']} at a time)"
     )
     say(
         f"booking load: {results['booking_ops']} book+cancel, errors {results['booking_errors']},"
@@ -335,7 +334,19 @@ def report(results: dict[str, object]) -> None:
     say(f"\nwritten to {write_results('migrate', results)}")
 
 
-def main() -> None:
+def run(args: argparse.Namespace) -> dict[str, object]:
+    """The whole bench on its private cluster (temporary, or kept in `args.cluster`)."""
+    infra = LocalInfra()
+    try:
+        server = start_cluster(infra, args.cluster)
+        pid = postmaster_pid(infra.pg_data) if infra.pg_data else None
+        postgres = Group("postgres", (pid,) if pid else (), children=True)
+        return asyncio.run(bench(args, server, postgres))
+    finally:
+        infra.close()
+
+
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.migrate", description=__doc__)
     parser.add_argument("--schemas", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2, help="setup transactions at a time")
@@ -346,16 +357,12 @@ def main() -> None:
     parser.add_argument("--load-tenants", type=int, default=5)
     parser.add_argument("--load-workers", type=int, default=4)
     parser.add_argument("--cluster", type=Path, default=None, help="keep the cluster here")
-    args = parser.parse_args()
-    infra = LocalInfra()
-    try:
-        server = start_cluster(infra, args.cluster)
-        pid = postmaster_pid(infra.pg_data) if infra.pg_data else None
-        postgres = Group("postgres", (pid,) if pid else (), children=True)
-        results = asyncio.run(bench(args, server, postgres))
-    finally:
-        infra.close()
-    report(results)
+    parser.add_argument("--py-spy", type=Path, default=None, help="flame graph of the rerun")
+    return parser
+
+
+def main() -> None:
+    report(run(parser().parse_args()))
 
 
 if __name__ == "__main__":

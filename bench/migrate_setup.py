@@ -15,16 +15,20 @@ connection, and the bench refuses to go on if they differ.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import asyncpg
 
+from devstack.infra import LocalInfra, free_port
 from shared.db import tenant_schema
 from shared.migrate import Migration, create_tenant_schema
 
 _PARAM = re.compile(r"\$(\d+)\b")
+_SETUP_MODE = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
 
 def _literal(value: object) -> str:
@@ -173,3 +177,38 @@ async def check_same_as_product(
     differ = [key for key in expected if expected[key] != got[key]]
     if differ:
         raise RuntimeError(f"the fast schemas differ from the product's in {differ}")
+
+
+def start_cluster(infra: LocalInfra, kept: Path | None) -> str:
+    """A temporary private cluster, or the one kept in `kept` (made there the first time)."""
+    if kept is None:
+        return infra.start_private_postgres()
+    data = kept.resolve() / "data"
+    if not (data / "PG_VERSION").exists():
+        made = LocalInfra()
+        made.folders = []  # keep its folder: it is the cluster
+        made.start_private_postgres()
+        assert made.pg_data is not None
+        made.stop_postgres()
+        kept.mkdir(parents=True, exist_ok=True)
+        made.pg_data.rename(data)
+    infra.pg_data, infra.pg_port = data, free_port()
+    infra.pg_as_nobody = os.geteuid() == 0
+    infra.start_postgres()
+    infra.postgres_url = f"postgresql://postgres@127.0.0.1:{infra.pg_port}/postgres"
+    return infra.postgres_url
+
+
+async def durability(server: str, *, relaxed: bool) -> None:
+    admin = await asyncpg.connect(server)
+    try:
+        for name, value in _SETUP_MODE.items():
+            if relaxed:
+                await admin.execute(f"ALTER SYSTEM SET {name} = {value}")
+            else:
+                await admin.execute(f"ALTER SYSTEM RESET {name}")
+        await admin.execute("SELECT pg_reload_conf()")
+        if not relaxed:
+            await admin.execute("CHECKPOINT")
+    finally:
+        await admin.close()
