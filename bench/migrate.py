@@ -62,9 +62,12 @@ def tenant_ids(count: int) -> list[str]:
 
 
 async def make_seed(server: str, name: str, args: argparse.Namespace) -> float:
-    """The database `name` with `args.schemas` registered tenants; returns schemas/s."""
+    """The database `name` with `args.schemas` registered tenants; returns schemas/s. A
+    database left by an interrupted setup is completed: its tenants are kept, the missing
+    ones made, any beyond the count dropped."""
     admin = await asyncpg.connect(server)
-    await admin.execute(f'CREATE DATABASE "{name}"')
+    if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+        await admin.execute(f'CREATE DATABASE "{name}"')
     await admin.close()
     await durability(server, relaxed=True)
     logins = await asyncio.to_thread(prepare_database, database_url(server, name))
@@ -73,18 +76,24 @@ async def make_seed(server: str, name: str, args: argparse.Namespace) -> float:
         await migrate_schema(
             pool, "platform", load_migrations(ROOT / "services/provisioner/migrations")
         )
-        say(f"• {args.schemas} tenant schemas, {args.per_round_trip} per round trip")
+        wanted = tenant_ids(args.schemas)
+        present = {
+            r["tenant_id"] for r in await pool.fetch("SELECT tenant_id FROM platform.tenants")
+        }
+        await drop_tenants(pool, sorted(present - set(wanted)))
+        missing = [t for t in wanted if t not in present]
+        say(f"• {len(missing)} tenant schemas to make, {args.per_round_trip} per round trip")
         started = time.perf_counter()
 
         def progress(made: int) -> None:
             if made % 500 < args.per_round_trip:
                 rate = made / (time.perf_counter() - started)
-                say(f"  ... {made}/{args.schemas} schemas, {rate:.1f}/s")
+                say(f"  ... {made}/{len(missing)} schemas, {rate:.1f}/s")
 
         migrations = shared_migrations("tenant")
         rate = await make_tenants(
             pool,
-            tenant_ids(args.schemas),
+            missing,
             migrations,
             per_round_trip=args.per_round_trip,
             workers=args.workers,
@@ -98,17 +107,25 @@ async def make_seed(server: str, name: str, args: argparse.Namespace) -> float:
     return rate
 
 
+async def drop_tenants(pool: asyncpg.Pool, tenants: list[str]) -> None:
+    for tenant_id in tenants:
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{tenant_schema(tenant_id)}" CASCADE')
+            await conn.execute("SELECT platform.drop_tenant_role($1)", tenant_schema(tenant_id))
+            await conn.execute("DELETE FROM platform.tenants WHERE tenant_id = $1", tenant_id)
+
+
 async def own_database(server: str, args: argparse.Namespace) -> float | None:
     """The bench's database with its tenants; schemas/s when they were made by this run."""
     if not args.cluster:
         return await make_seed(server, DATABASE, args)
-    seed = f"bench_migrate_seed_{args.schemas}_{target_key(shared_migrations('tenant'))[-8:]}"
+    key = target_key(shared_migrations("tenant"))[-8:]
+    seed = f"bench_migrate_seed_{args.schemas}_{key}"
     admin = await asyncpg.connect(server)
     try:
         made = None
         if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", seed):
-            partial = f"{seed}_partial"  # renamed once complete: an interrupted one is redone
-            await admin.execute(f'DROP DATABASE IF EXISTS "{partial}" WITH (FORCE)')
+            partial = f"bench_migrate_partial_{key}"  # renamed to the seed once complete
             made = await make_seed(server, partial, args)
             await admin.execute(f'ALTER DATABASE "{partial}" RENAME TO "{seed}"')
         say(f"• copying the template database {seed}")

@@ -99,7 +99,7 @@ async def make_tenants(
     with `per_round_trip` tenants in one round trip; returns schemas per second."""
     started = time.perf_counter()
     chunks = [
-        list(enumerate(tenant_ids))[i : i + per_round_trip]
+        [(int(t.removeprefix("mig")), t) for t in tenant_ids[i : i + per_round_trip]]
         for i in range(0, len(tenant_ids), per_round_trip)
     ]
     made = 0
