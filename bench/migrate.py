@@ -128,6 +128,10 @@ async def own_database(server: str, args: argparse.Namespace) -> float | None:
             partial = f"bench_migrate_partial_{key}"  # renamed to the seed once complete
             made = await make_seed(server, partial, args)
             await admin.execute(f'ALTER DATABASE "{partial}" RENAME TO "{seed}"')
+        if args.use_up:
+            say(f"• using the database {seed} up (it is dropped at the end)")
+            await admin.execute(f'ALTER DATABASE "{seed}" RENAME TO "{DATABASE}"')
+            return made
         say(f"• copying the template database {seed}")
         await admin.execute(f'CREATE DATABASE "{DATABASE}" TEMPLATE "{seed}" STRATEGY FILE_COPY')
         return made
@@ -375,6 +379,9 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--load-workers", type=int, default=4)
     parser.add_argument("--cluster", type=Path, default=None, help="keep the cluster here")
     parser.add_argument("--py-spy", type=Path, default=None, help="flame graph of the rerun")
+    parser.add_argument(
+        "--use-up", action="store_true", help="with --cluster: measure on the kept schemas, no copy"
+    )
     return parser
 
 
