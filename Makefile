@@ -70,8 +70,8 @@ PROVISIONING_ARGS ?= --bulk 1000 10000
 bench-provisioning: $(STAMP) ## payment -> bot live p50 and bulk tenant creation (PROVISIONING_ARGS="--bulk 1000")
 	@$(PY) -m bench.provisioning $(PROVISIONING_ARGS)
 
-MIGRATE_ARGS ?= --schemas 10000 --kill-after-batches 5
-bench-migrate: $(STAMP) ## a new tenant migration over 10,000 schemas under booking load (MIGRATE_ARGS="--kill-after-batches 5")
+MIGRATE_ARGS ?= --schemas 10000 --kill-after-batches 5 --cluster .run/bench-migrate-cluster
+bench-migrate: $(STAMP) ## a new tenant migration over 10,000 schemas under booking load, killed and rerun (schemas kept in .run/ for reruns)
 	@$(PY) -m bench.migrate $(MIGRATE_ARGS)
 
 chaos: $(STAMP) ## 50 faults (kill -9, NATS/Redis/Postgres restarts) under load, then the invariants

@@ -1,17 +1,24 @@
 """A new tenant migration over thousands of schemas while bookings go on.
 
-    python -m bench.migrate [--schemas 10000] [--kill-after-batches N] [--load-tenants 50]
+    python -m bench.migrate [--schemas 10000] [--kill-after-batches N] [--cluster DIR]
 
 On a private Postgres cluster (tenant roles are server-wide: thousands of them must not land
-on a shared server), bootstrapped like a deployment: N tenant schemas made as the provisioner
-makes them (the rate is printed: it is the cost a spare saves a purchase), then the booking
-load starts (customers booking and cancelling through booking's own repository code, as the
-booking login under each tenant's role) and `python -m shared.migrate` applies a
-representative migration (a column with a default and an index on `bookings`, the table the
-load writes) to every schema. With `--kill-after-batches N` the first run is killed with
-SIGKILL once N batches are recorded and a second run finishes the rest. Prints the migration's
-wall time against the target (10,000 schemas in <= 5 min), the booking load's operations,
-errors (must be 0) and latency during the run; writes `bench/results/migrate-*.json`.
+on a shared server), bootstrapped like a deployment, in the bench's own database: N tenant
+schemas made by the product's `create_tenant_schema` (sent a batch of tenants per round trip,
+see `bench.migrate_setup`; durability is relaxed while they are made and restored, with a
+checkpoint, before anything is measured). Then the booking load starts (customers booking and
+cancelling through booking's own repository code, as the booking login under each tenant's
+role, on a few tenants) and `python -m shared.migrate` applies a representative migration (a
+column with a default and an index on `bookings`, the table the load writes) to every schema.
+With `--kill-after-batches N` the first run is killed with SIGKILL once N batches are
+recorded and a second run finishes the rest. Prints schemas/s, the wall time against the
+target (10,000 schemas in <= 5 min), the CPU seconds of the runner and of Postgres, the load's
+operations and errors (must be 0), what the rerun did, and the machine's load; writes
+`bench/results/migrate-*.json`. The database is dropped at the end.
+
+`--cluster DIR` keeps the private cluster in DIR with the made schemas as a template database
+(`bench_migrate_seed_<N>_<migrations>`): a later run with the same N and migrations copies it
+instead of making the schemas again (the bench's database is still its own, dropped after).
 """
 
 from __future__ import annotations
@@ -19,119 +26,117 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import random
+import resource
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 
-from bench.harness import Latencies, say, table, write_results
-from devstack.infra import LocalInfra, database_url, prepare_database
-from services.booking.adapters import booking_repo
-from shared.db import tenant_schema, tenant_tx
-from shared.migrate import create_tenant_schema, load_migrations, migrate_schema
+from bench.harness import say, write_results
+from bench.migrate_load import Load, add_catalog, book_and_cancel
+from bench.migrate_setup import check_same_as_product, durability, make_tenants, start_cluster
+from bench.procstat import Group, cpu_seconds, postmaster_pid
+from devstack.database import database_url, prepare_database
+from devstack.infra import LocalInfra
+from shared.db import tenant_schema
+from shared.migrate import load_migrations, migrate_schema, shared_migrations
 from shared.migrate_online import target_key
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_SECONDS_10K = 300
+DATABASE = "bench_migrate"
+VERSION = 999
 MIGRATION = """-- bench: a representative change on the hottest table
 ALTER TABLE bookings ADD COLUMN reminder_channel text NOT NULL DEFAULT 'telegram';
 CREATE INDEX bookings_reminder_channel_idx ON bookings (reminder_channel, starts_at);
 """
 
 
-@dataclass
-class Load:
-    ops: int = 0
-    errors: list[str] = field(default_factory=list)
-    latencies: Latencies = field(default_factory=Latencies)
+def tenant_ids(count: int) -> list[str]:
+    return [f"mig{n:05d}" for n in range(count)]
 
 
-async def make_tenants(pool: asyncpg.Pool, count: int, workers: int) -> float:
-    """`count` registered tenant schemas, `workers` at a time; returns schemas per second."""
-    migrations = load_migrations(ROOT / "shared/migrations/tenant")
-    started = time.perf_counter()
-    made = 0
-
-    async def one(number: int) -> None:
-        tenant_id = f"mig{number:05d}"
-        async with pool.acquire() as conn, conn.transaction():
-            await create_tenant_schema(conn, tenant_id, migrations)
-            schema = tenant_schema(tenant_id)
-            await conn.execute(f"INSERT INTO \"{schema}\".business (name) VALUES ('Салон')")
-            await conn.execute(
-                "INSERT INTO platform.tenants (tenant_id, signup_id, business_name, timezone,"
-                " owner_chat_id, buyer_chat_id, bot_id, bot_username, bot_token_sealed,"
-                " delivery, status, plan_code, paid_until) VALUES ($1, $1, 'Салон',"
-                " 'Europe/Moscow', 1, 1, $2, $3, 'sealed', 'polling', 'active', 'm1',"
-                " now() + interval '30 days')",
-                tenant_id,
-                number,
-                f"{tenant_id}_bot",
-            )
-
-    for start in range(0, count, workers):
-        await asyncio.gather(*(one(n) for n in range(start, min(count, start + workers))))
-        made = min(count, start + workers)
-        if made % 500 < workers:
-            rate = made / (time.perf_counter() - started)
-            say(f"  ... {made}/{count} schemas, {rate:.1f}/s")
-    return count / (time.perf_counter() - started)
-
-
-async def add_catalog(pool: asyncpg.Pool, tenant_ids: list[str]) -> None:
-    """A service and a master who does it (new tenants start with none)."""
-    for tenant_id in tenant_ids:
-        schema = tenant_schema(tenant_id)
-        await pool.execute(
-            f"INSERT INTO \"{schema}\".services (name, duration_min) VALUES ('Стрижка', 30);"
-            f"INSERT INTO \"{schema}\".masters (name) VALUES ('Анна');"
-            f'INSERT INTO "{schema}".master_services (master_id, service_id)'
-            f' SELECT m.id, s.id FROM "{schema}".masters AS m, "{schema}".services AS s'
-            " ON CONFLICT DO NOTHING"
+async def make_seed(server: str, name: str, args: argparse.Namespace) -> float:
+    """The database `name` with `args.schemas` registered tenants; returns schemas/s. A
+    database left by an interrupted setup is completed: its tenants are kept, the missing
+    ones made, any beyond the count dropped."""
+    admin = await asyncpg.connect(server)
+    if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    await durability(server, relaxed=True)
+    logins = await asyncio.to_thread(prepare_database, database_url(server, name))
+    pool = await asyncpg.create_pool(logins["provisioner"], min_size=1, max_size=args.workers)
+    try:
+        await migrate_schema(
+            pool, "platform", load_migrations(ROOT / "services/provisioner/migrations")
         )
-
-
-async def book_and_cancel(
-    booking: asyncpg.Pool, tenant_ids: list[str], load: Load, stop: asyncio.Event, worker: int
-) -> None:
-    """One customer after another: book a free slot, then cancel it, as booking does."""
-    slot = 0
-    day = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=2)
-    while not stop.is_set():
-        tenant_id = random.choice(tenant_ids)
-        slot += 1
+        wanted = tenant_ids(args.schemas)
+        present = {
+            r["tenant_id"] for r in await pool.fetch("SELECT tenant_id FROM platform.tenants")
+        }
+        await drop_tenants(pool, sorted(present - set(wanted)))
+        missing = [t for t in wanted if t not in present]
+        say(f"• {len(missing)} tenant schemas to make, {args.per_round_trip} per round trip")
         started = time.perf_counter()
-        try:
-            async with tenant_tx(booking, tenant_id) as conn:
-                customer = await booking_repo.upsert_customer(
-                    conn, telegram_id=10_000 * worker + slot % 5000, name="Клиент"
-                )
-                service_id = await conn.fetchval("SELECT min(id) FROM services")
-                master_id = await conn.fetchval("SELECT min(id) FROM masters")
-                made = await booking_repo.create_booking(
-                    conn,
-                    customer_id=customer.id,
-                    service_id=service_id,
-                    master_id=master_id,
-                    starts_at=day + timedelta(minutes=30 * (worker * 100_000 + slot)),
-                    actor="customer",
-                )
-            async with tenant_tx(booking, tenant_id) as conn:
-                await booking_repo.cancel_booking(
-                    conn, made.id, cancelled_by="customer", actor="customer"
-                )
-        except Exception as error:  # noqa: BLE001 - every failure is counted and shown
-            load.errors.append(f"{tenant_id}: {type(error).__name__}: {error}")
-        else:
-            load.ops += 1
-            load.latencies.add(time.perf_counter() - started)
+
+        def progress(made: int) -> None:
+            if made % 500 < args.per_round_trip:
+                rate = made / (time.perf_counter() - started)
+                say(f"  ... {made}/{len(missing)} schemas, {rate:.1f}/s")
+
+        migrations = shared_migrations("tenant")
+        rate = await make_tenants(
+            pool,
+            missing,
+            migrations,
+            per_round_trip=args.per_round_trip,
+            workers=args.workers,
+            progress=progress,
+        )
+        await check_same_as_product(pool, tenant_schema("mig00000"), migrations)
+        await add_catalog(pool, tenant_ids(min(args.load_tenants, args.schemas)))
+    finally:
+        await pool.close()
+        await durability(server, relaxed=False)
+    return rate
+
+
+async def drop_tenants(pool: asyncpg.Pool, tenants: list[str]) -> None:
+    for tenant_id in tenants:
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{tenant_schema(tenant_id)}" CASCADE')
+            await conn.execute("SELECT platform.drop_tenant_role($1)", tenant_schema(tenant_id))
+            await conn.execute("DELETE FROM platform.tenants WHERE tenant_id = $1", tenant_id)
+
+
+async def own_database(server: str, args: argparse.Namespace) -> float | None:
+    """The bench's database with its tenants; schemas/s when they were made by this run."""
+    if not args.cluster:
+        return await make_seed(server, DATABASE, args)
+    key = target_key(shared_migrations("tenant"))[-8:]
+    seed = f"bench_migrate_seed_{args.schemas}_{key}"
+    admin = await asyncpg.connect(server)
+    try:
+        made = None
+        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", seed):
+            partial = f"bench_migrate_partial_{key}"  # renamed to the seed once complete
+            made = await make_seed(server, partial, args)
+            await admin.execute(f'ALTER DATABASE "{partial}" RENAME TO "{seed}"')
+        if args.use_up:
+            say(f"• using the database {seed} up (it is dropped at the end)")
+            await admin.execute(f'ALTER DATABASE "{seed}" RENAME TO "{DATABASE}"')
+            return made
+        say(f"• copying the template database {seed}")
+        await admin.execute(f'CREATE DATABASE "{DATABASE}" TEMPLATE "{seed}" STRATEGY FILE_COPY')
+        return made
+    finally:
+        await admin.close()
 
 
 def run_migrate(url: str, folder: Path, args: argparse.Namespace) -> subprocess.Popen[str]:
@@ -155,15 +160,25 @@ def run_migrate(url: str, folder: Path, args: argparse.Namespace) -> subprocess.
     )
 
 
+def spy_on(pid: int, output: Path) -> subprocess.Popen[bytes]:
+    """py-spy sampling a process (the rerun's runner) into a flame graph."""
+    binary = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    return subprocess.Popen(  # noqa: S603 - the dev dependency's binary
+        [binary, "record", "-r", "25", "-o", str(output), "--pid", str(pid)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 async def migrate_with_kill(
     provisioner: asyncpg.Pool, url: str, folder: Path, args: argparse.Namespace
-) -> list[str]:
+) -> dict[str, object]:
     """One run of `python -m shared.migrate`, or a run killed after N batches and a rerun."""
-    outputs = []
-    done = None
+    found: dict[str, object] = {}
     if args.kill_after_batches:
         first = run_migrate(url, folder, args)
         key = target_key(load_migrations(folder))
+        done = None
         while first.poll() is None:
             done = await provisioner.fetchval(
                 "SELECT batches_done FROM platform.migration_runs WHERE target = $1"
@@ -175,109 +190,203 @@ async def migrate_with_kill(
                 break
             await asyncio.sleep(0.05)
         await asyncio.to_thread(first.wait)
-        say(f"  first run killed after {done} batches (exit {first.returncode})")
+        found["killed_after_batches"] = done
+        found["first_exit"] = first.returncode
+        found["done_before_kill"] = await provisioner.fetchval(
+            "SELECT count(*) FROM platform.migration_results WHERE ok"
+        )
+        found["first_seconds"] = round(time.perf_counter() - args.started, 1)
+        say(
+            f"  first run SIGKILLed after {done} batches (exit {first.returncode}),"
+            f" {found['done_before_kill']} schemas recorded done"
+        )
     second = run_migrate(url, folder, args)
+    spy = spy_on(second.pid, args.py_spy) if args.py_spy else None
     out, _ = await asyncio.to_thread(second.communicate)
-    outputs.append(out.strip())
+    if spy is not None:
+        await asyncio.to_thread(spy.wait, 60)
+    found["rerun_output"] = out.strip()
     if second.returncode != 0:
         raise RuntimeError(f"shared.migrate exited {second.returncode}: {out}")
-    return outputs
+    return found
 
 
-async def bench(args: argparse.Namespace, server: str) -> dict[str, object]:
-    admin = await asyncpg.connect(server)
-    await admin.execute('CREATE DATABASE "bench_migrate"')
-    await admin.close()
-    logins = await asyncio.to_thread(prepare_database, database_url(server, "bench_migrate"))
-    provisioner = await asyncpg.create_pool(logins["provisioner"], min_size=1, max_size=8)
+async def not_migrated(pool: asyncpg.Pool, count: int) -> int:
+    """Schemas without the bench migration recorded, checked in each schema."""
+    ids = tenant_ids(count)
+    missing = 0
+    for start in range(0, count, 500):
+        union = " UNION ALL ".join(
+            f'SELECT count(*) AS n FROM "{tenant_schema(t)}".schema_migrations'
+            f" WHERE version = {VERSION}"
+            for t in ids[start : start + 500]
+        )
+        done = await pool.fetchval(f"SELECT sum(n) FROM ({union}) AS found")
+        missing += len(ids[start : start + 500]) - int(done)
+    return missing
+
+
+def loadavg() -> list[str]:
+    return [f"{value:.2f}" for value in os.getloadavg()]
+
+
+async def backends_cpu(pool: asyncpg.Pool, login: str) -> float:
+    """CPU seconds used so far by the live backends of `login` (the load's connections)."""
+    pids = await pool.fetch("SELECT pid FROM pg_stat_activity WHERE usename = $1", login)
+    return sum(cpu_seconds(row["pid"]) for row in pids)
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def bench(args: argparse.Namespace, server: str, postgres: Group) -> dict[str, object]:
+    creation_rate = await own_database(server, args)
+    try:
+        return await measure(args, server, postgres, creation_rate)
+    finally:
+        admin = await asyncpg.connect(server)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        await admin.close()
+        say(f"• dropped the database {DATABASE}")
+
+
+async def measure(
+    args: argparse.Namespace, server: str, postgres: Group, creation_rate: float | None
+) -> dict[str, object]:
+    logins = await asyncio.to_thread(prepare_database, database_url(server, DATABASE))
+    provisioner = await asyncpg.create_pool(logins["provisioner"], min_size=1, max_size=4)
     booking = await asyncpg.create_pool(logins["booking"], min_size=1, max_size=args.load_workers)
-    assert provisioner is not None
-    assert booking is not None
-    await migrate_schema(
-        provisioner, "platform", load_migrations(ROOT / "services/provisioner/migrations")
-    )
-    say(f"• {args.schemas} tenant schemas, {args.workers} at a time")
-    creation_rate = await make_tenants(provisioner, args.schemas, args.workers)
-    loaded = [f"mig{n:05d}" for n in range(min(args.load_tenants, args.schemas))]
-    await add_catalog(provisioner, loaded)
+    loaded = tenant_ids(min(args.load_tenants, args.schemas))
+    uptime_before = loadavg()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for shipped in (ROOT / "shared/migrations/tenant").glob("*.sql"):
             (folder / shipped.name).write_text(shipped.read_text("utf-8"), "utf-8")
-        (folder / "0035_bench_reminder_channel.sql").write_text(MIGRATION, "utf-8")
+        (folder / f"{VERSION:04d}_bench_reminder_channel.sql").write_text(MIGRATION, "utf-8")
         load, stop = Load(), asyncio.Event()
         workers = [
             asyncio.create_task(book_and_cancel(booking, loaded, load, stop, w))
             for w in range(args.load_workers)
         ]
         say(f"• migrating {args.schemas} schemas under a booking load on {len(loaded)} tenants")
-        started = time.perf_counter()
+        await asyncio.sleep(0.5)  # the load's connections are open
+        load_backends_0 = await backends_cpu(provisioner, "bookbots_booking")
+        cpu = (children_cpu(), postgres.cpu(), time.process_time())
+        args.started = time.perf_counter()
         try:
-            outputs = await migrate_with_kill(provisioner, logins["provisioner"], folder, args)
+            runs = await migrate_with_kill(provisioner, logins["provisioner"], folder, args)
         finally:
-            seconds = time.perf_counter() - started
+            seconds = time.perf_counter() - args.started
+            runner_cpu, pg_cpu = children_cpu() - cpu[0], postgres.cpu() - cpu[1]
+            load_backends = await backends_cpu(provisioner, "bookbots_booking") - load_backends_0
             stop.set()
             await asyncio.gather(*workers)
-    missing = 0
-    for number in range(args.schemas):
-        schema = tenant_schema(f"mig{number:05d}")
-        if not await provisioner.fetchval(
-            f'SELECT count(*) FROM "{schema}".schema_migrations WHERE version = 35'
-        ):
-            missing += 1
+            load_cpu = time.process_time() - cpu[2]
+    missing = await not_migrated(provisioner, args.schemas)
+    retried = await provisioner.fetchrow(
+        "SELECT count(*) FILTER (WHERE attempts > 1) AS schemas, sum(attempts - 1) AS retries"
+        " FROM platform.migration_results"
+    )
     await provisioner.close()
     await booking.close()
-    for line in outputs:
-        say(f"  {line}")
     return {
         "schemas": args.schemas,
-        "schema_creation_per_second": round(creation_rate, 1),
+        "schema_creation_per_second": None if creation_rate is None else round(creation_rate, 1),
         "migrate_seconds": round(seconds, 1),
-        "projected_10k_seconds": round(seconds / args.schemas * 10_000, 1),
+        "schemas_per_second": round(args.schemas / seconds, 1),
         "target_10k_seconds": TARGET_SECONDS_10K,
-        "killed_after_batches": args.kill_after_batches,
+        "runner_cpu_seconds": round(runner_cpu, 1),
+        "postgres_cpu_seconds": round(pg_cpu, 1),
+        "postgres_cpu_of_load_seconds": round(load_backends, 1),
+        "cpu_ms_per_schema": round((runner_cpu + pg_cpu - load_backends) * 1000 / args.schemas, 2),
+        "lock_retried_schemas": retried["schemas"],
+        "lock_retries": retried["retries"] or 0,
+        "load_process_cpu_seconds": round(load_cpu, 1),
         "schemas_not_migrated": missing,
         "booking_ops": load.ops,
         "booking_errors": len(load.errors),
         "first_errors": load.errors[:5],
         "booking_latency": load.latencies.summary(),
+        "loadavg_before": uptime_before,
+        "loadavg_after": loadavg(),
+        "batch_size": args.batch_size,
+        "concurrency": args.concurrency,
+        **runs,
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.migrate", description=__doc__)
-    parser.add_argument("--schemas", type=int, default=10_000)
-    parser.add_argument("--workers", type=int, default=2, help="schemas made at a time")
-    parser.add_argument("--batch-size", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=4, help="schemas migrated at a time")
-    parser.add_argument("--kill-after-batches", type=int, default=0)
-    parser.add_argument("--load-tenants", type=int, default=50)
-    parser.add_argument("--load-workers", type=int, default=8)
-    args = parser.parse_args()
-    infra = LocalInfra()
-    try:
-        server = infra.start_private_postgres()
-        results = asyncio.run(bench(args, server))
-    finally:
-        infra.close()
+def report(results: dict[str, object]) -> None:
     say()
-    table(
-        [results],
-        [
-            "schemas",
-            "migrate_seconds",
-            "projected_10k_seconds",
-            "target_10k_seconds",
-            "schemas_not_migrated",
-            "booking_ops",
-            "booking_errors",
-        ],
+    say(
+        f"{results['schemas']} schemas migrated in {results['migrate_seconds']} s"
+        f" ({results['schemas_per_second']} schemas/s; target {TARGET_SECONDS_10K} s for 10,000),"
+        f" not migrated: {results['schemas_not_migrated']}"
     )
-    say(f"booking latency during the run: {results['booking_latency']}")
-    say(f"schema creation: {results['schema_creation_per_second']}/s")
+    say(
+        f"CPU: runner {results['runner_cpu_seconds']} s, Postgres {results['postgres_cpu_seconds']}"
+        f" s (of which the load's backends {results['postgres_cpu_of_load_seconds']} s):"
+        f" {results['cpu_ms_per_schema']} ms per schema for the migration; load process"
+        f" {results['load_process_cpu_seconds']} s"
+    )
+    say(
+        f"lock_timeout retries: {results['lock_retries']} on {results['lock_retried_schemas']}"
+        f" schemas (batch {results['batch_size']}, {results['concurrency']} at a time)"
+    )
+    say(
+        f"booking load: {results['booking_ops']} book+cancel, errors {results['booking_errors']},"
+        f" latency {results['booking_latency']}"
+    )
+    if "killed_after_batches" in results:
+        say(
+            f"kill: SIGKILL after {results['killed_after_batches']} batches at"
+            f" {results['first_seconds']} s, {results['done_before_kill']} schemas done before"
+        )
+    say(f"rerun: {results['rerun_output']}")
+    if results["schema_creation_per_second"] is not None:
+        say(
+            "schema creation (setup, not measured above):"
+            f" {results['schema_creation_per_second']}/s"
+        )
+    say(f"load average before/after: {results['loadavg_before']} / {results['loadavg_after']}")
     for error in results["first_errors"]:  # type: ignore[attr-defined]
         say(f"  booking error: {error}")
     say(f"\nwritten to {write_results('migrate', results)}")
+
+
+def run(args: argparse.Namespace) -> dict[str, object]:
+    """The whole bench on its private cluster (temporary, or kept in `args.cluster`)."""
+    infra = LocalInfra()
+    try:
+        server = start_cluster(infra, args.cluster)
+        pid = postmaster_pid(infra.pg_data) if infra.pg_data else None
+        postgres = Group("postgres", (pid,) if pid else (), children=True)
+        return asyncio.run(bench(args, server, postgres))
+    finally:
+        infra.close()
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench.migrate", description=__doc__)
+    parser.add_argument("--schemas", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=2, help="setup transactions at a time")
+    parser.add_argument("--per-round-trip", type=int, default=10, help="setup tenants per trip")
+    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=4, help="schemas migrated at a time")
+    parser.add_argument("--kill-after-batches", type=int, default=0)
+    parser.add_argument("--load-tenants", type=int, default=5)
+    parser.add_argument("--load-workers", type=int, default=4)
+    parser.add_argument("--cluster", type=Path, default=None, help="keep the cluster here")
+    parser.add_argument("--py-spy", type=Path, default=None, help="flame graph of the rerun")
+    parser.add_argument(
+        "--use-up", action="store_true", help="with --cluster: measure on the kept schemas, no copy"
+    )
+    return parser
+
+
+def main() -> None:
+    report(run(parser().parse_args()))
 
 
 if __name__ == "__main__":

@@ -3,14 +3,17 @@
 Contract:
 - `dump_tenant` reads in ONE repeatable-read, read-only transaction (one snapshot): every table
   of the tenant's schema (COPY text), its sequences, its migration versions, its platform
-  registry entry and payments (never the sealed bot token) and its notifier rows.
+  registry entry and payments (never the sealed bot token) and its notifier rows. A tenant
+  whose schema lives on another server than the platform's (`platform=` given) is read in two
+  snapshots, one per server: its schema there, its platform and notifier rows here.
 - `restore_tenant` runs in ONE transaction on the target database (`pool`, any server) under the
   target tenant id: the schema is dropped and made again by `create_tenant_schema`, the very
   path that creates a new tenant (same role, grants and default privileges, same owner: the
   login that restores, the provisioner's in a deployment), at the migrations the backup was
   taken under; the rows are copied in, sequences set, and the newer migrations applied. So a
   backup from an older schema restores into the current one. The tenant's pending reminders
-  come back too; for the same tenant, reminders of bookings made after the backup are
+  come back too (on the platform's server, `notifier=`, after the schema's transaction when
+  the schema lives elsewhere); for the same tenant, reminders of bookings made after the backup are
   cancelled. The registry entry is not touched (the platform's ledger is not rewound).
 - A backup taken under a migration this code does not know is refused, before any change.
 """
@@ -115,8 +118,35 @@ async def _platform_rows(conn: asyncpg.Connection, tenant_id: str) -> dict[str, 
     return rows
 
 
-async def dump_tenant(pool: asyncpg.Pool, tenant_id: str, *, now: datetime) -> TenantBackup:
-    """A consistent backup of one tenant; `NotFound` when it has no schema."""
+async def _platform_and_notifier(
+    conn: asyncpg.Connection, tenant_id: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    return await _platform_rows(conn, tenant_id), await dump_notifier(conn, tenant_id)
+
+
+async def dump_tenant(
+    pool: asyncpg.Pool,
+    tenant_id: str,
+    *,
+    now: datetime,
+    platform: asyncpg.Pool | None = None,
+) -> TenantBackup:
+    """A consistent backup of one tenant; `NotFound` when it has no schema. `pool` is the
+    server that holds the schema; `platform` the platform's, when that is another one."""
+    backup = await _dump_schema(pool, tenant_id, now=now, with_platform=platform is None)
+    if platform is not None:
+        async with (
+            platform.acquire() as conn,
+            conn.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            rows, notifier = await _platform_and_notifier(conn, tenant_id)
+        backup = msgspec.structs.replace(backup, platform=rows, notifier=notifier)
+    return backup
+
+
+async def _dump_schema(
+    pool: asyncpg.Pool, tenant_id: str, *, now: datetime, with_platform: bool
+) -> TenantBackup:
     schema = tenant_schema(tenant_id)
     async with (
         pool.acquire() as conn,
@@ -149,8 +179,8 @@ async def dump_tenant(pool: asyncpg.Pool, tenant_id: str, *, now: datetime) -> T
             migrations=[r["version"] for r in versions],
             tables=tables,
             sequences=sequences,
-            platform=await _platform_rows(conn, tenant_id),
-            notifier=await dump_notifier(conn, tenant_id),
+            platform=await _platform_rows(conn, tenant_id) if with_platform else {},
+            notifier=await dump_notifier(conn, tenant_id) if with_platform else {},
         )
 
 
@@ -200,11 +230,14 @@ async def restore_tenant(
     *,
     now: datetime,
     with_notifier: bool = True,
+    notifier: asyncpg.Pool | None = None,
 ) -> RestoreReport:
     """Replace tenant `tenant_id`'s schema (on `pool`'s database) by the backup's content.
 
     `with_notifier=False` leaves the notifier's rows alone (a tenant moved to another server
-    keeps its reminders where the notifier's schema is)."""
+    keeps its reminders where the notifier's schema is); `notifier` is the platform's
+    database when the schema lives on another server: the rows go back there, once the
+    schema's transaction has committed."""
     schema = tenant_schema(tenant_id)
     known = {m.version for m in migrations}
     unknown = sorted(set(backup.migrations) - known)
@@ -218,7 +251,11 @@ async def restore_tenant(
         await create_tenant_schema(conn, tenant_id, taken_under)
         rows = await _load_rows(conn, schema, backup)
         await create_tenant_schema(conn, tenant_id, migrations)  # the newer migrations, if any
-        reminders = await restore_notifier(conn, backup, tenant_id, now=now) if with_notifier else 0
+        here = with_notifier and notifier is None
+        reminders = await restore_notifier(conn, backup, tenant_id, now=now) if here else 0
+    if with_notifier and notifier is not None:
+        async with notifier.acquire() as conn, conn.transaction():
+            reminders = await restore_notifier(conn, backup, tenant_id, now=now)
     return RestoreReport(
         tenant_id=tenant_id,
         source_tenant_id=backup.tenant_id,

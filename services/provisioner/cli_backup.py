@@ -1,6 +1,7 @@
 """The CLI's backup commands: `backup TENANT`, `backups [TENANT]`, `restore FILE [--into T]`.
 
-They need Postgres only (no NATS): the pool is the provisioner's own login, the files go to
+They need Postgres only (no NATS): the pool is the provisioner's own login (and its pools to
+the DATABASE_SERVERS that hold tenants, opened when a tenant there is named), the files go to
 BACKUP_DIR (mode 0600), encrypted when BACKUP_KEY is set. A restore replaces the tenant's
 data, so it asks to confirm on a terminal unless `--yes` is given.
 """
@@ -20,6 +21,7 @@ from services.provisioner.use_cases.backups import BackupInfo, Backups
 from shared.backup_tenant import RestoreReport
 from shared.clock import SystemClock
 from shared.db import create_pool
+from shared.db_servers import ServerPools
 from shared.migrate import shared_migrations
 from shared.settings import BackupSettings
 
@@ -79,12 +81,18 @@ async def run_backup_command(
 ) -> str:
     as_json: bool = getattr(args, "json", False)
     pool = await create_pool(settings.postgres, max_size=2)
+    servers = ServerPools.from_settings(pool, settings.postgres)
     try:
         migrations = shared_migrations("tenant")
         store = FileBackupStore(
-            pool, directory=backups.directory, key=backups.key, migrations=migrations
+            pool,
+            directory=backups.directory,
+            key=backups.key,
+            migrations=migrations,
+            servers=servers,
         )
-        use = Backups(store=store, registry=PgTenantRegistry(pool, migrations), clock=SystemClock())
+        registry = PgTenantRegistry(pool, migrations, servers)
+        use = Backups(store=store, registry=registry, clock=SystemClock())
         if args.command == "backup":
             info = await use.backup(actor, args.tenant)
             return json.dumps(info_dict(info)) if as_json else info_text(info)
@@ -109,4 +117,5 @@ async def run_backup_command(
             )
         return report_text(report)
     finally:
+        await servers.close()
         await pool.close()

@@ -153,6 +153,7 @@ async def compose(
             directory=settings.backups.directory,
             key=settings.backups.key,
             migrations=tenant_migrations,
+            servers=servers,
         ),
         registry=registry,
         clock=runtime.clock,

@@ -4,6 +4,9 @@ A file is named `<tenant>--<UTC time>.bkbt`, written 0600 (the folder 0700) and 
 when BACKUP_KEY is set (`shared.backup_file`). `load` takes such a name from the folder, or a
 path to a file elsewhere. A restore also makes sure the target tenant's owner (from the
 registry) is a staff member, so a backup restored into another tenant id stays administrable.
+A tenant whose schema lives on another database server (`platform.tenants.db_server`) is
+backed up from and restored into that server, through `servers`; its platform and notifier
+rows stay on the platform's server (`pool`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from shared.backup_file import BackupError, BackupMissing, is_sealed, seal, unse
 from shared.backup_model import TenantBackup, decode, encode
 from shared.backup_tenant import RestoreReport, dump_tenant, restore_tenant
 from shared.db import tenant_schema
+from shared.db_servers import MAIN_DATABASE_SERVER, ServerPools
 from shared.migrate import Migration
 from shared.settings import Secret
 
@@ -54,14 +58,29 @@ class FileBackupStore:
         directory: Path,
         key: Secret | None,
         migrations: tuple[Migration, ...],
+        servers: ServerPools | None = None,
     ) -> None:
         self._pool = pool
         self._directory = directory
         self._key = key
         self._migrations = migrations
+        self._servers = servers or ServerPools(pool)
+
+    async def _tenant_pool(self, tenant_id: str) -> asyncpg.Pool | None:
+        """The pool of the server holding the tenant's schema, or None for the platform's."""
+        server = await self._pool.fetchval(
+            "SELECT db_server FROM platform.tenants WHERE tenant_id = $1", tenant_id
+        )
+        if server is None or server == MAIN_DATABASE_SERVER:
+            return None
+        return await self._servers.pool(server)
 
     async def take(self, tenant_id: str, *, now: datetime, actor: str) -> BackupInfo:
-        backup = await dump_tenant(self._pool, tenant_id, now=now)
+        elsewhere = await self._tenant_pool(tenant_id)
+        if elsewhere is None:
+            backup = await dump_tenant(self._pool, tenant_id, now=now)
+        else:
+            backup = await dump_tenant(elsewhere, tenant_id, now=now, platform=self._pool)
         path = self._directory / f"{tenant_id}--{now.astimezone(UTC):{_STAMP}}{SUFFIX}"
         data = seal(encode(backup), self._key)
         await asyncio.to_thread(self._write, path, data)
@@ -103,8 +122,16 @@ class FileBackupStore:
     async def restore(
         self, backup: TenantBackup, into: str, *, owner_chat_id: int, now: datetime, actor: str
     ) -> RestoreReport:
-        report = await restore_tenant(self._pool, backup, into, self._migrations, now=now)
-        async with self._pool.acquire() as conn:
+        elsewhere = await self._tenant_pool(into)
+        report = await restore_tenant(
+            elsewhere or self._pool,
+            backup,
+            into,
+            self._migrations,
+            now=now,
+            notifier=None if elsewhere is None else self._pool,
+        )
+        async with (elsewhere or self._pool).acquire() as conn:
             await conn.execute(
                 f'INSERT INTO "{tenant_schema(into)}".staff_members (telegram_id, name, role)'
                 " VALUES ($1, 'Владелец', 'owner') ON CONFLICT (telegram_id) DO NOTHING",
