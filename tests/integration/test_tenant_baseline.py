@@ -71,11 +71,3 @@ async def test_a_baseline_spare_equals_a_replayed_one(db: TenantDb) -> None:
             versions.format(replayed)
         )
         assert len(await shape(conn, made)) > 100
-
-
-def test_a_changed_migration_sets_the_baseline_aside() -> None:
-    migrations = shared_migrations("tenant")
-    first = migrations[0]
-    changed = (type(first)(first.version, first.name, first.sql + "\n-- changed"), *migrations[1:])
-    assert load_baseline(migrations) is not None
-    assert load_baseline(changed) is None
