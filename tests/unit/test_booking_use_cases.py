@@ -91,6 +91,9 @@ class Tenant:
     async def slotwait_waiters(self, *_: object) -> list[object]:
         return []
 
+    async def slotwait_fulfil_matching(self, *_: object) -> bool:
+        return False
+
     async def record_event(self, subject: str, event: msgspec.Struct, *, msg_id: str) -> None:
         await self.outbox.record_event(subject, event, msg_id=msg_id)
 

@@ -52,6 +52,17 @@ _FULFIL = """
 UPDATE slot_waitlist SET fulfilled_at = $3, booking_id = $2
 WHERE id = $1 AND fulfilled_at IS NULL
 """
+_FULFIL_MATCHING = """
+UPDATE slot_waitlist SET fulfilled_at = $6, booking_id = $2
+WHERE id = (
+    SELECT id FROM slot_waitlist
+    WHERE customer_id = $1 AND fulfilled_at IS NULL AND expires_at > $6 AND service_id = $3
+      AND (master_id IS NULL OR master_id = $4) AND first_day <= $5 AND last_day >= $5
+    ORDER BY created_at, id
+    LIMIT 1
+    FOR UPDATE
+)
+"""
 _ON_DAY = """
 SELECT c.name AS customer_name, c.phone, s.name AS service_name,
        coalesce(m.name, '') AS master_name, w.first_day, w.last_day
@@ -132,4 +143,18 @@ class SlotWaitSql:
 
     async def slotwait_fulfil(self, entry_id: int, booking_id: int, at: datetime) -> bool:
         status = await self._conn.execute(_FULFIL, entry_id, booking_id, at)
+        return str(status).endswith(" 1")
+
+    async def slotwait_fulfil_matching(
+        self,
+        customer_id: int,
+        booking_id: int,
+        service_id: int,
+        master_id: int,
+        day: date,
+        at: datetime,
+    ) -> bool:
+        status = await self._conn.execute(
+            _FULFIL_MATCHING, customer_id, booking_id, service_id, master_id, day, at
+        )
         return str(status).endswith(" 1")

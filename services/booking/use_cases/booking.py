@@ -111,6 +111,9 @@ async def confirm_booking(
                 ) from taken
             except NotFound as gone:
                 raise ChoiceGone("master", master_id) from gone
+            await session.slotwait_fulfil_matching(  # a waitlist offer booked via contact
+                customer.id, booking.id, service_id, master_id, day, now
+            )
             terms = await session.prepay_terms(service_id)
             if terms is None:
                 await record_created(session, scope.tenant_id, booking, customer, who)

@@ -25,6 +25,7 @@ from services.booking.use_cases.admin.ports import (
     Staff,
 )
 from services.booking.use_cases.slotwait.freed import cause, offer_freed
+from services.booking.use_cases.slotwait.opened import minus, offer_opened_dates
 
 MONTHS_AHEAD = 12
 
@@ -116,7 +117,9 @@ async def set_day_off(
             before={"day_off": before.rows.day_off},
             after={"day_off": off},
         )
-        return await _view(scope, session, master_id, day)
+        after = await _view(scope, session, master_id, day)
+        await _offer_opened(scope, session, before, after, "dayon")
+        return after
 
 
 async def set_changed_hours(
@@ -138,7 +141,36 @@ async def set_changed_hours(
         )
         if hours:
             await session.set_day_off(master_id, day, off=False)
-        return await _view(scope, session, master_id, day)
+        after = await _view(scope, session, master_id, day)
+        await _offer_opened(scope, session, before, after, "dayhours")
+        return after
+
+
+def _open(view: DateView) -> tuple[Interval, ...]:
+    """The date's working time: none on a day off, its changed hours (which replace the weekly
+    hours and breaks), else the weekly hours less the breaks. Blocked ranges are the engine's."""
+    if view.rows.day_off or view.rows.business_closed:
+        return ()
+    if view.rows.changed:
+        return view.rows.changed
+    return tuple(minus(view.weekly, view.breaks))
+
+
+async def _offer_opened(
+    scope: AdminScope, session: AdminSession, before: DateView, after: DateView, kind: str
+) -> None:
+    """Offer the waitlist the time of this date that the change opened (none if it shrank)."""
+    spans = minus(_open(after), _open(before))
+    if spans:
+        await offer_opened_dates(
+            session,
+            scope.tenant_id,
+            master_id=after.master.id,
+            spans={after.day: spans},
+            timezone=after.timezone,
+            now=scope.clock.now(),
+            kind=kind,
+        )
 
 
 async def block(scope: AdminScope, actor: Staff, master_id: int, day: date, text: str) -> DateView:

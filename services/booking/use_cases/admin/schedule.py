@@ -7,6 +7,8 @@ Owner and admins edit anyone's week; a master only their own.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from services.booking.use_cases.admin import audit
 from services.booking.use_cases.admin.access import manages_all, require_master
@@ -20,6 +22,7 @@ from services.booking.use_cases.admin.ports import (
     MasterRow,
     Staff,
 )
+from services.booking.use_cases.slotwait.opened import offer_opened_dates, opened, weekdays_until
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,8 @@ async def set_hours(
             before={"hours": current.hours, "breaks": current.breaks},
             after={"hours": hours, "breaks": kept},
         )
+        added = opened((current.hours, current.breaks), (hours, kept))
+        await _offer_weekly(scope, session, master_id, weekday, added, "hours")
         return await _week(session, master_id)
 
 
@@ -119,7 +124,38 @@ async def set_breaks(
             before={"breaks": current.breaks},
             after={"breaks": breaks},
         )
+        added = opened((current.hours, current.breaks), (current.hours, breaks))
+        await _offer_weekly(scope, session, master_id, weekday, added, "breaks")
         return await _week(session, master_id)
+
+
+async def _offer_weekly(
+    scope: AdminScope,
+    session: AdminSession,
+    master_id: int,
+    weekday: int,
+    added: list[Interval],
+    kind: str,
+) -> None:
+    """Offer the waitlist the weekly time just opened, on every date of that weekday up to the
+    booking horizon that keeps the weekly hours (a day off or changed hours keep theirs)."""
+    if not added:
+        return
+    business = await session.business()
+    now = scope.clock.now()
+    today = now.astimezone(ZoneInfo(business.timezone)).date()
+    last = today + timedelta(days=business.horizon_days)
+    marks = await session.marked_days(master_id, today, last)
+    days = weekdays_until(today, last, weekday, set(marks))
+    await offer_opened_dates(
+        session,
+        scope.tenant_id,
+        master_id=master_id,
+        spans=dict.fromkeys(days, added),
+        timezone=business.timezone,
+        now=now,
+        kind=kind,
+    )
 
 
 async def day_off(scope: AdminScope, actor: Staff, master_id: int, weekday: int) -> WeekView:

@@ -63,22 +63,40 @@ async def offer_freed(
     cause: str,
 ) -> int:
     """Record the offers of freed time; how many customers will get one."""
-    if ends_at <= now:
+    return await offer_ranges(
+        session, tenant_id, master_id=master_id, ranges=[(starts_at, ends_at)], now=now, cause=cause
+    )
+
+
+async def offer_ranges(
+    session: FreedPort,
+    tenant_id: str,
+    *,
+    master_id: int | None,
+    ranges: list[tuple[datetime, datetime]],
+    now: datetime,
+    cause: str,
+) -> int:
+    """Offer time freed or opened in several ranges (a schedule that grew on many dates) as
+    one event: each waiter gets at most one offer, from the earliest range that has times."""
+    ranges = sorted((max(lo, now), hi) for lo, hi in ranges if hi > now)
+    if not ranges:
         return 0
-    starts_at = max(starts_at, now)
     timezone, locale = await session.slotwait_zone()
     zone = ZoneInfo(timezone)
-    days = _days(starts_at, ends_at, zone)
-    if not days:
+    segments = [(day, lo, hi) for lo, hi in ranges for day in _days(lo, hi, zone)]
+    if not segments:
         return 0
-    waiters = await session.slotwait_waiters(master_id, days[0], days[-1], now)
+    first = min(day for day, _, _ in segments)
+    last = max(day for day, _, _ in segments)
+    waiters = await session.slotwait_waiters(master_id, first, last, now)
     if not waiters:
         return 0
     cache: dict[tuple[int, int | None, date], AvailabilityInputs | None] = {}
     offers: list[SlotOffer] = []
     names: dict[int, str] | None = None
     for waiter in waiters[:MAX_OFFERS]:
-        found = await _found(session, waiter, master_id, days, (starts_at, ends_at), now, cache)
+        found = await _found(session, waiter, master_id, segments, now, cache)
         if not found:
             continue
         if names is None:
@@ -110,14 +128,13 @@ async def _found(
     session: FreedPort,
     waiter: Waiter,
     master_id: int | None,
-    days: list[date],
-    freed: tuple[datetime, datetime],
+    segments: list[tuple[date, datetime, datetime]],
     now: datetime,
     cache: dict[tuple[int, int | None, date], AvailabilityInputs | None],
 ) -> list[tuple[int, datetime]]:
-    """The waiter's free starts in the freed range, on the first matching day that has any."""
+    """The waiter's free starts in the freed ranges, on the first matching day that has any."""
     who = master_id if master_id is not None else waiter.master_id
-    for day in days:
+    for day, starts_at, ends_at in segments:
         if not waiter.first_day <= day <= waiter.last_day:
             continue
         key = (waiter.service_id, who, day)
@@ -129,7 +146,7 @@ async def _found(
         inputs = cache[key]
         if inputs is None:
             continue
-        found = _times(inputs, day, who, *freed)
+        found = _times(inputs, day, who, starts_at, ends_at)
         if found:
             return found
     return []

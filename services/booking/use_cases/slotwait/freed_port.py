@@ -55,6 +55,19 @@ class FreedPort(Protocol):
 
     async def slotwait_master_names(self) -> dict[int, str]: ...
 
+    async def slotwait_fulfil_matching(
+        self,
+        customer_id: int,
+        booking_id: int,
+        service_id: int,
+        master_id: int,
+        day: date,
+        at: datetime,
+    ) -> bool:
+        """Mark the customer's oldest open entry that this booking answers (its service, its
+        master or any, its day) fulfilled by it; False if none."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class WaitRow:
