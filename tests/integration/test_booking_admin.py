@@ -75,10 +75,13 @@ async def test_the_owner_sees_every_section_in_russian_and_english(talk: Talk) -
             "⚙️ Настройки",
             "📇 Клиенты",
             "📜 Журнал действий",
+            "📣 Рассылки",
             "🕓 Лист ожидания",
             "🌐 Язык и время",
             "⭐ Отзывы",
             "🧭 Настройка бота",
+            "✏️ Тексты бота",
+            "💳 Предоплата",
         ]
         english = only(await talk.send("/admin", lang="en"))
         assert "You are: owner" in (english.text or "")

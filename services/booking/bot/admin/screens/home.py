@@ -50,8 +50,12 @@ def home(w: Words, staff: Staff, business_name: str) -> Screen:
         if staff.role == "owner":
             growth.append(button(w("admin.audit.home"), Audit().pack()))
         rows.append(growth)
-        rows.append([button(w("admin.bcast.home"), Bcast(a="menu").pack())])
-        rows.append([button(w("admin.slotwait.home"), WaitAdmin().pack())])
+        rows.append(
+            [
+                button(w("admin.bcast.home"), Bcast(a="menu").pack()),
+                button(w("admin.slotwait.home"), WaitAdmin().pack()),
+            ]
+        )
     rows += owner_rows(w, staff)
     return Screen(text, rows)
 
@@ -65,6 +69,10 @@ def owner_rows(w: Words, staff: Staff) -> list[list[InlineKeyboardButton]]:
     rows = [first]
     if staff.role == "owner":
         rows.append([button(w("admin.wizard.button"), WizStep(to="now").pack())])
-        rows.append([button(w("admin.texts.button"), Txt().pack())])  # the owner's own wording
-        rows.append([button(w("admin.prepay.button"), PrepayNav(a="v").pack())])
+        rows.append(  # the owner's own wording; prepayment through their own shop
+            [
+                button(w("admin.texts.button"), Txt().pack()),
+                button(w("admin.prepay.button"), PrepayNav(a="v").pack()),
+            ]
+        )
     return rows
