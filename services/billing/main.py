@@ -8,12 +8,14 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 from litestar import Litestar
 
 from services.billing.adapters.bot_api import TelegramBotTokens
 from services.billing.adapters.ledger_pg import PgLedger
 from services.billing.adapters.metrics_pg import watch_payments
 from services.billing.adapters.prepay_pg import PgPrepayments
+from services.billing.adapters.sealed_prepay_pg import PgSealedPrepayKeys
 from services.billing.adapters.sealed_signups_pg import PgSealedSignups
 from services.billing.adapters.signups_pg import PgSignups
 from services.billing.adapters.tenants_pg import PgTenants
@@ -118,6 +120,12 @@ def wire_prepay(
     return ExpireHolds(store=prepayments, clock=runtime.clock)
 
 
+async def _reseal(pool: asyncpg.Pool, sealer: Sealer) -> None:
+    """The signups' bot tokens and the shops' keys kept with prepayments, to the current key."""
+    await reseal_signups(PgSealedSignups(pool), sealer)
+    await reseal_signups(PgSealedPrepayKeys(pool), sealer, what="prepay shop keys")
+
+
 def create_app(settings: BillingSettings) -> Litestar:
     metrics = Metrics(SERVICE)
     sealer = Sealer(settings.secrets.key, settings.secrets.previous)
@@ -135,7 +143,7 @@ def create_app(settings: BillingSettings) -> Litestar:
             pool = runtime.require_pool()
             await migrate_schema(pool, "billing", load_migrations(MIGRATIONS))
             await migrate_outbox(pool)
-            await reseal_signups(PgSealedSignups(pool), sealer)  # after a key rotation
+            await _reseal(pool, sealer)  # after a key rotation
             ledger = PgLedger(pool)
             signups = PgSignups(pool)
             tenants = PgTenants(pool)

@@ -215,9 +215,12 @@ def rotated_text(rotated: Rotated) -> str:
         ("tenants", rotated.tenants),
         ("re-sealed", rotated.resealed),
         ("webhooks set", rotated.webhooks),
+        ("shop keys re-sealed", rotated.shop_keys),
     ]
     if rotated.unreadable:
         pairs.append(("unreadable", ", ".join(rotated.unreadable)))
+    if rotated.unreadable_shop_keys:
+        pairs.append(("unreadable shop keys", ", ".join(rotated.unreadable_shop_keys)))
     return block(pairs)
 
 

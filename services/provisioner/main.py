@@ -21,6 +21,7 @@ from services.provisioner.adapters.metrics_pg import watch_tenants
 from services.provisioner.adapters.refunds_pg import PgRefunds
 from services.provisioner.adapters.registry_pg import PgTenantRegistry
 from services.provisioner.adapters.sealed_tokens_pg import PgSealedTokens
+from services.provisioner.adapters.shop_keys_pg import PgShopKeys
 from services.provisioner.adapters.spares_pg import PgSpareSchemas
 from services.provisioner.adapters.zones_pg import PgZones
 from services.provisioner.bot import OpsDeps, TelegramTenantBots, build_ops_dispatcher
@@ -146,6 +147,7 @@ async def compose(
         bots=bot_setup,
         store=store,
         sealer=sealer,
+        shop_keys=PgShopKeys(servers),
     )
     backups = Backups(
         store=FileBackupStore(

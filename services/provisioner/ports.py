@@ -305,6 +305,14 @@ class SealedTokens(Protocol):
     async def replace(self, tenant_id: str, old: str, new: str) -> TenantRecord | None: ...
 
 
+class SealedShopKeys(Protocol):
+    """A business's sealed YooKassa shop key in its own schema (prepayment), for re-sealing."""
+
+    async def sealed(self, tenant_id: str, db_server: str) -> str | None: ...
+
+    async def replace(self, tenant_id: str, db_server: str, old: str, new: str) -> bool: ...
+
+
 # --- A business's own time zone (use_cases/rezoning.py)
 
 

@@ -13,6 +13,7 @@ import pytest
 import pytest_asyncio
 from cryptography.fernet import Fernet
 
+from services.billing.adapters.sealed_prepay_pg import PgSealedPrepayKeys
 from services.billing.adapters.sealed_signups_pg import PgSealedSignups
 from services.billing.main import MIGRATIONS
 from services.billing.use_cases.reseal import reseal_signups
@@ -81,3 +82,27 @@ async def test_every_sealed_signup_token_moves_to_the_current_key(
 
     again = await reseal_signups(PgSealedSignups(billing_pool), rotating)
     assert (again.resealed, again.unreadable) == (0, 1)
+
+
+async def test_the_shops_keys_kept_with_prepayments_move_to_the_current_key(
+    billing_pool: asyncpg.Pool,
+) -> None:
+    payment_id = f"pp-{uuid.uuid4().hex}"
+    await billing_pool.execute(
+        "INSERT INTO billing.prepay_payments (payment_id, tenant_id, booking_id,"
+        " idempotence_key, shop_id, secret_sealed, amount_kopecks, hold_until)"
+        " VALUES ($1, 'reseal_t', 1, $1, '300001', $2, 50000, now())",
+        payment_id,
+        Sealer(Secret(OLD_KEY)).seal("test_shop_key"),
+    )
+    rotating = Sealer(Secret(NEW_KEY), [Secret(OLD_KEY)])
+
+    done = await reseal_signups(PgSealedPrepayKeys(billing_pool), rotating, what="shop keys")
+
+    assert (done.resealed, done.unreadable) == (1, 0)
+    sealed = await billing_pool.fetchval(
+        "SELECT secret_sealed FROM billing.prepay_payments WHERE payment_id = $1", payment_id
+    )
+    assert Sealer(Secret(NEW_KEY)).unseal(sealed).reveal() == "test_shop_key"
+    again = await reseal_signups(PgSealedPrepayKeys(billing_pool), rotating, what="shop keys")
+    assert again.resealed == 0

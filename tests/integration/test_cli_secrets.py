@@ -41,6 +41,7 @@ from services.provisioner.ports import Payment
 from services.provisioner.subscribers import SERVICE
 from shared.bus import tenants_bucket
 from shared.crypto import Sealer, SealError
+from shared.db import tenant_schema
 from shared.messages import Signup, TenantConfig, TenantProvisioned
 from shared.migrate import ensure_extensions, load_migrations, migrate_schema, shared_migrations
 from shared.outbox import migrate_outbox
@@ -314,3 +315,32 @@ async def test_create_tenant_never_takes_the_token_on_the_command_line(
         build_parser().parse_args(["create-tenant", "--token", "1:abc", "--owner-id", "7"])
     assert usage.value.code == 2
     assert "--token-file" in capsys.readouterr().err
+
+
+async def test_rotate_secrets_reseals_the_businesses_shop_keys(world: World) -> None:
+    """A business's YooKassa key (prepayment) sealed in its schema under the old key opens
+    with the new key alone after `rotate-secrets`; a second run leaves it as it is."""
+    tenant_id, _ = await world.old_tenant("Салон Предоплата", delivery="polling")
+    schema = tenant_schema(tenant_id)
+    shop_key = "test_shop_secret_" + secrets.token_hex(8)
+    await world.pool.execute(
+        f'INSERT INTO "{schema}".prepay_shop (shop_id, secret_sealed, connected_at)'
+        " VALUES ('300001', $1, now())",
+        Sealer(Secret(OLD_KEY)).seal(shop_key),
+    )
+
+    code, out, err = await world.run("rotate-secrets", "--json")
+
+    assert code == 0, err
+    report = msgspec.json.decode(out)
+    assert report["shop_keys"] >= 1
+    assert report["unreadable_shop_keys"] == []
+    sealed = str(await world.pool.fetchval(f'SELECT secret_sealed FROM "{schema}".prepay_shop'))
+    assert Sealer(Secret(NEW_KEY)).unseal(sealed).reveal() == shop_key
+    with pytest.raises(SealError):
+        Sealer(Secret(OLD_KEY)).unseal(sealed)
+
+    code, out, err = await world.run("rotate-secrets", "--json")
+    assert code == 0, err
+    assert msgspec.json.decode(out)["shop_keys"] == 0
+    assert await world.pool.fetchval(f'SELECT secret_sealed FROM "{schema}".prepay_shop') == sealed

@@ -125,6 +125,9 @@ class FakeSession:
     async def prepayment(self, booking_id: int) -> None:  # noqa: ARG002
         return None  # no prepayment in these businesses
 
+    async def awaited(self, booking_ids: list[int]) -> dict[int, object]:  # noqa: ARG002
+        return {}
+
     async def prepay_terms(self, service_id: int) -> None:  # noqa: ARG002
         return None
 

@@ -210,6 +210,9 @@ class Tenant:
     async def prepayment(self, booking_id: int) -> None:
         return None  # no prepayment in these businesses
 
+    async def awaited(self, booking_ids: list[int]) -> dict[int, object]:
+        return {}
+
     async def prepay_terms(self, service_id: int) -> None:
         return None
 

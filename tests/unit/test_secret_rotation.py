@@ -80,6 +80,14 @@ class Bots:
         self.configured.append((tenant.tenant_id, token.reveal()))
 
 
+class NoShopKeys:
+    async def sealed(self, tenant_id: str, db_server: str) -> str | None:
+        return None
+
+    async def replace(self, tenant_id: str, db_server: str, old: str, new: str) -> bool:
+        raise AssertionError("no shop key to replace")
+
+
 class Store:
     def __init__(self) -> None:
         self.audits: list[tuple[str, str, dict[str, object]]] = []
@@ -105,7 +113,12 @@ async def test_rotation_moves_tokens_to_the_new_key_and_skips_what_it_must() -> 
     directory, bots, store = Directory(), Bots(), Store()
     sealer = Sealer(Secret(NEW_KEY), [Secret(OLD_KEY)])
     rotation = SecretRotation(
-        tokens=tokens, directory=directory, bots=bots, store=store, sealer=sealer
+        tokens=tokens,
+        directory=directory,
+        bots=bots,
+        store=store,
+        sealer=sealer,
+        shop_keys=NoShopKeys(),
     )
 
     done = await rotation.rotate("cli:ops")

@@ -30,7 +30,10 @@ class Resealed:
     unreadable: int
 
 
-async def reseal_signups(signups: SealedSignups, sealer: Sealer) -> Resealed:
+async def reseal_signups(
+    signups: SealedSignups, sealer: Sealer, *, what: str = "signups"
+) -> Resealed:
+    """Also used for the shops' keys kept with each prepayment (`what` names them in the log)."""
     resealed = unreadable = 0
     after = ""
     while page := await signups.page(after=after, limit=PAGE):
@@ -44,5 +47,5 @@ async def reseal_signups(signups: SealedSignups, sealer: Sealer) -> Resealed:
                 resealed += 1
         after = page[-1][0]
     if resealed or unreadable:
-        log.info("signups re-sealed: %d, unreadable: %d", resealed, unreadable)
+        log.info("%s re-sealed: %d, unreadable: %d", what, resealed, unreadable)
     return Resealed(resealed=resealed, unreadable=unreadable)

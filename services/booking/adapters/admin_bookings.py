@@ -18,11 +18,13 @@ SELECT b.id, b.customer_id, b.service_id, s.name AS service_name, b.master_id,
        m.name AS master_name, b.starts_at, b.ends_at, b.price_kopecks, b.status, b.source,
        b.cancelled_by, b.cancel_reason, b.attendance_confirmed_at, b.created_at,
        c.telegram_id AS c_telegram_id, c.name AS c_name, c.phone AS c_phone,
-       c.language_code AS c_language_code, c.source AS c_source, c.first_seen AS c_first_seen
+       c.language_code AS c_language_code, c.source AS c_source, c.first_seen AS c_first_seen,
+       pp.hold_until AS held_until
 FROM bookings AS b
 JOIN services AS s ON s.id = b.service_id
 JOIN masters AS m ON m.id = b.master_id
 JOIN customers AS c ON c.id = b.customer_id
+LEFT JOIN prepayments AS pp ON pp.booking_id = b.id AND pp.status = 'awaiting'
 """
 _BETWEEN = (
     _LINES + " WHERE b.starts_at >= $1 AND b.starts_at < $2"
@@ -54,7 +56,7 @@ def _line(row: asyncpg.Record) -> BookingLine:
         source=values["c_source"],
         first_seen=values["c_first_seen"],
     )
-    return BookingLine(booking=booking, customer=customer)
+    return BookingLine(booking=booking, customer=customer, held_until=values["held_until"])
 
 
 class BookingsSql:

@@ -30,6 +30,10 @@ _PREPAYMENT = """
 SELECT booking_id, amount_kopecks, status, hold_until, payment_id, confirmation_url
 FROM prepayments WHERE booking_id = $1
 """
+_AWAITED = """
+SELECT booking_id, amount_kopecks, status, hold_until, payment_id, confirmation_url
+FROM prepayments WHERE booking_id = ANY($1::bigint[]) AND status = 'awaiting'
+"""
 _SET = """
 UPDATE prepayments SET status = $2,
        paid_at = CASE WHEN $2 = 'paid' THEN $4 ELSE paid_at END,
@@ -86,6 +90,12 @@ class PrepaySql:
     async def prepayment(self, booking_id: int) -> Prepayment | None:
         row = await self._conn.fetchrow(_PREPAYMENT, booking_id)
         return Prepayment(**dict(row)) if row else None
+
+    async def awaited(self, booking_ids: list[int]) -> dict[int, Prepayment]:
+        if not booking_ids:
+            return {}
+        rows = await self._conn.fetch(_AWAITED, booking_ids)
+        return {row["booking_id"]: Prepayment(**dict(row)) for row in rows}
 
     async def set_prepayment(
         self,

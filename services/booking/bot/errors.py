@@ -30,6 +30,7 @@ from services.booking.use_cases.errors import (
     TooLate,
 )
 from services.booking.use_cases.ports import Scope
+from services.booking.use_cases.prepay.holds import HeldForPayment
 from shared.errors import RuleViolation
 
 
@@ -158,6 +159,15 @@ async def customer_blocked(event: ErrorEvent, words: Words) -> None:
     await _reply(event, None, words(key, phone=phone), alert=True)
 
 
+async def held_for_payment(event: ErrorEvent, scope: Scope, words: Words) -> None:
+    """A move of a booking still waiting for its prepayment: why not, and their list."""
+    error = event.exception
+    assert isinstance(error, HeldForPayment)
+    mine = await managing.my_bookings(scope, telegram_id=_user_id(event) or 0)
+    notice = words("prepay.no_move_held")
+    await _reply(event, manage.my_list(words, mine), notice, alert=True)
+
+
 async def other_rule(event: ErrorEvent, words: Words) -> None:
     await _reply(event, None, words("error.generic"), alert=True)
 
@@ -175,6 +185,7 @@ def router() -> Router:
         (not_theirs, BookingNotActive),
         (bad_button, BadButton),
         (customer_blocked, CustomerBlocked),
+        (held_for_payment, HeldForPayment),
     )
     for handler, kind in handlers:
         feature.errors.register(handler, ExceptionTypeFilter(kind))

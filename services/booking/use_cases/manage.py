@@ -30,6 +30,7 @@ from services.booking.use_cases.events import (
 )
 from services.booking.use_cases.ports import BusinessSettings, Scope, TenantSession
 from services.booking.use_cases.prepay.cancels import after_cancel
+from services.booking.use_cases.prepay.holds import awaiting, refuse_move
 from services.booking.use_cases.prepay.ports import Prepayment
 from services.booking.use_cases.slotwait.freed import offer_freed_booking
 
@@ -41,6 +42,7 @@ class MyBooking:
     booking: Booking
     can_cancel: bool
     can_move: bool
+    held: Prepayment | None = None  # still waiting for its prepayment (not movable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,11 +87,14 @@ async def my_bookings(scope: Scope, *, telegram_id: int) -> MyBookings:
         business = await session.business()
         customer = await session.customer(telegram_id)
         upcoming = await session.upcoming(customer.id, now=now) if customer else []
+        held = await session.awaited([b.id for b in upcoming])
     items = tuple(
         MyBooking(
             booking=b,
-            can_cancel=before_cutoff(b.starts_at, now, business.cancel_cutoff_min),
-            can_move=before_cutoff(b.starts_at, now, business.reschedule_cutoff_min),
+            can_cancel=b.id in held or before_cutoff(b.starts_at, now, business.cancel_cutoff_min),
+            can_move=b.id not in held
+            and before_cutoff(b.starts_at, now, business.reschedule_cutoff_min),
+            held=held.get(b.id),
         )
         for b in upcoming
     )
@@ -102,7 +107,8 @@ async def ask_cancel(scope: Scope, *, telegram_id: int, booking_id: int) -> Chan
     async with scope.store.transaction() as session:
         _, booking = await owned(session, telegram_id, booking_id)
         business = await session.business()
-    if not before_cutoff(booking.starts_at, now, business.cancel_cutoff_min):
+        held = await awaiting(session, booking_id)  # nothing paid: cancellable at any time
+    if held is None and not before_cutoff(booking.starts_at, now, business.cancel_cutoff_min):
         raise TooLate("cancel", cutoff_min=business.cancel_cutoff_min, phone=business.phone)
     return Changed(booking=booking, business=business)
 
@@ -118,7 +124,9 @@ async def cancel(scope: Scope, *, telegram_id: int, booking_id: int) -> Changed:
             prepayment = await session.prepayment(booking_id)  # done before: say so again
         elif booking.status != "confirmed":
             raise BookingNotActive(booking_id, booking.status)
-        elif not before_cutoff(booking.starts_at, now, business.cancel_cutoff_min):
+        elif await awaiting(session, booking_id) is None and not before_cutoff(
+            booking.starts_at, now, business.cancel_cutoff_min
+        ):
             raise TooLate("cancel", cutoff_min=business.cancel_cutoff_min, phone=business.phone)
         else:
             booking = await session.cancel_booking(
@@ -138,6 +146,7 @@ async def move_target(scope: Scope, *, telegram_id: int, booking_id: int) -> Cho
     async with scope.store.transaction() as session:
         _, booking = await owned(session, telegram_id, booking_id)
         business = await session.business()
+        await refuse_move(session, booking_id)
     _check_move_cutoff(booking, business, now)
     return Choice(service_id=booking.service_id, master_id=booking.master_id, booking_id=booking.id)
 
@@ -175,6 +184,7 @@ async def reschedule(
                 booking=booking, business=who.business, old_starts_at=moved_from or starts_at
             )
         _check_move_cutoff(booking, who.business, now)
+        await refuse_move(session, booking_id)
         choice = Choice(booking.service_id, booking.master_id, booking.id)
         day = starts_at.astimezone(ZoneInfo(who.business.timezone)).date()
         inputs = await load_inputs(session, choice, first_day=day, last_day=day, now=now)

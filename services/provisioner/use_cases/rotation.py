@@ -7,6 +7,10 @@ a tenant served by webhook gets `setWebhook` again with the secret derived from 
 key. Until then the gateway accepts secrets from `PLATFORM_SECRET_PREVIOUS` too, so no update
 is refused in between. Running it twice changes nothing the second time but the webhooks.
 A tenant whose token opens with no known key is reported, not fatal.
+
+A business's YooKassa shop key (prepayment), sealed in its own schema, is re-sealed the same
+way (compare-and-set; a key no known key opens is reported with the tenant id). Billing keeps
+its own copies with each payment and re-seals them at its start, like the signups' tokens.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from services.provisioner.ports import (
     BotSetup,
     ConsoleStore,
     Directory,
+    SealedShopKeys,
     SealedTokens,
     TenantRecord,
 )
@@ -34,6 +39,8 @@ class Rotated:
     resealed: int = 0
     webhooks: int = 0
     unreadable: list[str] = field(default_factory=list)
+    shop_keys: int = 0
+    unreadable_shop_keys: list[str] = field(default_factory=list)
 
 
 class SecretRotation:
@@ -45,8 +52,10 @@ class SecretRotation:
         bots: BotSetup,
         store: ConsoleStore,
         sealer: Sealer,
+        shop_keys: SealedShopKeys,
     ) -> None:
         self._tokens = tokens
+        self._shop_keys = shop_keys
         self._directory = directory
         self._bots = bots
         self._store = store
@@ -69,6 +78,8 @@ class SecretRotation:
                 "resealed": done.resealed,
                 "webhooks": done.webhooks,
                 "unreadable": done.unreadable[:50],
+                "shop_keys": done.shop_keys,
+                "unreadable_shop_keys": done.unreadable_shop_keys[:50],
             },
         )
         log.info("secrets rotated by %s: %s", actor, done)
@@ -76,6 +87,8 @@ class SecretRotation:
 
     async def _one(self, tenant: TenantRecord, done: Rotated) -> None:
         done.tenants += 1
+        if tenant.status != "deleted":
+            await self._shop_key(tenant, done)
         try:
             fresh = self._sealer.reseal(tenant.bot_token_sealed)
         except SealError:
@@ -94,3 +107,18 @@ class SecretRotation:
         if tenant.delivery == "webhook":
             await self._bots.configure(tenant, self._sealer.unseal(tenant.bot_token_sealed))
             done.webhooks += 1
+
+    async def _shop_key(self, tenant: TenantRecord, done: Rotated) -> None:
+        sealed = await self._shop_keys.sealed(tenant.tenant_id, tenant.db_server)
+        if sealed is None:
+            return
+        try:
+            fresh = self._sealer.reseal(sealed)
+        except SealError:
+            log.warning("tenant %s: its shop key opens with no known key", tenant.tenant_id)
+            done.unreadable_shop_keys.append(tenant.tenant_id)
+            return
+        if fresh is not None and await self._shop_keys.replace(
+            tenant.tenant_id, tenant.db_server, sealed, fresh
+        ):
+            done.shop_keys += 1

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from services.booking.bot import codes
 from services.booking.bot.callbacks import Manage, Menu, MoveTo, PickDay
 from services.booking.bot.screens.common import Screen, Words, button, details, esc
+from services.booking.bot.screens.prepay import pay_button
 from services.booking.bot.slotwait_callbacks import WaitList
 from services.booking.domain.entities import Booking
 from services.booking.use_cases.manage import Changed, MyBookings
@@ -37,7 +38,9 @@ def my_list(w: Words, mine: MyBookings, *, notice: str = "") -> Screen:
     rows = []
     for number, item in enumerate(mine.items, start=1):
         line = w("my.item", n=number, details=_about(w, item.booking, zone))
-        if not (item.can_cancel and item.can_move):
+        if item.held is not None:
+            line += "\n" + w("prepay.my_held", until=w.time(item.held.hold_until, zone))
+        elif not (item.can_cancel and item.can_move):
             key = "my.call_phone" if mine.business.phone else "my.call_us"
             line += "\n" + w(key, phone=esc(mine.business.phone))
         parts.append(line)
@@ -45,6 +48,11 @@ def my_list(w: Words, mine: MyBookings, *, notice: str = "") -> Screen:
             [
                 button(w("my.cancel", n=number), Manage(a="cancel", b=item.booking.id).pack()),
                 button(w("my.move", n=number), Manage(a="move", b=item.booking.id).pack()),
+            ]
+            if item.held is None
+            else [
+                button(w("my.cancel", n=number), Manage(a="cancel", b=item.booking.id).pack()),
+                *pay_button(w, item.held),
             ]
         )
     rows.append([button(w("slotwait.mine"), WaitList().pack())])

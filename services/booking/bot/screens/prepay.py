@@ -8,6 +8,7 @@ from aiogram.types import InlineKeyboardButton
 from services.booking.bot.callbacks import Menu
 from services.booking.bot.screens.common import Screen, Words, button, details
 from services.booking.use_cases.prepay.outcomes import Notice
+from services.booking.use_cases.prepay.ports import Prepayment
 
 
 def notice(w: Words, note: Notice) -> Screen:
@@ -26,3 +27,11 @@ def notice(w: Words, note: Notice) -> Screen:
         return Screen(text, [[pay]])
     text = w(f"prepay.{note.kind}", amount=amount, details=about)
     return Screen(text, [[button(w("menu.my"), Menu(action="my").pack())]])
+
+
+def pay_button(w: Words, held: Prepayment) -> list[InlineKeyboardButton]:
+    """«Оплатить» again in «Мои записи» once billing has made the payment link."""
+    if not held.confirmation_url:
+        return []
+    amount = w.money(held.amount_kopecks)
+    return [InlineKeyboardButton(text=w("prepay.pay", amount=amount), url=held.confirmation_url)]

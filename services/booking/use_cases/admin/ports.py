@@ -55,6 +55,7 @@ class BookingLine:
 
     booking: Booking
     customer: Customer
+    held_until: datetime | None = None  # still waiting for its prepayment until then
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,6 +68,8 @@ async def _movable(session: DeskSession, actor: Staff, booking_id: int) -> Booki
     line = await visible(session, actor, booking_id)
     if line.booking.status != "confirmed":
         raise BadInput(f"status_{line.booking.status}")
+    if line.held_until is not None:  # its move would be announced before its payment
+        raise BadInput("prepay_held")
     return line
 
 
@@ -124,6 +126,8 @@ async def move(
             raise BadInput(f"status_{booking.status}")
         if booking.starts_at == starts_at:  # never offered: a move to where it already is
             raise BadInput("bad_button")
+        if line.held_until is not None:
+            raise BadInput("prepay_held")
         day = starts_at.astimezone(ZoneInfo(who.business.timezone)).date()
         choice = _choice(line)
         try:

@@ -70,6 +70,10 @@ class PrepayPort(Protocol):
 
     async def prepayment(self, booking_id: int) -> Prepayment | None: ...
 
+    async def awaited(self, booking_ids: list[int]) -> dict[int, Prepayment]:
+        """The prepayments still awaited among these bookings, by booking id."""
+        ...
+
     async def set_prepayment(
         self,
         booking_id: int,

@@ -22,7 +22,7 @@ def day(w: Words, view: DayView) -> Screen:
         b = line.booking
         label = w(
             "admin.day.item",
-            icon=ICONS[b.status],
+            icon="⏳" if line.held_until else ICONS[b.status],
             starts=w.time(b.starts_at, zone),
             ends=w.time(b.ends_at, zone),
             service=b.service_name,
@@ -63,6 +63,8 @@ def card(w: Words, found: Card, *, notice: str = "") -> Screen:
             status=w(f"admin.status.{b.status}"),
         )
     ]
+    if found.line.held_until is not None:
+        parts.append(w("admin.prepay.held_until", until=w.time(found.line.held_until, zone)))
     if b.status == "cancelled" and b.cancel_reason:
         parts.append(w("admin.card.reason", reason=esc(b.cancel_reason)))
     if notice:

@@ -28,7 +28,7 @@ def card(w: Words, full: FullCard, *, notice: str = "") -> Screen:
     lines.extend(badges(w, facts))
     b = full.card.line.booking
     extra = []
-    if b.status == "confirmed":
+    if b.status == "confirmed" and full.card.line.held_until is None:  # moved once paid
         extra.append(button(w("admin.card.move"), Move(a="d", b=b.id).pack()))
     extra.append(button(w("admin.card.note_button"), Note(b=b.id).pack()))
     rows = [extra, *base.rows]
