@@ -9,6 +9,8 @@ from services.booking.domain.entities import Customer
 from services.booking.use_cases.custom_texts import Found
 from services.booking.use_cases.errors import BadPhone
 from services.booking.use_cases.ports import BusinessSettings, Scope, TenantSession
+from shared.messages import CustomerChatBack
+from shared.subjects import CUSTOMER_CHAT_BACK, booking_event
 
 MAX_NAME = 64
 _SOURCE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -67,6 +69,12 @@ async def greet(
             language_code=language_code[:8],
             source=clean_source(payload),
         )
+        if await session.clear_bot_blocked(telegram_id):  # they had blocked the bot: back now
+            await session.record_event(
+                booking_event(CUSTOMER_CHAT_BACK, scope.tenant_id),
+                CustomerChatBack(tenant_id=scope.tenant_id, chat_id=telegram_id),
+                msg_id=f"booking:{scope.tenant_id}:chatback:{telegram_id}:{scope.clock.now().timestamp():.0f}",
+            )
         return await session.business()
 
 

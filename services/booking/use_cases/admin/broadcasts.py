@@ -9,6 +9,7 @@ broadcast while one runs. Each send and stop is in the audit log.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from services.booking.use_cases.admin import audit
 from services.booking.use_cases.admin.access import require_manager
@@ -26,6 +27,8 @@ from shared.subjects import BROADCAST_REQUESTED, BROADCAST_STOPPED, booking_even
 
 DAY_CHOICES = (7, 30, 60, 90, 180)
 MAX_DAYS = 3650
+# a broadcast booking never heard the end of (an outcome lost) stops counting as running
+RUNNING_AT_MOST = timedelta(hours=6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,8 @@ async def send(scope: MarketingScope, actor: Staff, draft: Draft, audience: Audi
     require_manager(actor, "broadcasts")
     check_draft(draft)
     async with scope.store.transaction() as session:
+        if await session.broadcast_running(RUNNING_AT_MOST):
+            raise BadInput("bcast_busy")  # the notifier refuses it too, but after the announce
         label = await _label(session, audience)
         chats = await session.recipients(audience, scope.clock.now())
         if not chats:
