@@ -127,10 +127,14 @@ def create_app(settings: BookingSettings) -> Litestar:
                     policy=lasting,
                 )
             )
+
+            async def pool_of(tenant_id: str) -> asyncpg.Pool | None:
+                found = await tenant_bots.get(tenant_id)
+                return None if found is None else deps.tenant_pool(found.config.db_server)
+
             runtime.broker.include_router(
                 outcomes_router(
-                    deps=deps,
-                    tenants=tenant_bots,
+                    pool_of=pool_of,
                     publisher=runtime.publisher,
                     metrics=metrics,
                     policy=lasting,

@@ -16,7 +16,9 @@ blocked the bot, a broadcast that ended or was refused.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
+import asyncpg
 import msgspec
 from aiogram import Dispatcher
 from aiogram.types import Update
@@ -178,10 +180,12 @@ def prepay_router(
     return router
 
 
+TenantPool = Callable[[str], Awaitable[asyncpg.Pool | None]]  # None: not a business of ours
+
+
 def outcomes_router(
     *,
-    deps: BookingDeps,
-    tenants: TenantBots,
+    pool_of: TenantPool,
     publisher: Publisher,
     metrics: Metrics,
     policy: RetryPolicy,
@@ -208,10 +212,9 @@ def outcomes_router(
                 raise PoisonMessage("the event names another tenant than its subject")
             if event.status != "blocked" and event.kind not in BROADCAST_ENDED_KINDS:
                 return  # most outcomes (sent reminders...) tell booking nothing
-            found = await tenants.get(tenant_id)
-            if found is None:
+            pool = await pool_of(tenant_id)
+            if pool is None:
                 return  # not a business's bot (the sales bot's chats) or gone
-            pool = deps.tenant_pool(found.config.db_server)
             await delivery_outcomes.handle(PgMarketingStore(pool, tenant_id), event)
 
         await consumer.run(msg, work, tenant=tenant_id)

@@ -31,6 +31,13 @@ MAX_DAYS = 3650
 RUNNING_AT_MOST = timedelta(hours=6)
 
 
+class Busy(BadInput):
+    """Another broadcast of this business is still running (as far as booking knows)."""
+
+    def __init__(self) -> None:
+        super().__init__("bcast_busy")
+
+
 @dataclass(frozen=True, slots=True)
 class Draft:
     """The owner's message: HTML text (the caption of `photo`, a file_id, when there is one)."""
@@ -89,7 +96,7 @@ async def send(scope: MarketingScope, actor: Staff, draft: Draft, audience: Audi
     check_draft(draft)
     async with scope.store.transaction() as session:
         if await session.broadcast_running(RUNNING_AT_MOST):
-            raise BadInput("bcast_busy")  # the notifier refuses it too, but after the announce
+            raise Busy  # the notifier would refuse it too, but only after «Рассылка запущена»
         label = await _label(session, audience)
         chats = await session.recipients(audience, scope.clock.now())
         if not chats:
