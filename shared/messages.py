@@ -256,6 +256,7 @@ class DeliveryOutcome(Event, frozen=True, kw_only=True):
     kind: str
     status: Literal["sent", "blocked", "failed"]
     detail: str = ""
+    ref: str = ""  # the delivery's `ref` (`bcast:<id>` for a broadcast's rows)
 
 
 # --- Marketing: broadcasts, win-back rules and the customers' bulk opt-out (booking emits,
@@ -434,3 +435,11 @@ class SlotFreed(Event, frozen=True, kw_only=True):
     timezone: str
     locale: str = "ru"
     offers: tuple[SlotOffer, ...] = ()
+
+
+class CustomerChatBack(Event, frozen=True, kw_only=True):
+    """A customer who had blocked the bot wrote to it again (/start): the notifier may message
+    them again (`booking.chatback.<t>`)."""
+
+    tenant_id: str
+    chat_id: int

@@ -177,3 +177,9 @@ BROADCAST_REQUESTED = "broadcast"
 BROADCAST_STOPPED = "bcaststop"
 WINBACK_RULE_SET = "winback"
 BULK_OPTOUT_CHANGED = "optout"
+
+# --- Marketing: booking learns the notifier's delivery outcomes (`notify.outcome.<t>`): a chat
+# that blocked the bot, a broadcast that ended (its report) or was refused
+BOOKING_OUTCOMES = ConsumerSpec("booking-outcomes", STREAM_NOTIFY, "notify.outcome.*", "booking")
+CONSUMERS = (*CONSUMERS, BOOKING_OUTCOMES)
+CUSTOMER_CHAT_BACK = "chatback"  # `booking_event` kind: a chat that blocked the bot is back

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -121,6 +122,25 @@ class TelegramSandboxClient:
             "language_code": language_code,
         }
         return await self._user_action(bot, user_id, "message", body)
+
+    async def send_photo(
+        self,
+        bot: BotRef,
+        user_id: int,
+        image: bytes,
+        *,
+        caption: str = "",
+        first_name: str | None = None,
+        language_code: str | None = None,
+    ) -> DeliveryResult:
+        """The user sends a picture (PNG/JPEG bytes) with a caption, as from their gallery."""
+        body = {
+            "image": base64.b64encode(image).decode(),
+            "caption": caption,
+            "first_name": first_name,
+            "language_code": language_code,
+        }
+        return await self._user_action(bot, user_id, "photo", body)
 
     async def mark_started(self, bot: BotRef, user_ids: list[int]) -> None:
         """Users who opened the bot before now (no update is queued for them)."""

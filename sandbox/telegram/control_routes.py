@@ -28,6 +28,7 @@ from sandbox.telegram.models import (
     UserCallback,
     UserContact,
     UserMessage,
+    UserPhoto,
 )
 from sandbox.telegram.objects import Update
 from sandbox.telegram.state import Stats
@@ -134,6 +135,19 @@ class ControlController(Controller):
         bot = services.state.bot_by_username(username)
         profile = UserProfileIn(first_name=data.first_name, language_code=data.language_code)
         return await actions.share_contact(bot, user_id, data.phone_number, profile)
+
+    @post("/bots/{username:str}/users/{user_id:int}/photo", status_code=_OK)
+    async def user_photo(
+        self,
+        username: FromPath[str],
+        user_id: FromPath[int],
+        data: JSONBody[UserPhoto],
+        services: NamedDependency[Services],
+        actions: NamedDependency[UserActions],
+    ) -> DeliveryResult:
+        bot = services.state.bot_by_username(username)
+        profile = UserProfileIn(first_name=data.first_name, language_code=data.language_code)
+        return await actions.send_photo(bot, user_id, data.image, data.caption, profile)
 
     @post("/bots/{username:str}/users/{user_id:int}/callback", status_code=_OK)
     async def user_callback(

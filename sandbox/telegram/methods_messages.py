@@ -18,7 +18,7 @@ from sandbox.telegram.objects import Document, File, Message, PhotoSize
 from sandbox.telegram.state import CallbackAnswer, ChatLog, StoredFile, unix_now
 
 _MAX_TEXT = 4096
-_MAX_CAPTION = 1024
+MAX_CAPTION = 1024
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
@@ -110,7 +110,7 @@ async def send_document(ctx: MethodContext, raw: dict[str, Any]) -> Message:
     user, chat = ctx.private_chat(params.chat_id)
     stored = _document_of(ctx, params.document)
     caption, caption_entities = parse_text(params.caption or "", params.parse_mode)
-    if len(caption) > _MAX_CAPTION:
+    if len(caption) > MAX_CAPTION:
         raise bad_request("message caption is too long")
     markup = parse_markup(params.reply_markup)
     ctx.acquire_send(user.id)
@@ -143,9 +143,9 @@ async def send_photo(ctx: MethodContext, raw: dict[str, Any]) -> Message:
     params = p.decode(raw, p.SendPhoto)
     user, chat = ctx.private_chat(params.chat_id)
     stored = _document_of(ctx, params.photo, field="photo", id_prefix="AgACAgIAAxk")
-    width, height = _image_size(stored.data)
+    width, height = image_size(stored.data)
     caption, caption_entities = parse_text(params.caption or "", params.parse_mode)
-    if len(caption) > _MAX_CAPTION:
+    if len(caption) > MAX_CAPTION:
         raise bad_request("message caption is too long")
     markup = parse_markup(params.reply_markup)
     ctx.acquire_send(user.id)
@@ -173,7 +173,7 @@ async def send_photo(ctx: MethodContext, raw: dict[str, Any]) -> Message:
     return message
 
 
-def _image_size(data: bytes) -> tuple[int, int]:
+def image_size(data: bytes) -> tuple[int, int]:
     """Width and height of a picture; anything that is not one is refused like Telegram does."""
     try:
         with Image.open(io.BytesIO(data)) as image:

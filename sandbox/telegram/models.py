@@ -145,6 +145,15 @@ class StartedUsers(Model, frozen=True, kw_only=True):
     user_ids: list[int]
 
 
+class UserPhoto(Model, frozen=True, kw_only=True):
+    """A user sends a picture (the image's bytes, base64 in JSON) with an optional caption."""
+
+    image: bytes
+    caption: str = ""
+    first_name: str | None = None
+    language_code: str | None = None
+
+
 class UserContact(Model, frozen=True, kw_only=True):
     phone_number: str
     first_name: str | None = None

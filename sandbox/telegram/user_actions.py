@@ -7,7 +7,8 @@ import secrets
 import msgspec
 
 from sandbox.telegram.context import Services
-from sandbox.telegram.errors import ControlError
+from sandbox.telegram.errors import BotApiError, ControlError
+from sandbox.telegram.methods_messages import MAX_CAPTION, image_size
 from sandbox.telegram.models import DeliveryResult
 from sandbox.telegram.objects import (
     CallbackQuery,
@@ -16,9 +17,10 @@ from sandbox.telegram.objects import (
     Contact,
     Message,
     MessageEntity,
+    PhotoSize,
     Update,
 )
-from sandbox.telegram.state import Bot, UserProfile, unix_now
+from sandbox.telegram.state import Bot, StoredFile, UserProfile, unix_now
 
 _MAX_OPEN_CALLBACKS = 10_000
 
@@ -70,6 +72,35 @@ class UserActions:
         )
         return await self._send(bot, user, contact=contact)
 
+    async def send_photo(
+        self, bot: Bot, user_id: int, image: bytes, caption: str, profile: UserProfileIn
+    ) -> DeliveryResult:
+        """A picture from the user, stored like the bots' photos (its file_id works in
+        sendPhoto); Telegram's sizes are one here, the picture as it came."""
+        user = self._user(bot, user_id, profile)
+        if len(caption) > MAX_CAPTION:
+            raise ControlError(400, "the caption is too long")
+        try:
+            width, height = image_size(image)
+        except BotApiError as error:
+            raise ControlError(400, f"not a picture: {error.description}") from None
+        stored = StoredFile(
+            file_id=f"AgACAgIAAxk{secrets.token_urlsafe(48)}",
+            file_unique_id=f"AQAD{secrets.token_urlsafe(8)}",
+            file_name="photo.jpg",
+            mime_type="image/jpeg",
+            data=image,
+        )
+        self._services.state.files[stored.file_id] = stored
+        size = PhotoSize(
+            file_id=stored.file_id,
+            file_unique_id=stored.file_unique_id,
+            width=width,
+            height=height,
+            file_size=len(image),
+        )
+        return await self._send(bot, user, photo=[size], caption=caption or None)
+
     async def _send(
         self,
         bot: Bot,
@@ -78,6 +109,8 @@ class UserActions:
         text: str | None = None,
         entities: list[MessageEntity] | None = None,
         contact: Contact | None = None,
+        photo: list[PhotoSize] | None = None,
+        caption: str | None = None,
     ) -> DeliveryResult:
         bot.started.add(user.id)
         chat = bot.chat(user.id)
@@ -89,6 +122,8 @@ class UserActions:
             text=text,
             entities=entities,
             contact=contact,
+            photo=photo,
+            caption=caption,
         )
         chat.add(message, from_bot=False)
         update = Update(update_id=bot.take_update_id(), message=message)

@@ -14,7 +14,13 @@ from litestar import Litestar
 from services.booking.bot import build_dispatcher
 from services.booking.config import BookingSettings
 from services.booking.context import BookingDeps, PrepayDeps
-from services.booking.subscribers import SERVICE, prepay_router, update_handler, updates_puller
+from services.booking.subscribers import (
+    SERVICE,
+    outcomes_router,
+    prepay_router,
+    update_handler,
+    updates_puller,
+)
 from services.booking.tenant_bots import TenantBots
 from shared.advisories import count_max_deliveries
 from shared.bot_session import make_json_session
@@ -27,7 +33,7 @@ from shared.metrics_probes import watch_bus
 from shared.outbox import Relay, migrate_outbox
 from shared.runner import freeze_heap
 from shared.runtime import Runtime, open_runtime
-from shared.subjects import BOOKING_PREPAY, BOOKING_UPDATES, STREAM_BOOKING
+from shared.subjects import BOOKING_OUTCOMES, BOOKING_PREPAY, BOOKING_UPDATES, STREAM_BOOKING
 from shared.telegram import Bots
 from shared.yookassa_shop import ShopApi
 
@@ -121,8 +127,22 @@ def create_app(settings: BookingSettings) -> Litestar:
                     policy=lasting,
                 )
             )
+
+            async def pool_of(tenant_id: str) -> asyncpg.Pool | None:
+                found = await tenant_bots.get(tenant_id)
+                return None if found is None else deps.tenant_pool(found.config.db_server)
+
+            runtime.broker.include_router(
+                outcomes_router(
+                    pool_of=pool_of,
+                    publisher=runtime.publisher,
+                    metrics=metrics,
+                    policy=lasting,
+                )
+            )
             await ensure_consumers(
-                runtime.js, [(BOOKING_UPDATES, policy), (BOOKING_PREPAY, lasting)]
+                runtime.js,
+                [(BOOKING_UPDATES, policy), (BOOKING_PREPAY, lasting), (BOOKING_OUTCOMES, lasting)],
             )
             await runtime.broker.start()
             relay = Relay(runtime.require_pool(), runtime.publisher, stream=STREAM_BOOKING)

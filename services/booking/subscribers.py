@@ -8,12 +8,17 @@
 message through the tenant's bot. The state change commits before the message is sent and a
 repeated event changes nothing and sends nothing: a crash between the commit and the send
 loses that one message (at most once), never doubles it.
+
+`outcomes_router`: the notifier's delivery outcomes (durable `booking-outcomes`): a chat that
+blocked the bot, a broadcast that ended or was refused.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
+import asyncpg
 import msgspec
 from aiogram import Dispatcher
 from aiogram.types import Update
@@ -22,21 +27,24 @@ from nats.js import JetStreamContext
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
+from services.booking.adapters.marketing_sql import PgMarketingStore
 from services.booking.bot.screens import Words
 from services.booking.bot.screens import prepay as prepay_screens
 from services.booking.context import BookingDeps, TenantContext
 from services.booking.tenant_bots import TenantBots
+from services.booking.use_cases import delivery_outcomes
+from services.booking.use_cases.delivery_outcomes import BROADCAST_ENDED_KINDS
 from services.booking.use_cases.prepay import outcomes
 from shared.apology import Apology
 from shared.bus import Consumer, Publisher, RetryPolicy, subscriber_options
 from shared.chat_turns import ChatTurns
 from shared.errors import PoisonMessage
-from shared.messages import PrepayOutcome
+from shared.messages import DeliveryOutcome, PrepayOutcome
 from shared.metrics import Metrics
 from shared.nats_permissions import inbox_prefix
 from shared.ordered_pull import Handler, OrderedPuller, Pulled
 from shared.redis_keys import current_tenant
-from shared.subjects import BOOKING_PREPAY, BOOKING_UPDATES, check_tenant_id
+from shared.subjects import BOOKING_OUTCOMES, BOOKING_PREPAY, BOOKING_UPDATES, check_tenant_id
 from shared.updates import decode_update
 
 SERVICE = "booking"
@@ -166,6 +174,48 @@ def prepay_router(
             words = Words(deps.texts, deps.texts.locale_for(note.language_code or None))
             screen = prepay_screens.notice(words, note)
             await found.bot.send_message(note.chat_id, screen.text, reply_markup=screen.markup)
+
+        await consumer.run(msg, work, tenant=tenant_id)
+
+    return router
+
+
+TenantPool = Callable[[str], Awaitable[asyncpg.Pool | None]]  # None: not a business of ours
+
+
+def outcomes_router(
+    *,
+    pool_of: TenantPool,
+    publisher: Publisher,
+    metrics: Metrics,
+    policy: RetryPolicy,
+) -> NatsRouter:
+    """The notifier's delivery outcomes (`notify.outcome.<t>`, durable `booking-outcomes`):
+    chats that blocked the bot, broadcasts that ended (`use_cases.delivery_outcomes`)."""
+    router = NatsRouter()
+    consumer = Consumer(
+        service=SERVICE, name="outcomes", publisher=publisher, metrics=metrics, policy=policy
+    )
+    options = subscriber_options(BOOKING_OUTCOMES, policy)
+
+    @router.subscriber(BOOKING_OUTCOMES.subject, **options)
+    async def on_outcome(msg: NatsMessage) -> None:
+        tenant_id = _tenant_of(msg.raw_message.subject)
+
+        async def work() -> None:
+            try:
+                event = msgspec.json.decode(msg.body, type=DeliveryOutcome)
+                check_tenant_id(tenant_id)
+            except (msgspec.DecodeError, msgspec.ValidationError) as error:
+                raise PoisonMessage(f"DeliveryOutcome: {error}") from None
+            if event.tenant_id != tenant_id:
+                raise PoisonMessage("the event names another tenant than its subject")
+            if event.status != "blocked" and event.kind not in BROADCAST_ENDED_KINDS:
+                return  # most outcomes (sent reminders...) tell booking nothing
+            pool = await pool_of(tenant_id)
+            if pool is None:
+                return  # not a business's bot (the sales bot's chats) or gone
+            await delivery_outcomes.handle(PgMarketingStore(pool, tenant_id), event)
 
         await consumer.run(msg, work, tenant=tenant_id)
 

@@ -75,6 +75,7 @@ class Claimed:
     chat_blocked: bool = False  # the chat blocked this bot earlier: do not even try
     visit: Visit | None = None
     photo: str | None = None
+    ref: str | None = None  # what the row belongs to (`bcast:<id>`), told in the outcome
 
 
 @dataclass(frozen=True, slots=True)

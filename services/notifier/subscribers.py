@@ -25,6 +25,7 @@ from shared.messages import (
     BroadcastStopped,
     BulkOptOutChanged,
     BusinessRezoned,
+    CustomerChatBack,
     PaymentCanceled,
     SlotFreed,
     TenantDeleted,
@@ -42,6 +43,7 @@ from shared.subjects import (
     BROADCAST_REQUESTED,
     BROADCAST_STOPPED,
     BULK_OPTOUT_CHANGED,
+    CUSTOMER_CHAT_BACK,
     NOTIFIER_BOOKINGS,
     NOTIFIER_PAYMENT_CANCELED,
     NOTIFIER_TENANTS,
@@ -54,6 +56,7 @@ Work = Callable[[], Awaitable[object]]
 Marketing = tuple[Broadcasts, Winback]  # broadcasts, opt-outs and win-back rules
 MARKETING_KINDS = frozenset(
     {BROADCAST_REQUESTED, BROADCAST_STOPPED, BULK_OPTOUT_CHANGED, WINBACK_RULE_SET}
+    | {CUSTOMER_CHAT_BACK}
 )
 
 
@@ -99,6 +102,7 @@ def _marketing_work(marketing: Marketing, msg: NatsMessage) -> Work | None:
         BROADCAST_STOPPED: lambda: broadcasts.on_stopped(decode(BroadcastStopped, body)),
         BULK_OPTOUT_CHANGED: lambda: broadcasts.on_opt_out(decode(BulkOptOutChanged, body)),
         WINBACK_RULE_SET: lambda: winback.on_rule(decode(WinbackRuleSet, body)),
+        CUSTOMER_CHAT_BACK: lambda: broadcasts.on_chat_back(decode(CustomerChatBack, body)),
     }
     return works.get(kind)
 

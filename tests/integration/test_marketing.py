@@ -42,18 +42,29 @@ from devstack.infra import LocalInfra
 from sandbox.telegram import TelegramSandboxClient
 from sandbox.telegram.models import ChatMessage
 from sandbox.telegram.testing import running_sandbox, serve_asgi
+from services.booking.subscribers import outcomes_router
 from services.notifier.config import NotifierSettings
 from services.notifier.main import create_app
-from shared.bus import MSG_ID_HEADER, Publisher, clock_bucket, make_broker, open_bus, tenants_bucket
+from shared.bus import (
+    MSG_ID_HEADER,
+    Publisher,
+    RetryPolicy,
+    clock_bucket,
+    ensure_consumers,
+    make_broker,
+    open_bus,
+    tenants_bucket,
+)
 from shared.callbacks import BroadcastStop
 from shared.clock import CLOCK_OFFSET_KEY
 from shared.crypto import Sealer
 from shared.db import tenant_tx
 from shared.i18n import Catalog
 from shared.messages import BookingCreated, TenantConfig, encode
+from shared.metrics import Metrics
 from shared.outbox import Relay
 from shared.settings import Env, Secret
-from shared.subjects import STREAM_BOOKING, booking_event
+from shared.subjects import BOOKING_OUTCOMES, STREAM_BOOKING, booking_event
 from shared.tenants import TenantDirectory
 from tests.support.waiting import until
 
@@ -76,7 +87,23 @@ async def shared_infra(infra: LocalInfra, pg_pool: asyncpg.Pool) -> AsyncIterato
         TelegramSandboxClient(base_url) as client,
     ):
         broker = make_broker(infra.nats_settings("booking"), "booking-test")
-        await open_bus(broker)
+        js = await open_bus(broker)
+        # booking's consumer of the notifier's delivery outcomes, as booking's app runs it
+        lasting = RetryPolicy.lasting()
+        await ensure_consumers(js, [(BOOKING_OUTCOMES, lasting)])
+
+        async def pool_of(tenant_id: str) -> asyncpg.Pool | None:
+            return pg_pool if tenant_id in NOTIFIER_DB else None
+
+        broker.include_router(
+            outcomes_router(
+                pool_of=pool_of,
+                publisher=Publisher(broker),
+                metrics=Metrics("booking"),
+                policy=lasting,
+            )
+        )
+        await broker.start()
         nc = await nats.connect(infra.nats_url)
         from redis.asyncio import Redis
 
@@ -263,6 +290,7 @@ async def test_a_2000_customer_broadcast_at_the_limit_with_opt_outs_stop_and_one
     )
     rows = await talk.sql("SELECT action, target FROM audit_log WHERE action LIKE 'broadcast.%'")
     assert [r["action"] for r in rows] == ["broadcast.send"]
+    await until(lambda: _finished(talk), 20, "booking to learn the broadcast ended")
 
     # A second broadcast, held back (Telegram answers 502 to every send) so that it surely runs
     # while an admin asks for a third one (refused) and the owner presses «Остановить».
@@ -280,9 +308,10 @@ async def test_a_2000_customer_broadcast_at_the_limit_with_opt_outs_stop_and_one
             second = mine(await talk.tap(second_preview, "Отправить"))
         (second_id,) = [r["id"] for r in await talk.sql("SELECT max(id) AS id FROM broadcasts")]
         await until(lambda: _running(talk, second_id), 20, "the second broadcast running")
-        with as_user(talk, ADMIN):
-            mine(await talk.tap(third_preview, "Отправить"))
-        await until(lambda: _refused(talk), 20, "the third broadcast refused")
+        with as_user(talk, ADMIN):  # refused on the spot: no «Рассылка запущена» first
+            refused = mine(await talk.tap(third_preview, "Отправить"))
+        assert "Рассылка уже идёт" in (refused.text or "")
+        assert "запущена" not in (refused.text or "")
         with as_user(talk, OWNER):  # «Остановить» (its message is held back too)
             await talk.press(second, BroadcastStop(b=second_id).pack(), force=True)
         await until(lambda: _stopped(talk, second_id), 20, "the second broadcast stopped")
@@ -301,17 +330,14 @@ async def test_a_2000_customer_broadcast_at_the_limit_with_opt_outs_stop_and_one
     assert not [s for s in sends if "Третья рассылка" in s.params.get("text", "")]
     assert f"Отправлено: {len(second_sent)} из {total}" in (stopped.text or "")
     assert f"Отменено: {total - len(second_sent)}" in (stopped.text or "")
-    busy = [m for m in await chat(talk, ADMIN) if "предыдущая ещё идёт" in (m.text or "")]
-    assert len(busy) == 1
+    admin_saw = [m.text or "" for m in await chat(talk, ADMIN)]
+    assert not [t for t in admin_saw if "предыдущая ещё идёт" in t or "запущена" in t]
+    assert not await _refused(talk)  # booking refused it: the notifier never heard of it
+    assert [r["n"] for r in await talk.sql("SELECT count(*) AS n FROM broadcasts")] == [2]
     rows = await talk.sql(
         "SELECT action FROM audit_log WHERE action LIKE 'broadcast.%' ORDER BY id"
     )
-    assert [r["action"] for r in rows] == [
-        "broadcast.send",
-        "broadcast.send",
-        "broadcast.send",
-        "broadcast.cancel",
-    ]
+    assert [r["action"] for r in rows] == ["broadcast.send", "broadcast.send", "broadcast.cancel"]
 
 
 async def prepare(talk: Talk, who: int, text: str, *, expect: int) -> ChatMessage:
@@ -342,6 +368,12 @@ async def _refused(talk: Talk) -> bool:
             talk.tenant_id,
         )
     )
+
+
+async def _finished(talk: Talk) -> bool:
+    """Booking heard the notifier's report go out (a new broadcast may be sent)."""
+    rows = await talk.sql("SELECT finished_at IS NOT NULL AS done FROM broadcasts")
+    return bool(rows) and all(r["done"] for r in rows)
 
 
 async def _stopped(talk: Talk, broadcast_id: int) -> bool:
@@ -553,3 +585,91 @@ async def test_win_back_after_n_days_books_the_same_service_and_master(
 
 async def _is(found: object, count: int) -> bool:
     return len(await found) == count  # type: ignore[misc]
+
+
+def picture() -> bytes:
+    """A small PNG, as a phone's gallery would send one."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 90)).save(out, format="PNG")
+    return out.getvalue()
+
+
+async def _bot_blocked(talk: Talk, chat_id: int) -> bool:
+    rows = await talk.sql(
+        "SELECT bot_blocked_at IS NOT NULL AS gone FROM customers WHERE telegram_id = $1", chat_id
+    )
+    return bool(rows and rows[0]["gone"])
+
+
+async def test_a_photo_broadcast_and_a_chat_that_blocked_the_bot(
+    talk: Talk, notifier: nats.js.JetStreamContext, pg_pool: asyncpg.Pool
+) -> None:
+    from test_owner_clients import clients_home, names
+
+    await live(talk, notifier, pg_pool)
+    chats = await crowd(talk, 3, 6_000_000)
+    gone = chats[0]
+    await talk.shared.client.block(talk.sandbox_bot, gone)  # this customer blocked the bot
+    caption = "Новый зал открыт!"
+    with as_user(talk, OWNER):
+        menu = only(await talk.tap(await admin_home(talk), "Рассылки"))
+        mine(await talk.tap(menu, "Новая рассылка"))
+        sent_photo = talk.shared.client.send_photo(
+            talk.sandbox_bot, OWNER, picture(), caption=caption, first_name="Ольга"
+        )
+        asked = mine(await talk._changes(sent_photo))
+        assert "кнопку «Записаться»" in (asked.text or "")
+        audiences = mine(await talk.tap(asked, "Да, с кнопкой"))
+        preview = mine(await talk.tap(audiences, "Всем клиентам"))
+        assert "Получателей: 5" in (preview.text or "")  # the harness's customer, owner, crowd
+        mine(await talk.tap(preview, "Отправить (5)"))
+    report = await owner_sees(talk, "Отчёт о рассылке")
+    assert "Доставлено: 4" in (report.text or "")
+    assert "Заблокировали бота: 1" in (report.text or "")
+
+    for chat_id in (talk.user, *chats[1:]):  # each customer got the picture, caption, buttons
+        got = [m for m in await chat(talk, chat_id) if m.photo]
+        assert len(got) == 1, chat_id
+        assert got[0].caption == caption
+        assert got[0].button_texts == ["Записаться", "Отписаться от рассылок"]
+    sent = await talk.shared.client.sent(talk.sandbox_bot)
+    photos = [s for s in sent if s.method == "sendPhoto"]
+    assert sorted(s.chat_id for s in photos) == sorted([talk.user, OWNER, *chats[1:]])
+    assert len({s.params.get("photo") for s in photos}) == 1  # the owner's file_id, reused
+
+    # booking learned it: the card, the client base's filter, the broadcast's count
+    await until(lambda: _bot_blocked(talk, gone), 20, "booking to record the blocked chat")
+    await until(lambda: _finished(talk), 20, "booking to learn the broadcast ended")
+    # an admin looks (the owner's chat has just had the broadcast, its progress and report)
+    with as_user(talk, ADMIN):
+        await talk.send("/start")  # a customer of the bot too from now on: one more recipient
+    await talk.sql(
+        "INSERT INTO staff_members (telegram_id, name, role) VALUES ($1, 'Админ', 'admin')", ADMIN
+    )
+    with as_user(talk, ADMIN):
+        listed = only(await talk.tap(await clients_home(talk), "Заблокировали бота"))
+        assert names(listed) == [f"⛔ Клиент {gone}"]
+        card = only(await talk.tap(listed, f"Клиент {gone}"))
+        assert "Заблокировал бота" in (card.text or "")
+    await prepare(talk, ADMIN, "Ещё новость", expect=5)  # not the one who blocked the bot
+
+    # the customer writes to the bot again: booking clears the mark, the notifier its block
+    await talk.shared.client.unblock(talk.sandbox_bot, gone)
+    with as_user(talk, gone):
+        await talk.send("/start")
+    assert not await _bot_blocked(talk, gone)
+
+    async def notifier_forgot() -> bool:
+        count = await notifier_db(talk).fetchval(
+            "SELECT count(*) FROM notifier.blocked_chats WHERE tenant_id = $1 AND chat_id = $2",
+            talk.tenant_id,
+            gone,
+        )
+        return count == 0
+
+    await until(notifier_forgot, 20, "the notifier to forget the block")
+    await prepare(talk, OWNER, "И ещё одна", expect=6)

@@ -16,6 +16,7 @@ from aiogram.types import BufferedInputFile
 from PIL import Image
 
 from sandbox.telegram import TelegramSandboxClient
+from sandbox.telegram.client import SandboxClientError
 from sandbox.telegram.testing import running_sandbox
 
 USER = 100_002
@@ -66,5 +67,39 @@ async def test_send_photo_uploads_stores_and_shows_the_picture(sandbox: str) -> 
             assert shown[0].photo[0].width == 320
             log = await client.sent(made, chat_id=USER)
             assert [item.method for item in log] == ["sendPhoto", "sendPhoto"]
+        finally:
+            await bot.session.close()
+
+
+@pytest.mark.asyncio
+async def test_a_user_sends_a_photo_with_a_caption(sandbox: str) -> None:
+    async with TelegramSandboxClient(sandbox) as client:
+        made = await client.create_bot("photo_user_bot", "Фото")
+        bot = Bot(made.token, session=AiohttpSession(api=TelegramAPIServer.from_base(sandbox)))
+        try:
+            picture = png(120, 80)
+            await client.send_photo(made, USER, picture, caption="Новый зал", first_name="Анна")
+            (update,) = await bot.get_updates(timeout=5)
+            message = update.message
+            assert message is not None
+            assert message.photo is not None
+            assert message.caption == "Новый зал"
+            assert message.from_user is not None
+            assert message.from_user.id == USER
+            (size,) = message.photo
+            assert (size.width, size.height, size.file_size) == (120, 80, len(picture))
+            assert await client.file(size.file_id) == picture
+
+            resent = await bot.send_photo(USER, size.file_id, caption="Новый зал")  # as a bot
+            assert resent.photo is not None
+            assert resent.photo[0].file_id == size.file_id
+            chat = await client.chat(made, USER)
+            assert [(m.from_bot, m.caption) for m in chat.messages if m.photo] == [
+                (False, "Новый зал"),
+                (True, "Новый зал"),
+            ]
+
+            with pytest.raises(SandboxClientError, match="IMAGE_PROCESS_FAILED"):
+                await client.send_photo(made, USER, b"not a picture")
         finally:
             await bot.session.close()

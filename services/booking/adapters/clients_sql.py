@@ -4,7 +4,8 @@ from the tenant's own `bookings`, the segments, blocking and tags, and the expor
 Segments (`LAPSED_DAYS` = 90): new = at most one completed visit; regular = two or more
 completed visits and either one in the last 90 days or one booked ahead; lapsed = at least one
 completed visit, none in the last 90 days and nothing booked ahead; blocked = blocked from
-booking online. Blocked customers are only in «blocked» (and «all»).
+booking online. Blocked customers are only in «blocked» (and «all»). gone = blocked the bot
+(the notifier found out; cleared when they write to it again).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from shared.db import tenant_tx
 
 _STATS = """
 SELECT c.id, c.name, c.phone, coalesce(c.source, '') AS source, c.first_seen, c.tags, c.note,
-       c.blocked_at IS NOT NULL AS blocked,
+       c.blocked_at IS NOT NULL AS blocked, c.bot_blocked_at IS NOT NULL AS bot_blocked,
        count(b.id) FILTER (WHERE b.status = 'completed') AS visits,
        count(b.id) FILTER (WHERE b.status = 'cancelled') AS cancels,
        count(b.id) FILTER (WHERE b.status = 'no_show') AS no_shows,
@@ -45,7 +46,8 @@ WITH stats AS (
            AND regexp_replace(c.phone, '\\D', '', 'g') LIKE '%' || $3 || '%')
     GROUP BY c.id
 )
-SELECT id, name, phone, visits, last_visit, next_visit, blocked, count(*) OVER () AS total
+SELECT id, name, phone, visits, last_visit, next_visit, blocked, bot_blocked,
+       count(*) OVER () AS total
 FROM stats
 WHERE CASE $4
     WHEN 'new' THEN NOT blocked AND visits <= 1
@@ -54,6 +56,7 @@ WHERE CASE $4
     WHEN 'lapsed' THEN NOT blocked AND visits >= 1 AND next_visit IS NULL
         AND last_visit < $1 - make_interval(days => {LAPSED_DAYS})
     WHEN 'blocked' THEN blocked
+    WHEN 'gone' THEN bot_blocked
     ELSE true
 END
 ORDER BY lower(name), id
@@ -109,6 +112,7 @@ class ClientsSql:
                 last_visit=r["last_visit"],
                 next_visit=r["next_visit"],
                 blocked=r["blocked"],
+                bot_blocked=r["bot_blocked"],
             )
             for r in rows
         ]

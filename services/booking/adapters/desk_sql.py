@@ -53,7 +53,8 @@ SELECT count(b.id) FILTER (WHERE b.status = 'completed') AS visits,
        min(b.starts_at) FILTER (WHERE b.status = 'confirmed'
                                 AND b.starts_at >= coalesce($2::timestamptz, now()))
            AS next_visit,
-       c.note, c.source, c.tags, c.blocked_at IS NOT NULL AS blocked
+       c.note, c.source, c.tags, c.blocked_at IS NOT NULL AS blocked,
+       c.bot_blocked_at IS NOT NULL AS bot_blocked
 FROM customers c LEFT JOIN bookings b ON b.customer_id = c.id
 WHERE c.id = $1
 GROUP BY c.id
@@ -121,6 +122,7 @@ class DeskSql(BookingSql):
             next_visit=row["next_visit"],
             tags=tuple(row["tags"]),
             blocked=row["blocked"],
+            bot_blocked=row["bot_blocked"],
         )
 
     async def set_note(self, customer_id: int, note: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg  # type: ignore[import-untyped, unused-ignore]
 
@@ -25,6 +25,7 @@ _KEPT = "b.customer_id = c.id AND b.status IN ('confirmed', 'completed')"
 _RECIPIENTS = f"""
 SELECT c.telegram_id FROM customers AS c
 WHERE c.telegram_id IS NOT NULL AND c.blocked_at IS NULL AND c.bulk_optout_at IS NULL
+  AND c.bot_blocked_at IS NULL
   AND CASE $1
     WHEN 'all' THEN true
     WHEN 'recent' THEN EXISTS (
@@ -96,6 +97,33 @@ class MarketingSql:
             " WHERE telegram_id = $1 AND (bulk_optout_at IS NULL) = $2",
             telegram_id,
             opted_out,
+        )
+        return bool(result == "UPDATE 1")
+
+    async def broadcast_running(self, max_age: timedelta) -> bool:
+        # one sender at a time per tenant schema: the second waits, then sees the first's row
+        await self._conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':broadcast'))"
+        )
+        found = await self._conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM broadcasts WHERE created_at > now() - $1::interval"
+            " AND stopped_at IS NULL AND finished_at IS NULL)",
+            max_age,
+        )
+        return bool(found)
+
+    async def mark_bot_blocked(self, telegram_id: int) -> bool:
+        result = await self._conn.execute(
+            "UPDATE customers SET bot_blocked_at = now()"
+            " WHERE telegram_id = $1 AND bot_blocked_at IS NULL",
+            telegram_id,
+        )
+        return bool(result == "UPDATE 1")
+
+    async def mark_broadcast_finished(self, broadcast_id: int) -> bool:
+        result = await self._conn.execute(
+            "UPDATE broadcasts SET finished_at = now() WHERE id = $1 AND finished_at IS NULL",
+            broadcast_id,
         )
         return bool(result == "UPDATE 1")
 

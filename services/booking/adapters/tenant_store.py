@@ -96,6 +96,14 @@ class PgTenantSession(BookingSql, TextsSql, PrepaySql, SlotWaitSql):
         values["reminder_offsets_min"] = tuple(values["reminder_offsets_min"])
         return BusinessSettings(**values)
 
+    async def clear_bot_blocked(self, telegram_id: int) -> bool:
+        result = await self._conn.execute(
+            "UPDATE customers SET bot_blocked_at = NULL"
+            " WHERE telegram_id = $1 AND bot_blocked_at IS NOT NULL",
+            telegram_id,
+        )
+        return bool(result == "UPDATE 1")
+
     async def admin_chat_ids(self) -> tuple[int, ...]:
         return tuple(row["telegram_id"] for row in await self._conn.fetch(_ADMINS))
 

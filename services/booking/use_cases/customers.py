@@ -9,6 +9,8 @@ from services.booking.domain.entities import Customer
 from services.booking.use_cases.custom_texts import Found
 from services.booking.use_cases.errors import BadPhone
 from services.booking.use_cases.ports import BusinessSettings, Scope, TenantSession
+from shared.messages import CustomerChatBack
+from shared.subjects import CUSTOMER_CHAT_BACK, booking_event
 
 MAX_NAME = 64
 _SOURCE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -57,6 +59,19 @@ async def customer_of(session: TenantSession, telegram_id: int) -> Customer:
     return known or await session.upsert_customer(telegram_id=telegram_id)
 
 
+async def _back(scope: Scope, session: TenantSession, telegram_id: int) -> None:
+    """A customer who had blocked the bot writes to it again (/start): booking forgets the
+    mark and tells the notifier (`booking.chatback`), which may message them again."""
+    if not await session.clear_bot_blocked(telegram_id):
+        return
+    at = int(scope.clock.now().timestamp())
+    await session.record_event(
+        booking_event(CUSTOMER_CHAT_BACK, scope.tenant_id),
+        CustomerChatBack(tenant_id=scope.tenant_id, chat_id=telegram_id),
+        msg_id=f"booking:{scope.tenant_id}:chatback:{telegram_id}:{at}",
+    )
+
+
 async def greet(
     scope: Scope, *, telegram_id: int, language_code: str, payload: str | None
 ) -> BusinessSettings:
@@ -67,6 +82,7 @@ async def greet(
             language_code=language_code[:8],
             source=clean_source(payload),
         )
+        await _back(scope, session, telegram_id)
         return await session.business()
 
 
@@ -89,6 +105,7 @@ async def greeting(
             language_code=language_code[:8],
             source=clean_source(payload),
         )
+        await _back(scope, session, telegram_id)
         business = await session.business()
         texts = await session.custom_texts(("greeting",))
     return Greeting(business=business, customer_name=customer.name, texts=texts)

@@ -92,6 +92,10 @@ class TenantSession(EventOutbox, BookingSlots, PrepayPort, FreedPort, Protocol):
 
     async def admin_chat_ids(self) -> tuple[int, ...]: ...
 
+    async def clear_bot_blocked(self, telegram_id: int) -> bool:
+        """The customer had blocked the bot and writes to it again; False: was not marked."""
+        ...
+
     async def custom_texts(self, kinds: tuple[str, ...]) -> dict[tuple[str, str], str]:
         """The owner's own texts of `kinds` (`use_cases.custom_texts`), keyed (kind, locale)."""
         ...

@@ -57,7 +57,7 @@ SET status = 'sending',
 FROM (SELECT id FROM due UNION SELECT id FROM stale) AS picked
 WHERE d.id = picked.id
 RETURNING d.id, d.tenant_id, d.via, d.chat_id, d.kind, d.text, d.reply_markup, d.attempts,
-    d.starts_at, d.late, d.photo,
+    d.starts_at, d.late, d.photo, d.ref,
     EXISTS (
         SELECT 1 FROM notifier.blocked_chats AS b
         WHERE b.tenant_id = CASE WHEN d.via = 'sales' THEN $5 ELSE d.tenant_id END
@@ -372,4 +372,5 @@ def _claimed(record: asyncpg.Record, token: str) -> Claimed:
         chat_blocked=record["chat_blocked"],
         visit=_visit(record["starts_at"], record["late"]),
         photo=record["photo"],
+        ref=record["ref"],
     )

@@ -187,6 +187,16 @@ class PgMarketing:
             )
         return int(result.split()[-1])
 
+    async def chat_back(self, tenant_id: str, chat_id: int) -> bool:
+        async with service_tx(self._pool) as conn:
+            result = await conn.execute(
+                "DELETE FROM notifier.blocked_chats"
+                " WHERE tenant_id = $1 AND via = 'tenant' AND chat_id = $2",
+                tenant_id,
+                chat_id,
+            )
+        return bool(result != "DELETE 0")
+
     async def set_winback(self, tenant_id: str, service_id: int, days: int | None) -> None:
         if days is None:
             await self._pool.execute(

@@ -42,7 +42,12 @@ from services.notifier.use_cases.marketing_ports import (
 from services.notifier.use_cases.texts import Catalog, Texts
 from shared.callbacks import BroadcastStop, BulkBook, BulkOptOut
 from shared.clock import Clock
-from shared.messages import BroadcastRequested, BroadcastStopped, BulkOptOutChanged
+from shared.messages import (
+    BroadcastRequested,
+    BroadcastStopped,
+    BulkOptOutChanged,
+    CustomerChatBack,
+)
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +145,9 @@ class Broadcasts:
 
     async def on_stopped(self, event: BroadcastStopped) -> int:
         return await self._store.stop(event.tenant_id, event.broadcast_id)
+
+    async def on_chat_back(self, event: CustomerChatBack) -> bool:
+        return await self._store.chat_back(event.tenant_id, event.chat_id)
 
     async def on_opt_out(self, event: BulkOptOutChanged) -> int:
         return await self._store.set_opted_out(

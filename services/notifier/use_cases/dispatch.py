@@ -443,6 +443,7 @@ class Dispatcher:
             kind=row.kind,
             status=status,
             detail=detail[:500],
+            ref=row.ref or "",
         )
         try:
             await self._events.publish(

@@ -129,7 +129,12 @@ async def send(
         await show(callback, screens.menu(words), notice=words("admin.bcast.lost"), alert=True)
         return
     audience = use.audience_of(callback_data.k, callback_data.v)
-    sent = await use.send(marketing, staff, draft, audience)
+    try:
+        sent = await use.send(marketing, staff, draft, audience)
+    except use.Busy:  # nothing recorded, nothing announced: the menu with the notice
+        busy = words("admin.error.bcast_busy")
+        await show(callback, screens.menu(words, notice=busy), notice=busy, alert=True)
+        return
     await state.set_data({})
     await show(callback, screens.started(words, sent))
 

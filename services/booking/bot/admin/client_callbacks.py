@@ -25,7 +25,7 @@ TelegramIdOrZero = Annotated[int, Field(ge=0, le=2**53)]
 
 
 class Clients(CallbackData, prefix="axl"):
-    f: Literal["all", "new", "reg", "lapsed", "blocked", "q"] = "all"
+    f: Literal["all", "new", "reg", "lapsed", "blocked", "gone", "q"] = "all"
     p: Page = 0
 
 

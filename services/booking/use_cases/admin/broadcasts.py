@@ -9,6 +9,7 @@ broadcast while one runs. Each send and stop is in the audit log.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from services.booking.use_cases.admin import audit
 from services.booking.use_cases.admin.access import require_manager
@@ -26,6 +27,15 @@ from shared.subjects import BROADCAST_REQUESTED, BROADCAST_STOPPED, booking_even
 
 DAY_CHOICES = (7, 30, 60, 90, 180)
 MAX_DAYS = 3650
+# a broadcast booking never heard the end of (an outcome lost) stops counting as running
+RUNNING_AT_MOST = timedelta(hours=6)
+
+
+class Busy(BadInput):
+    """Another broadcast of this business is still running (as far as booking knows)."""
+
+    def __init__(self) -> None:
+        super().__init__("bcast_busy")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +95,8 @@ async def send(scope: MarketingScope, actor: Staff, draft: Draft, audience: Audi
     require_manager(actor, "broadcasts")
     check_draft(draft)
     async with scope.store.transaction() as session:
+        if await session.broadcast_running(RUNNING_AT_MOST):
+            raise Busy  # the notifier would refuse it too, but only after «Рассылка запущена»
         label = await _label(session, audience)
         chats = await session.recipients(audience, scope.clock.now())
         if not chats:

@@ -11,8 +11,9 @@ from typing import Literal, Protocol
 from services.booking.use_cases.admin.desk_ports import DeskSession
 from shared.clock import Clock
 
-Segment = Literal["all", "new", "reg", "lapsed", "blocked"]
-SEGMENTS: tuple[Segment, ...] = ("all", "new", "reg", "lapsed", "blocked")
+# `gone`: customers who blocked the bot (the notifier found out; cleared when they write again)
+Segment = Literal["all", "new", "reg", "lapsed", "blocked", "gone"]
+SEGMENTS: tuple[Segment, ...] = ("all", "new", "reg", "lapsed", "blocked", "gone")
 LAPSED_DAYS = 90  # no visit for this long and nothing booked: lapsed
 
 
@@ -25,6 +26,7 @@ class ClientRow:
     last_visit: datetime | None
     next_visit: datetime | None
     blocked: bool
+    bot_blocked: bool = False
 
 
 @dataclass(frozen=True, slots=True)

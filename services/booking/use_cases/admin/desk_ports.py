@@ -34,6 +34,7 @@ class CustomerFacts:
     next_visit: datetime | None = None
     tags: tuple[str, ...] = ()
     blocked: bool = False
+    bot_blocked: bool = False  # the customer blocked the bot (until they write to it again)
 
 
 @dataclass(frozen=True, slots=True)

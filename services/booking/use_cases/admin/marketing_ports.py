@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from services.booking.use_cases.admin.audit_ports import AuditPort
@@ -62,6 +62,17 @@ class MarketingPort(Protocol):
     async def set_bulk_optout(self, telegram_id: int, *, opted_out: bool) -> bool:
         """Record a customer's choice; False when nothing changed (or no such customer)."""
         ...
+
+    async def broadcast_running(self, max_age: timedelta) -> bool:
+        """A broadcast sent in the last `max_age` that is neither stopped nor known to have ended.
+        Waits for another transaction asking the same (one send at a time per business)."""
+        ...
+
+    async def mark_bot_blocked(self, telegram_id: int) -> bool:
+        """The customer blocked the bot (cleared when they write to it again)."""
+        ...
+
+    async def mark_broadcast_finished(self, broadcast_id: int) -> bool: ...
 
 
 class MarketingSession(MarketingPort, AuditPort, EventOutbox, Protocol):

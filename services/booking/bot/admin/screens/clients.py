@@ -17,7 +17,7 @@ PERIODS = ("this", "last", "prev30", "next30")
 
 
 def _row_label(w: Words, row: ClientRow) -> str:
-    mark = "🚫 " if row.blocked else ""
+    mark = ("🚫 " if row.blocked else "") + ("⛔ " if row.bot_blocked else "")
     name = row.name or w("admin.clients.no_name")
     phone = f" · {row.phone}" if row.phone else ""
     return f"{mark}{name}{phone} · {row.visits}"

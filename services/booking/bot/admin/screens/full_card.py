@@ -52,6 +52,8 @@ def badges(w: Words, facts: CustomerFacts) -> list[str]:
         lines.append(w("admin.clients.tags", tags=esc(", ".join(facts.tags))))
     if facts.blocked:
         lines.append(w("admin.clients.blocked_mark"))
+    if facts.bot_blocked:
+        lines.append(w("admin.clients.bot_blocked_mark"))
     return lines
 
 
