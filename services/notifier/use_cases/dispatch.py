@@ -16,7 +16,7 @@ idempotently (unique `dedup_key`), so redelivered events send nothing twice eith
 The one at-least-once window left: a sender killed after Telegram accepted a message and
 before `mark_sent` committed (or stalled longer than the lease) leaves the row `sending`, sent
 again once the lease runs out; the Bot API has no idempotency key to close it. Writing `sent`
-is retried, so a short Postgres blip does not open it.
+is retried for about 16 s, so a Postgres restart does not open it.
 
 Failures: 429 pauses the bot; a Transient answer, a timeout or any error the sender does not
 map counts an attempt and is retried with backoff; after `max_attempts` begun attempts (a
@@ -84,7 +84,9 @@ class DispatchPolicy:
     send_timeout_seconds: float = 15.0
     backoff_base_seconds: float = 2.0
     backoff_max_seconds: float = 600.0
-    mark_retries: int = 4  # tries to record `sent` before leaving it to the lease
+    # Tries to record `sent` before leaving it to the lease: 0.25 s doubling, about 16 s in all,
+    # enough for a Postgres restart; the row's lease (>= 45 s left after a send) still holds it.
+    mark_retries: int = 7
 
     def __post_init__(self) -> None:
         if min(self.chunk_size, self.concurrency, self.batches_in_flight) < 1:
