@@ -237,8 +237,15 @@ async def start_broadcast(
 
 def mine(messages: list[ChatMessage]) -> ChatMessage:
     """The bot's reply among the messages that changed (the notifier may have edited the
-    progress of a running broadcast meanwhile)."""
-    return only([m for m in messages if "Рассылка идёт" not in (m.text or "")])
+    progress of a running broadcast, or delivered the broadcast to the owner, meanwhile)."""
+    return only(
+        [
+            m
+            for m in messages
+            if "Рассылка идёт" not in (m.text or "")
+            and "Отписаться от рассылок" not in m.button_texts  # the owner's own copy of it
+        ]
+    )
 
 
 async def test_a_2000_customer_broadcast_at_the_limit_with_opt_outs_stop_and_one_at_a_time(
