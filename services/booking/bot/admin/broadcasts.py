@@ -20,7 +20,7 @@ from services.booking.bot.screens import Words
 from services.booking.context import BookingDeps, TenantContext
 from services.booking.use_cases.admin import broadcasts as use
 from services.booking.use_cases.admin.access import require_manager
-from services.booking.use_cases.admin.marketing_ports import AudienceKind, MarketingScope
+from services.booking.use_cases.admin.marketing_ports import Audience, AudienceKind, MarketingScope
 from services.booking.use_cases.admin.ports import Staff
 from shared.callbacks import BroadcastStop
 
@@ -99,6 +99,18 @@ async def pick(
     await show(callback, screens.pick(words, kind, options))
 
 
+async def _chosen(
+    callback: CallbackQuery, callback_data: Bcast, state: FSMContext, words: Words
+) -> tuple[use.Draft, Audience] | None:
+    """The draft and the audience the button names; None (the menu shown) when the draft is
+    gone (another screen replaced it) or the button names no audience."""
+    draft = await _draft(state)
+    if draft is None or not callback_data.k:
+        await show(callback, screens.menu(words), notice=words("admin.bcast.lost"), alert=True)
+        return None
+    return draft, use.audience_of(callback_data.k, callback_data.v)
+
+
 async def preview(
     callback: CallbackQuery,
     callback_data: Bcast,
@@ -107,11 +119,10 @@ async def preview(
     marketing: MarketingScope,
     words: Words,
 ) -> None:
-    draft = await _draft(state)
-    if draft is None or not callback_data.k:
-        await show(callback, screens.menu(words), notice=words("admin.bcast.lost"), alert=True)
+    chosen = await _chosen(callback, callback_data, state, words)
+    if chosen is None:
         return
-    audience = use.audience_of(callback_data.k, callback_data.v)
+    draft, audience = chosen
     found = await use.preview(marketing, staff, audience)
     await show(callback, screens.preview(words, draft, found))
 
@@ -124,11 +135,10 @@ async def send(
     marketing: MarketingScope,
     words: Words,
 ) -> None:
-    draft = await _draft(state)
-    if draft is None or not callback_data.k:
-        await show(callback, screens.menu(words), notice=words("admin.bcast.lost"), alert=True)
+    chosen = await _chosen(callback, callback_data, state, words)
+    if chosen is None:
         return
-    audience = use.audience_of(callback_data.k, callback_data.v)
+    draft, audience = chosen
     try:
         sent = await use.send(marketing, staff, draft, audience)
     except use.Busy:  # nothing recorded, nothing announced: the menu with the notice
