@@ -47,6 +47,7 @@ def test_random_keys_in_every_usual_encoding_are_accepted(made: str) -> None:
         secrets.token_hex(16),
         "пароль-пароль-пароль-пароль-пароль-пароль",  # not an encoding at all
     ],
+    ids=["typed", "one-value", "words", "pattern", "zeros", "urlsafe16", "hex16", "cyrillic"],
 )
 def test_short_or_low_entropy_keys_are_refused_with_how_to_make_one(weak: str) -> None:
     with pytest.raises(SettingsError) as refused:
