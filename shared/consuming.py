@@ -30,6 +30,7 @@ from shared.logs import log_context, redact
 from shared.messages import DeadLetter
 from shared.metrics import Metrics
 from shared.nats_permissions import inbox_prefix
+from shared.stored_secrets import carries_secret, erase_stored
 from shared.subjects import ConsumerSpec, dead_letter
 
 if TYPE_CHECKING:
@@ -286,16 +287,16 @@ class Consumer:
             log.warning("could not tell the person to try again: %r", error)
 
     async def _erase_if_secret(self, msg: Delivery) -> None:
-        """Delete a handled message that carries a secret (a bot token a buyer pasted) from the
-        stream, so it does not stay there until the stream's max age."""
+        """A handled message with a secret in it (a bot token a buyer pasted) leaves the stream."""
         raw = msg.raw_message
-        text = raw.data.decode("utf-8", errors="replace")
-        if redact(text) == text or raw.metadata is None:
+        if raw.metadata is None or not carries_secret(raw.data):
             return
-        try:
-            await self._publisher.erase(raw.metadata.stream, raw.metadata.sequence.stream)
-        except Exception:  # noqa: BLE001 - erasing is best effort; max_age removes it anyway
-            log.warning("could not erase a secret-bearing message from %s", raw.metadata.stream)
+        await erase_stored(
+            self._publisher,
+            raw.metadata.stream,
+            raw.metadata.sequence.stream,
+            what="a secret-bearing message",
+        )
 
     async def _dead_letter(self, msg: Delivery, deliveries: int, error: str) -> None:
         raw = msg.raw_message

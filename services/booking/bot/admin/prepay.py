@@ -5,14 +5,12 @@ time, and each service's deposit or full prepayment."""
 from __future__ import annotations
 
 import contextlib
-import logging
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from nats.errors import Error as NatsError
 
 from services.booking.bot.admin.prepay_callbacks import PrepayNav
 from services.booking.bot.admin.prepay_states import PrepayInput
@@ -27,21 +25,8 @@ from services.booking.use_cases.admin.ports import AdminScope, Staff
 from services.booking.use_cases.owner.errors import OwnerRefusal
 from services.booking.use_cases.prepay import owner
 from services.booking.use_cases.prepay.owner import PrepayView
+from shared.stored_secrets import erase_stored
 from shared.subjects import STREAM_TG
-
-log = logging.getLogger(__name__)
-
-
-async def erase_stored_update(deps: BookingDeps, tenant: TenantContext) -> None:
-    """The update with the key is also stored in the TG stream (for a day): erase it there
-    (overwritten), as billing does with pasted bot tokens. A failure is logged, not raised:
-    the key is sealed and checked all the same."""
-    if tenant.sequence <= 0:
-        return
-    try:
-        await deps.publisher.erase(STREAM_TG.name, tenant.sequence)
-    except NatsError as error:
-        log.warning("could not erase the update with a shop key: %s", type(error).__name__)
 
 
 def _prepay(deps: BookingDeps) -> PrepayDeps:
@@ -120,7 +105,8 @@ async def typed_secret(
     secret = message.text or ""
     with contextlib.suppress(TelegramAPIError):
         await message.delete()
-    await erase_stored_update(deps, tenant)
+    # the update with the key also stays in the TG stream for a day: overwrite it there too
+    await erase_stored(deps.publisher, STREAM_TG.name, tenant.sequence, what="a shop key update")
     prepay = _prepay(deps)
     shop_id = str((await state.get_data()).get("shop", ""))
     view = await owner.connect(
