@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import os
+from datetime import timedelta
 
 import msgspec
 import pytest
@@ -19,8 +20,9 @@ from test_booking_conversation import (  # the shared harness (pytest's rootdir 
     talk,
 )
 
+from services.booking.bot import codes
 from services.booking.bot.admin.desk_callbacks import Move
-from services.booking.bot.callbacks import Manage
+from services.booking.bot.callbacks import Manage, MoveTo
 from shared.crypto import Sealer
 from shared.messages import BookingCancelled, PrepayCommand, PrepayHold
 from shared.settings import Secret
@@ -31,7 +33,8 @@ __all__ = ["shared_infra", "talk"]
 PAY_URL = "https://yookassa.example/checkout/pay-held-1"
 
 
-async def test_a_held_booking_shows_awaiting_payment_and_cannot_be_moved(talk: Talk) -> None:
+async def _held_booking(talk: Talk) -> int:
+    """The customer books «Стрижка» with a 500 ₽ deposit; billing has made its payment link."""
     sealer = Sealer(Secret(base64.urlsafe_b64encode(os.urandom(32)).decode()))
     await talk.sql(
         "INSERT INTO prepay_shop (id, shop_id, secret_sealed, connected_at)"
@@ -54,7 +57,11 @@ async def test_a_held_booking_shows_awaiting_payment_and_cannot_be_moved(talk: T
         PAY_URL,
         booking_id,
     )
+    return booking_id
 
+
+async def test_a_held_booking_shows_awaiting_payment_and_cannot_be_moved(talk: Talk) -> None:
+    booking_id = await _held_booking(talk)
     mine = only(await talk.send("/my"))
     assert "⏳ Ожидает оплаты до 09:15" in (mine.text or "")
     assert "🔁 Перенести 1" not in mine.button_texts
@@ -90,3 +97,25 @@ async def test_a_held_booking_shows_awaiting_payment_and_cannot_be_moved(talk: T
     event = msgspec.json.decode((await talk.event("cancelled")).data, type=BookingCancelled)
     assert (event.booking_id, event.admin_chat_ids) == (booking_id, ())
     assert await talk.stored("prepay") == 1  # the hold only: no refund asked for
+
+
+async def test_a_time_button_kept_from_before_is_refused_at_the_last_step_on_both_sides(
+    talk: Talk,
+) -> None:
+    """The move buttons a chat still shows from before (or a forged one) reach the very last
+    step: the booking stays where it is, each side is told why, the customer sees their list."""
+    booking_id = await _held_booking(talk)
+    (booking,) = await talk.sql("SELECT starts_at FROM bookings")
+    later = codes.minutes(booking["starts_at"] + timedelta(hours=2))
+    mine = only(await talk.send("/my"))
+    after = await talk.press(mine, MoveTo(b=booking_id, t=later).pack(), force=True)
+    assert "ещё не оплачена, поэтому её пока нельзя перенести" in (await talk.last_answer() or "")
+    assert "⏳ Ожидает оплаты до 09:15" in (after[-1].text if after else mine.text or "")
+
+    talk.user = OWNER
+    home = only(await talk.send("/admin"))
+    await talk.press(home, Move(a="go", b=booking_id, t=later).pack(), force=True)
+    assert "ждёт предоплаты клиента" in (await talk.last_answer() or "")
+    (row,) = await talk.sql("SELECT status, starts_at FROM bookings")
+    assert tuple(row) == ("confirmed", booking["starts_at"])
+    assert await talk.stored("rescheduled") == 0

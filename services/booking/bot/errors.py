@@ -57,6 +57,16 @@ async def _reply(event: ErrorEvent, screen: Screen | None, notice: str, *, alert
         await update.message.answer(text, reply_markup=screen.markup if screen else None)
 
 
+async def _refuse_with_my_list(
+    event: ErrorEvent, scope: Scope, words: Words, notice: str, *, in_screen: bool = False
+) -> None:
+    """A refusal about the customer's own bookings: the reason as an alert and their fresh
+    «Мои записи» (with the reason on top of the list too when `in_screen`)."""
+    mine = await managing.my_bookings(scope, telegram_id=_user_id(event) or 0)
+    screen = manage.my_list(words, mine, notice=notice if in_screen else "")
+    await _reply(event, screen, notice, alert=True)
+
+
 async def _times_or_month(
     scope: Scope, words: Words, picked: choice.Choice, error: SlotUnavailable, notice: str
 ) -> Screen:
@@ -109,8 +119,7 @@ async def not_theirs(event: ErrorEvent, scope: Scope, words: Words) -> None:
     key = "booking.unknown"
     if isinstance(error, BookingNotActive):
         key = f"booking.{error.status}" if error.status in _STATUSES else "booking.not_active"
-    mine = await managing.my_bookings(scope, telegram_id=_user_id(event) or 0)
-    await _reply(event, manage.my_list(words, mine), words(key), alert=True)
+    await _refuse_with_my_list(event, scope, words, words(key))
 
 
 _STATUSES = frozenset({"cancelled", "completed", "no_show", "past"})
@@ -129,9 +138,8 @@ async def too_late(event: ErrorEvent, words: Words) -> None:
 async def limit_reached(event: ErrorEvent, scope: Scope, words: Words) -> None:
     error = event.exception
     assert isinstance(error, LimitReached)
-    mine = await managing.my_bookings(scope, telegram_id=_user_id(event) or 0)
     notice = words("limit.reached", limit=error.limit)
-    await _reply(event, manage.my_list(words, mine, notice=notice), notice, alert=True)
+    await _refuse_with_my_list(event, scope, words, notice, in_screen=True)
 
 
 async def review_refused(event: ErrorEvent, words: Words) -> None:
@@ -161,11 +169,8 @@ async def customer_blocked(event: ErrorEvent, words: Words) -> None:
 
 async def held_for_payment(event: ErrorEvent, scope: Scope, words: Words) -> None:
     """A move of a booking still waiting for its prepayment: why not, and their list."""
-    error = event.exception
-    assert isinstance(error, HeldForPayment)
-    mine = await managing.my_bookings(scope, telegram_id=_user_id(event) or 0)
-    notice = words("prepay.no_move_held")
-    await _reply(event, manage.my_list(words, mine), notice, alert=True)
+    assert isinstance(event.exception, HeldForPayment)
+    await _refuse_with_my_list(event, scope, words, words("prepay.no_move_held"))
 
 
 async def other_rule(event: ErrorEvent, words: Words) -> None:

@@ -64,12 +64,18 @@ class MoveLost:
     times: MoveTimes
 
 
-async def _movable(session: DeskSession, actor: Staff, booking_id: int) -> BookingLine:
-    line = await visible(session, actor, booking_id)
+def _refuse_unmovable(line: BookingLine) -> None:
+    """Only a confirmed booking moves, and not while it waits for its prepayment (its move
+    would be announced before its payment)."""
     if line.booking.status != "confirmed":
         raise BadInput(f"status_{line.booking.status}")
-    if line.held_until is not None:  # its move would be announced before its payment
+    if line.held_until is not None:
         raise BadInput("prepay_held")
+
+
+async def _movable(session: DeskSession, actor: Staff, booking_id: int) -> BookingLine:
+    line = await visible(session, actor, booking_id)
+    _refuse_unmovable(line)
     return line
 
 
@@ -122,12 +128,9 @@ async def move(
             moved_from = await session.moved_from(booking_id, starts_at)
             if moved_from is not None:  # done before: a double tap or a redelivery
                 return Moved(line=line, business=who.business, old_starts_at=moved_from)
-        if booking.status != "confirmed":
-            raise BadInput(f"status_{booking.status}")
+        _refuse_unmovable(line)
         if booking.starts_at == starts_at:  # never offered: a move to where it already is
             raise BadInput("bad_button")
-        if line.held_until is not None:
-            raise BadInput("prepay_held")
         day = starts_at.astimezone(ZoneInfo(who.business.timezone)).date()
         choice = _choice(line)
         try:
