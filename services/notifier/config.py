@@ -35,6 +35,7 @@ class DispatchSettings:
     backoff_base_seconds: float
     backoff_max_seconds: float
     progress_seconds: float = 2.0  # a broadcast's progress message is edited at most this often
+    broadcast_idle_seconds: float = 30.0  # no broadcast runs: look anyway this often
 
     @classmethod
     def load(cls, env: Env) -> DispatchSettings:
@@ -69,6 +70,7 @@ class DispatchSettings:
             backoff_base_seconds=env.float("NOTIFIER_BACKOFF_BASE_SECONDS", 2.0),
             backoff_max_seconds=env.float("NOTIFIER_BACKOFF_MAX_SECONDS", 600.0),
             progress_seconds=env.float("NOTIFIER_BROADCAST_PROGRESS_SECONDS", 2.0),
+            broadcast_idle_seconds=env.float("NOTIFIER_BROADCAST_IDLE_SECONDS", 30.0),
         )
 
 

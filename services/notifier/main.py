@@ -121,9 +121,6 @@ def create_app(settings: NotifierSettings) -> Litestar:
             )
             marketing = PgMarketing(pool)
             winback = Winback(store=marketing, clock=runtime.clock)
-            broadcasts = Broadcasts(
-                store=marketing, texts=texts, clock=runtime.clock, wake=dispatcher.wake
-            )
             progress = Progress(
                 store=marketing,
                 editor=sender,
@@ -132,7 +129,15 @@ def create_app(settings: NotifierSettings) -> Litestar:
                 clock=runtime.clock,
                 interval_seconds=settings.dispatch.progress_seconds,
                 poll_seconds=min(settings.dispatch.poll_seconds, 1.0),
+                idle_seconds=settings.dispatch.broadcast_idle_seconds,
                 wake=dispatcher.wake,
+            )
+            broadcasts = Broadcasts(
+                store=marketing,
+                texts=texts,
+                clock=runtime.clock,
+                wake=dispatcher.wake,
+                started=progress.wake,
             )
             booking_notes = BookingNotes(
                 store=deliveries,

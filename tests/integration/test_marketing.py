@@ -144,6 +144,8 @@ async def notifier(
                 "NOTIFIER_POLL_SECONDS": "0.1",
                 "NOTIFIER_PER_BOT_RATE": str(RATE - HEADROOM),
                 "NOTIFIER_BROADCAST_PROGRESS_SECONDS": "1",
+                # longer than any test here: only the broadcast's event wakes the progress loop
+                "NOTIFIER_BROADCAST_IDLE_SECONDS": "3600",
                 "REVIEW_DELAY_MINUTES": "100000",
                 "LOG_FORMAT": "text",
             }

@@ -9,7 +9,10 @@ meanwhile is refused with a notice to the owner. `booking.bcaststop` cancels wha
 `Progress.run` edits the progress message in place (sent / left / blocked) at most every
 `interval`, each edit through the rate limiter; once nothing is left it shows the final figures,
 removes the button and adds the final report (a new message). Several replicas may run it: an
-edit twice is harmless and `finish` happens once.
+edit twice is harmless and `finish` happens once. It looks at Postgres every `poll` only while a
+broadcast runs; idle, it waits for `wake` (the replica that took `booking.broadcast` or
+`booking.bcaststop` calls it) or, as a safety net for a replica that took the event and died,
+`idle_seconds`.
 """
 
 from __future__ import annotations
@@ -80,11 +83,13 @@ class Broadcasts:
         texts: Texts,
         clock: Clock,
         wake: Callable[[], None] = lambda: None,
+        started: Callable[[], None] = lambda: None,
     ) -> None:
         self._store = store
         self._texts = texts
         self._clock = clock
         self._wake = wake
+        self._started = started  # the progress loop: a broadcast runs (or stops) now
 
     async def on_requested(self, event: BroadcastRequested) -> str:
         texts = self._texts(event.locale)
@@ -140,11 +145,14 @@ class Broadcasts:
         outcome = await self._store.start(broadcast, rows, refused)
         if outcome != "again":
             self._wake()
+            self._started()
         log.info("broadcast %s of %s: %s", event.broadcast_id, event.tenant_id, outcome)
         return outcome
 
     async def on_stopped(self, event: BroadcastStopped) -> int:
-        return await self._store.stop(event.tenant_id, event.broadcast_id)
+        cancelled = await self._store.stop(event.tenant_id, event.broadcast_id)
+        self._started()  # the final figures need not wait for the safety poll
+        return cancelled
 
     async def on_chat_back(self, event: CustomerChatBack) -> bool:
         return await self._store.chat_back(event.tenant_id, event.chat_id)
@@ -193,6 +201,7 @@ class Progress:
         clock: Clock,
         interval_seconds: float = 2.0,
         poll_seconds: float = 0.5,
+        idle_seconds: float = 30.0,
         wake: Callable[[], None] = lambda: None,
     ) -> None:
         self._store = store
@@ -202,22 +211,40 @@ class Progress:
         self._clock = clock
         self._interval = timedelta(seconds=interval_seconds)
         self._poll = poll_seconds
+        self._idle = idle_seconds
         self._wake = wake
+        self._wakeup = asyncio.Event()
+        self.looks = 0  # how many times the loop has asked Postgres for running broadcasts
+
+    def wake(self) -> None:
+        """A broadcast was started or stopped: look now instead of at the safety poll."""
+        self._wakeup.set()
 
     async def run(self) -> None:
         while True:
+            self._wakeup.clear()
+            busy = True  # after a failed look, look again soon
             try:
-                await self.tick()
+                found, finished = await self._look()
+                busy = found > finished
             except Exception:  # the loop survives a bad tick; the next one looks again
                 log.exception("broadcast progress tick failed")
-            await asyncio.sleep(self._poll)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), self._poll if busy else self._idle)
 
     async def tick(self) -> int:
         """One look at every running broadcast; how many finished."""
-        finished = 0
-        for running in await self._store.running():
-            finished += await self._one(running)
+        _, finished = await self._look()
         return finished
+
+    async def _look(self) -> tuple[int, int]:
+        """How many broadcasts ran at this look, and how many of them finished."""
+        self.looks += 1
+        found = await self._store.running()
+        finished = 0
+        for running in found:
+            finished += await self._one(running)
+        return len(found), finished
 
     async def _one(self, running: Running) -> int:
         b = running.broadcast
