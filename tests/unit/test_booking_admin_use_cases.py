@@ -101,6 +101,9 @@ class FakeSession:
     async def slotwait_fulfil_matching(self, *_: object) -> bool:
         return False
 
+    async def slotwait_reopen(self, *_: object) -> int:
+        return 0
+
     async def record_event(self, subject: str, event: msgspec.Struct, *, msg_id: str) -> None:
         assert self.outbox is not None
         self.outbox.sent.append((subject, event, msg_id))

@@ -94,6 +94,9 @@ class Tenant:
     async def slotwait_fulfil_matching(self, *_: object) -> bool:
         return False
 
+    async def slotwait_reopen(self, *_: object) -> int:
+        return 0
+
     async def record_event(self, subject: str, event: msgspec.Struct, *, msg_id: str) -> None:
         await self.outbox.record_event(subject, event, msg_id=msg_id)
 

@@ -63,6 +63,10 @@ WHERE id = (
     FOR UPDATE
 )
 """
+_REOPEN = """
+UPDATE slot_waitlist SET fulfilled_at = NULL, booking_id = NULL
+WHERE booking_id = $1 AND fulfilled_at IS NOT NULL AND expires_at > $2
+"""
 _ON_DAY = """
 SELECT c.name AS customer_name, c.phone, s.name AS service_name,
        coalesce(m.name, '') AS master_name, w.first_day, w.last_day
@@ -158,3 +162,7 @@ class SlotWaitSql:
             _FULFIL_MATCHING, customer_id, booking_id, service_id, master_id, day, at
         )
         return str(status).endswith(" 1")
+
+    async def slotwait_reopen(self, booking_id: int, now: datetime) -> int:
+        status = await self._conn.execute(_REOPEN, booking_id, now)
+        return int(str(status).rsplit(" ", 1)[-1])

@@ -96,6 +96,7 @@ async def take_offer(
         entry_id=callback_data.e,
         master_id=callback_data.m,
         starts_at=starts_at,
+        return_url=f"https://t.me/{tenant.config.bot_username}",
     )
     if isinstance(done, take.NeedsContact):  # never gave a phone: ask as after a time pressed
         picked = await choice.choose_time(

@@ -5,7 +5,8 @@ Each answer moves the prepayment only from the state it expects, so a repeated e
 nothing and tells nobody twice: the link is kept once; paid confirms an awaiting hold (then
 `booking.created`: reminders, the owner's alert) or, when the hold already ran out or was
 cancelled, asks for a refund at once; expired cancels an awaiting hold (`booking.cancelled`
-by the system: notifier tells the customer, the time is free); refunded is recorded."""
+by the system: notifier tells the customer, the time is free and offered to the waitlist) and
+reopens the waitlist entry the held booking had fulfilled; refunded is recorded."""
 
 from __future__ import annotations
 
@@ -55,9 +56,11 @@ async def handle(scope: Scope, event: PrepayOutcome, *, expired_reason: str) -> 
             return await _paid(session, scope, event, booking, customer, who)
         if isinstance(event, PrepayExpired):
             if await _expired(session, scope.tenant_id, booking, customer, who, expired_reason):
-                await offer_freed_booking(
-                    session, scope.tenant_id, booking, "expired", scope.clock.now()
-                )
+                now = scope.clock.now()
+                await offer_freed_booking(session, scope.tenant_id, booking, "expired", now)
+                # after the offer: the customer waits again, but is not offered the time they
+                # just let go
+                await session.slotwait_reopen(booking.id, now)
             return None
         return await _refunded(session, scope, event, booking, customer, who)
 

@@ -68,6 +68,11 @@ class FreedPort(Protocol):
         master or any, its day) fulfilled by it; False if none."""
         ...
 
+    async def slotwait_reopen(self, booking_id: int, now: datetime) -> int:
+        """Open again the unexpired entries this booking fulfilled (its hold ran out unpaid);
+        how many."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class WaitRow:

@@ -7,7 +7,9 @@ database's exclusion constraint decides between customers who tap at once: the w
 is fulfilled with the booking, the others get `OfferTaken` and keep their entries.
 
 A customer without a phone yet gets `NeedsContact`: the bot continues as after a time
-pressed in the calendar (contact, summary, «Подтвердить»).
+pressed in the calendar (contact, summary, «Подтвердить»). A service that asks for prepayment
+holds the booking as the calendar's «Подтвердить» does (announced once paid); if the hold runs
+out unpaid, `prepay.outcomes` reopens the entry.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from services.booking.use_cases.choice import Choice, load_inputs, pick_master
 from services.booking.use_cases.customers import has_contact
 from services.booking.use_cases.errors import ChoiceGone, LimitReached, SlotUnavailable
 from services.booking.use_cases.events import audience, record_created
+from services.booking.use_cases.prepay.hold import start_hold
 from services.booking.use_cases.slotwait.errors import OfferGone, OfferTaken
 from services.booking.use_cases.slotwait.ports import WaitEntry, WaitScope, WaitSession
 from shared.errors import NotFound
@@ -80,8 +83,15 @@ async def _book(
 
 
 async def take(
-    scope: WaitScope, *, telegram_id: int, entry_id: int, master_id: int, starts_at: datetime
+    scope: WaitScope,
+    *,
+    telegram_id: int,
+    entry_id: int,
+    master_id: int,
+    starts_at: datetime,
+    return_url: str = "https://t.me",
 ) -> Confirmed | NeedsContact:
+    """`return_url`: where a payment page sends the customer back (their chat with the bot)."""
     now = scope.clock.now()
     async with scope.store.transaction() as session:
         customer = await session.customer(telegram_id)
@@ -93,7 +103,12 @@ async def take(
             done = await session.booking(entry.booking_id)
             if done is not None and done.status == "confirmed" and done.starts_at == starts_at:
                 # this very offer booked it before (a double tap, a redelivered update)
-                return Confirmed(booking=done, customer=customer, business=who.business)
+                return Confirmed(
+                    booking=done,
+                    customer=customer,
+                    business=who.business,
+                    prepayment=await session.prepayment(done.id),
+                )
         _check_offer(
             entry, master_id, starts_at.astimezone(ZoneInfo(who.business.timezone)).date(), now
         )
@@ -107,5 +122,14 @@ async def take(
         booking = await _book(session, entry, customer.id, master_id, starts_at, now)
         if not await session.slotwait_fulfil(entry_id, booking.id, now):
             raise OfferGone(entry_id)  # fulfilled meanwhile by another tap of theirs
-        await record_created(session, scope.tenant_id, booking, customer, who)
-    return Confirmed(booking=booking, customer=customer, business=who.business)
+        terms = await session.prepay_terms(entry.service_id)
+        prepayment = None
+        if terms is None:
+            await record_created(session, scope.tenant_id, booking, customer, who)
+        else:  # announced once paid
+            prepayment = await start_hold(
+                session, scope.tenant_id, booking, customer, terms, now=now, return_url=return_url
+            )
+    return Confirmed(
+        booking=booking, customer=customer, business=who.business, prepayment=prepayment
+    )
