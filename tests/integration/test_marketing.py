@@ -60,7 +60,13 @@ from shared.clock import CLOCK_OFFSET_KEY
 from shared.crypto import Sealer
 from shared.db import tenant_tx
 from shared.i18n import Catalog
-from shared.messages import BookingCreated, TenantConfig, encode
+from shared.messages import (
+    BookingCancelled,
+    BookingCreated,
+    TenantConfig,
+    WinbackRuleSet,
+    encode,
+)
 from shared.metrics import Metrics
 from shared.outbox import Relay
 from shared.settings import Env, Secret
@@ -588,6 +594,117 @@ async def test_win_back_after_n_days_books_the_same_service_and_master(
         assert picks  # the month's days, each for the same service and master
         assert all(d.startswith(f"bd:{cat.haircut}:{cat.irina}:0:") for d in picks)
         assert await winbacks("pending") == [rebooker]  # the rebooking's own, 30 days after it
+    finally:
+        await set_clock(js, 0)
+
+
+async def test_a_cancelled_rebooking_gives_the_customer_their_win_back_again(
+    talk: Talk, notifier: nats.js.JetStreamContext, pg_pool: asyncpg.Pool
+) -> None:
+    """A visit's win-back stops when the customer books again; it comes back once every newer
+    booking is cancelled (one of two is not enough), and reaches them on its day. The newer
+    bookings' own win-backs go with them."""
+    await live(talk, notifier, pg_pool)
+    cat = await make_catalog(talk)
+    js = notifier
+    rule = WinbackRuleSet(tenant_id=talk.tenant_id, service_id=cat.haircut, days=30)
+    await js.publish(
+        booking_event("winback", talk.tenant_id),
+        encode(rule),
+        headers={MSG_ID_HEADER: f"winback-rule:{talk.tenant_id}"},
+    )
+    visit = datetime.now(UTC) + timedelta(hours=1)
+    chat_id = talk.user
+
+    def event_of(booking_id: int, starts: datetime) -> BookingCreated:
+        return BookingCreated(
+            tenant_id=talk.tenant_id,
+            booking_id=booking_id,
+            customer_chat_id=chat_id,
+            customer_name="Клиент",
+            customer_phone="+79990000000",
+            service_name="Стрижка",
+            master_name="Ирина",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+            timezone="Europe/Moscow",
+            reminder_offsets_min=(),
+            service_id=cat.haircut,
+            master_id=cat.irina,
+        )
+
+    async def created(booking_id: int, starts: datetime) -> None:
+        await js.publish(
+            booking_event("created", talk.tenant_id),
+            encode(event_of(booking_id, starts)),
+            headers={MSG_ID_HEADER: f"booking:{talk.tenant_id}:{booking_id}:created"},
+        )
+
+    async def cancelled(booking_id: int, starts: datetime) -> None:
+        made = event_of(booking_id, starts)
+        event = BookingCancelled(
+            tenant_id=talk.tenant_id,
+            booking_id=booking_id,
+            customer_chat_id=chat_id,
+            customer_name=made.customer_name,
+            service_name=made.service_name,
+            master_name=made.master_name,
+            starts_at=starts,
+            timezone=made.timezone,
+            cancelled_by="customer",
+        )
+        await js.publish(
+            booking_event("cancelled", talk.tenant_id),
+            encode(event),
+            headers={MSG_ID_HEADER: f"booking:{talk.tenant_id}:{booking_id}:cancelled"},
+        )
+
+    async def winbacks() -> dict[str, str]:
+        rows = await notifier_db(talk).fetch(
+            "SELECT ref, status FROM notifier.deliveries WHERE tenant_id = $1 AND kind = 'winback'",
+            talk.tenant_id,
+        )
+        return {r["ref"]: r["status"] for r in rows}
+
+    async def are(expected: dict[str, str]) -> bool:
+        return await winbacks() == expected
+
+    async def rule_known() -> bool:
+        found = await notifier_db(talk).fetchval(
+            "SELECT days FROM notifier.winback_rules WHERE tenant_id = $1", talk.tenant_id
+        )
+        return found == 30
+
+    await until(rule_known, 15, "the win-back rule in the notifier")
+    first, second, third = 20_001, 20_002, 20_003
+    await created(first, visit)
+    await until(lambda: are({"20001": "pending"}), 15, "the visit's win-back")
+    await created(second, visit + timedelta(days=7))
+    await created(third, visit + timedelta(days=9))
+    stopped = {"20001": "cancelled", "20002": "cancelled", "20003": "pending"}
+    await until(lambda: are(stopped), 15, "the earlier win-backs stopped by the new bookings")
+    await cancelled(second, visit + timedelta(days=7))
+
+    async def stopped_by_third_only() -> bool:
+        found = await notifier_db(talk).fetchval(
+            "SELECT suppressed_by FROM notifier.deliveries WHERE tenant_id = $1"
+            " AND ref = '20001' AND kind = 'winback'",
+            talk.tenant_id,
+        )
+        return found == ["20003"]
+
+    await until(stopped_by_third_only, 15, "the second booking's cancel handled")
+    assert await winbacks() == stopped  # nothing back while the third booking stands
+    await cancelled(third, visit + timedelta(days=9))
+    back = {"20001": "pending", "20002": "cancelled", "20003": "cancelled"}
+    await until(lambda: are(back), 15, "the visit's win-back pending again")
+
+    await set_clock(js, timedelta(days=30, hours=3).total_seconds())
+    try:
+        await until(lambda: are({**back, "20001": "sent"}), 20, "the win-back sent")
+        notes = [m for m in await chat(talk, chat_id) if "Пора записаться снова" in (m.text or "")]
+        assert len(notes) == 1
+        assert notes[0].button("Записаться").callback_data == f"mkbk:{cat.haircut}:{cat.irina}"
     finally:
         await set_clock(js, 0)
 

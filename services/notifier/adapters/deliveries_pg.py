@@ -29,10 +29,14 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[
 ON CONFLICT (dedup_key) DO NOTHING
 """
 
+# A win-back stopped by a newer booking (`suppressed_by`) goes for good with its own booking:
+# cancelling that newer booking later must not bring it back.
 _CANCEL_SCHEDULE = """
 UPDATE notifier.deliveries
-SET status = 'cancelled', last_error = 'replaced or cancelled with the booking'
-WHERE tenant_id = $1 AND ref = $2 AND kind = ANY($3::text[]) AND status = 'pending'
+SET status = 'cancelled', last_error = 'replaced or cancelled with the booking',
+    suppressed_by = NULL
+WHERE tenant_id = $1 AND ref = $2 AND kind = ANY($3::text[])
+  AND (status = 'pending' OR suppressed_by IS NOT NULL)
   AND NOT (dedup_key = ANY($4::text[]))
 """
 

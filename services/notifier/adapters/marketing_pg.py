@@ -32,6 +32,31 @@ WHERE b.status = 'running'
 ORDER BY b.created_at
 """
 
+# A new booking stops the customer's other win-backs: pending ones are cancelled, and each
+# (pending or already stopped) lists the booking among those that stop it.
+_SUPPRESS_WINBACKS = """
+UPDATE notifier.deliveries
+SET status = 'cancelled', last_error = 'the customer booked again',
+    suppressed_by = array_append(coalesce(suppressed_by, '{}'), $3)
+WHERE tenant_id = $1 AND chat_id = $2 AND kind = 'winback' AND ref IS DISTINCT FROM $3
+  AND (status = 'pending' OR (status = 'cancelled' AND suppressed_by IS NOT NULL))
+  AND NOT ($3 = ANY (coalesce(suppressed_by, '{}')))
+"""
+_UNSUPPRESS = """
+UPDATE notifier.deliveries SET suppressed_by = array_remove(suppressed_by, $3)
+WHERE tenant_id = $1 AND chat_id = $2 AND kind = 'winback' AND suppressed_by @> ARRAY[$3]
+"""
+# Nothing stops it any more (and the customer has not opted out meanwhile): pending again.
+_RESTORE_WINBACKS = """
+UPDATE notifier.deliveries AS d
+SET status = 'pending', last_error = NULL, suppressed_by = NULL,
+    due_at = greatest(d.due_at, $3)
+WHERE d.tenant_id = $1 AND d.chat_id = $2 AND d.kind = 'winback' AND d.status = 'cancelled'
+  AND d.suppressed_by = '{}'
+  AND NOT EXISTS (
+      SELECT 1 FROM notifier.bulk_optouts AS o WHERE o.tenant_id = $1 AND o.chat_id = $2
+  )
+"""
 _TALLY = """
 SELECT status, count(*) AS n FROM notifier.deliveries
 WHERE tenant_id = $1 AND ref = $2 AND kind = 'broadcast'
@@ -222,13 +247,11 @@ class PgMarketing:
         return days
 
     async def cancel_winbacks(self, tenant_id: str, chat_id: int, keep_ref: str) -> int:
-        result = await self._pool.execute(
-            "UPDATE notifier.deliveries SET status = 'cancelled',"
-            " last_error = 'the customer booked again'"
-            " WHERE tenant_id = $1 AND chat_id = $2 AND kind = 'winback' AND status = 'pending'"
-            " AND ref IS DISTINCT FROM $3",
-            tenant_id,
-            chat_id,
-            keep_ref,
-        )
+        result = await self._pool.execute(_SUPPRESS_WINBACKS, tenant_id, chat_id, keep_ref)
+        return int(result.split()[-1])
+
+    async def restore_winbacks(self, tenant_id: str, chat_id: int, ref: str, due: datetime) -> int:
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(_UNSUPPRESS, tenant_id, chat_id, ref)
+            result = await conn.execute(_RESTORE_WINBACKS, tenant_id, chat_id, due)
         return int(result.split()[-1])

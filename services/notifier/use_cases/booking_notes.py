@@ -151,6 +151,8 @@ class BookingNotes:
     async def on_cancelled(self, event: BookingCancelled) -> int:
         texts = self._texts(event.locale)
         await self._store.cancel_schedule(event.tenant_id, str(event.booking_id))
+        if self._winback is not None:
+            await self._winback.booking_cancelled(event)
         when = texts.when(event.starts_at, event.timezone)
         reason = Safe(texts.text("reason_line", reason=event.reason)) if event.reason else ""
         alert = texts.text(

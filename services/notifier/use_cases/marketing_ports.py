@@ -91,5 +91,12 @@ class MarketingStore(Protocol):
     async def winback_days(self, tenant_id: str, service_id: int) -> int | None: ...
 
     async def cancel_winbacks(self, tenant_id: str, chat_id: int, keep_ref: str) -> int:
-        """The customer booked again: their pending win-backs of other bookings go."""
+        """The customer booked again (booking `keep_ref`): their win-backs of other bookings
+        are cancelled, each remembering that this booking stops it."""
+        ...
+
+    async def restore_winbacks(self, tenant_id: str, chat_id: int, ref: str, due: datetime) -> int:
+        """Booking `ref` was cancelled: it no longer stops the chat's win-backs; those nothing
+        stops now (and the chat has not opted out) are pending again, due no earlier than
+        `due`."""
         ...

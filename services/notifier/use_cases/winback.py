@@ -3,9 +3,10 @@ service and master again.
 
 The owner's rule per service (`booking.winback`, off by default) is kept here. A booking's
 win-back is part of its schedule (`SCHEDULE_KINDS`): a reschedule moves it, a cancellation or a
-no-show drops it. A new booking by the same customer drops their other pending win-backs (they
-booked again). Customers who opted out of bulk messages get none (and opting out cancels what
-is pending).
+no-show drops it. A new booking by the same customer stops their other win-backs (they booked
+again); if every booking that stopped one is cancelled, it is pending again, at its own time,
+or a day after the cancellation if that has passed (not in the same breath as "cancelled").
+Customers who opted out of bulk messages get none (and opting out cancels what is pending).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from services.notifier.use_cases.marketing_ports import MarketingStore
 from services.notifier.use_cases.texts import Catalog
 from shared.callbacks import BulkBook
 from shared.clock import Clock
-from shared.messages import BookingCreated, BookingRescheduled, WinbackRuleSet
+from shared.messages import BookingCancelled, BookingCreated, BookingRescheduled, WinbackRuleSet
 
 KIND = "winback"
+RESTORE_DELAY = timedelta(days=1)  # an overdue win-back restored by a cancellation waits this
 
 
 class Winback:
@@ -76,4 +78,16 @@ class Winback:
             return 0
         return await self._store.cancel_winbacks(
             event.tenant_id, event.customer_chat_id, keep_ref=str(event.booking_id)
+        )
+
+    async def booking_cancelled(self, event: BookingCancelled) -> int:
+        """The booking that stopped the customer's earlier win-backs is gone: those that no
+        other booking stops are pending again (how many)."""
+        if not event.customer_chat_id:
+            return 0
+        return await self._store.restore_winbacks(
+            event.tenant_id,
+            event.customer_chat_id,
+            str(event.booking_id),
+            self._clock.now() + RESTORE_DELAY,
         )
