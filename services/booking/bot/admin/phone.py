@@ -16,6 +16,7 @@ from services.booking.bot.admin.screens import full_card
 from services.booking.bot.admin.states import AdminInput
 from services.booking.bot.replies import show
 from services.booking.bot.screens import Words
+from services.booking.context import TenantContext
 from services.booking.use_cases.admin import callers, card, desk_rules, phone_booking
 from services.booking.use_cases.admin.desk_ports import DeskScope
 from services.booking.use_cases.admin.errors import BadInput
@@ -128,16 +129,40 @@ async def summary(
 
 
 async def book(
-    callback: CallbackQuery, callback_data: Desk, staff: Staff, desk: DeskScope, words: Words
+    callback: CallbackQuery,
+    callback_data: Desk,
+    staff: Staff,
+    desk: DeskScope,
+    tenant: TenantContext,
+    words: Words,
 ) -> None:
     starts_at = instant_of(callback_data.t)
-    result = await phone_booking.book(desk, staff, _pick(callback_data), starts_at)
+    result = await phone_booking.book(
+        desk,
+        staff,
+        _pick(callback_data),
+        starts_at,
+        return_url=f"https://t.me/{tenant.config.bot_username}",
+    )
     if not isinstance(result, Booked):
         await show(callback, screens.times(words, result.times, notice=words("admin.phone.lost")))
         return
-    key = "admin.phone.booked_chat" if result.customer.telegram_id else "admin.phone.booked_no_chat"
     full = await card.open_card(desk, staff, result.booking.id)
-    await show(callback, full_card.card(words, full, notice=words(key)))
+    await show(callback, full_card.card(words, full, notice=_booked_notice(words, result)))
+
+
+def _booked_notice(words: Words, result: Booked) -> str:
+    if result.prepayment is not None:
+        zone = result.business.timezone
+        return words(
+            "deb.phone.booked_held",
+            amount=words.money(result.prepayment.amount_kopecks),
+            until=words.time(result.prepayment.hold_until, zone),
+        )
+    if result.on_site_kopecks:
+        return words("deb.phone.booked_on_site", amount=words.money(result.on_site_kopecks))
+    key = "admin.phone.booked_chat" if result.customer.telegram_id else "admin.phone.booked_no_chat"
+    return words(key)
 
 
 def router() -> Router:

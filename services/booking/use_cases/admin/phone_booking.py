@@ -7,7 +7,10 @@ and the actor `staff:<telegram id>` under the same exclusion constraint. Its
 customer who has a chat with the bot and schedules the usual reminders. Losing a race for the
 time is a `Lost` with the day's fresh free times, not an error. A repeated «Записать» (double
 tap, redelivery) finds the booking made and answers as done. A master books only into their
-own schedule; every id from a button is re-checked.
+own schedule; every id from a button is re-checked. A service that asks prepayment holds the
+booking for a customer with a chat with the bot (the payment link goes to them there, as for a
+booking in the bot); for one without, it is booked as usual and staff are told to take the
+prepayment on site.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from services.booking.use_cases.choice import Choice, pick_master
 from services.booking.use_cases.errors import ChoiceGone, SlotUnavailable
 from services.booking.use_cases.events import record_created
 from services.booking.use_cases.ports import BusinessSettings
+from services.booking.use_cases.prepay.hold import start_hold
+from services.booking.use_cases.prepay.ports import Prepayment
 from shared.errors import NotFound
 
 MAX_CUSTOMER_ID = 2**63 - 1
@@ -72,6 +77,8 @@ class Booked:
     booking: Booking
     customer: Customer
     business: BusinessSettings
+    prepayment: Prepayment | None = None  # held: the customer got the payment link in the bot
+    on_site_kopecks: int = 0  # the service asks prepayment, the customer has no chat: on site
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +204,18 @@ async def summary(scope: DeskScope, actor: Staff, pick: Pick, starts_at: datetim
     return step
 
 
-async def book(scope: DeskScope, actor: Staff, pick: Pick, starts_at: datetime) -> Booked | Lost:
+async def book(
+    scope: DeskScope,
+    actor: Staff,
+    pick: Pick,
+    starts_at: datetime,
+    *,
+    return_url: str = "https://t.me",
+) -> Booked | Lost:
+    """A service that asks prepayment holds the booking as in the bot when the customer has a
+    chat with it (the link goes to them there, announced once paid); without a chat nothing
+    can reach them, so it is booked as usual and `on_site_kopecks` tells staff to take it on
+    site."""
     now = scope.clock.now()
     async with scope.store.transaction() as session:
         step = await _step(session, actor, pick)
@@ -215,7 +233,12 @@ async def book(scope: DeskScope, actor: Staff, pick: Pick, starts_at: datetime) 
             and line.booking.source == "admin"
         ]
         if done:  # made before: a double tap or a redelivered update
-            return Booked(booking=done[0], customer=step.customer, business=step.business)
+            return Booked(
+                booking=done[0],
+                customer=step.customer,
+                business=step.business,
+                prepayment=await session.prepayment(done[0].id),
+            )
         choice = Choice(service.id, master.id)
         inputs = await load_inputs(session, choice, first_day=day, last_day=day, now=now)
         try:
@@ -232,14 +255,27 @@ async def book(scope: DeskScope, actor: Staff, pick: Pick, starts_at: datetime) 
             return Lost(times=await _times(session, step, day, now))
         except (NotFound, ChoiceGone) as gone:
             raise Unknown("master", master.id) from gone
-        await record_created(
-            session,
-            scope.tenant_id,
-            booking,
-            step.customer,
-            await audience(session),
-            made_by="staff",
-        )
+        terms = await session.prepay_terms(service.id)
+        prepayment = None
+        if terms is not None and step.customer.telegram_id:
+            prepayment = await start_hold(
+                session,
+                scope.tenant_id,
+                booking,
+                step.customer,
+                terms,
+                now=now,
+                return_url=return_url,
+            )
+        else:
+            await record_created(
+                session,
+                scope.tenant_id,
+                booking,
+                step.customer,
+                await audience(session),
+                made_by="staff",
+            )
         await audit.record(
             session,
             actor,
@@ -252,4 +288,10 @@ async def book(scope: DeskScope, actor: Staff, pick: Pick, starts_at: datetime) 
                 "starts_at": booking.starts_at,
             },
         )
-    return Booked(booking=booking, customer=step.customer, business=step.business)
+    return Booked(
+        booking=booking,
+        customer=step.customer,
+        business=step.business,
+        prepayment=prepayment,
+        on_site_kopecks=terms.amount_kopecks if terms is not None and prepayment is None else 0,
+    )
