@@ -36,6 +36,7 @@ from test_booking_conversation import (  # the shared harness (pytest's rootdir 
     only,
     talk,
 )
+from test_owner_phone_support import Catalog as Places
 from test_owner_phone_support import admin_home, as_user, booking, customer, make_catalog
 
 from devstack.infra import LocalInfra
@@ -535,26 +536,8 @@ async def test_win_back_after_n_days_books_the_same_service_and_master(
 
     async def created(chat_id: int, starts: datetime, master: int) -> int:
         booking_id = next(ids) + 10_000
-        event = BookingCreated(
-            tenant_id=talk.tenant_id,
-            booking_id=booking_id,
-            customer_chat_id=chat_id,
-            customer_name="Клиент",
-            customer_phone="+79990000000",
-            service_name="Стрижка",
-            master_name="Ирина" if master == cat.irina else "Анна",
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=1),
-            timezone="Europe/Moscow",
-            reminder_offsets_min=(),
-            service_id=cat.haircut,
-            master_id=master,
-        )
-        await js.publish(
-            booking_event("created", talk.tenant_id),
-            encode(event),
-            headers={MSG_ID_HEADER: f"booking:{talk.tenant_id}:{booking_id}:created"},
-        )
+        event = haircut(talk, cat, booking_id, chat_id, starts, master)
+        await published(js, "created", event)
         return booking_id
 
     async def winbacks(status: str) -> list[int]:
@@ -617,28 +600,10 @@ async def test_a_cancelled_rebooking_gives_the_customer_their_win_back_again(
     chat_id = talk.user
 
     def event_of(booking_id: int, starts: datetime) -> BookingCreated:
-        return BookingCreated(
-            tenant_id=talk.tenant_id,
-            booking_id=booking_id,
-            customer_chat_id=chat_id,
-            customer_name="Клиент",
-            customer_phone="+79990000000",
-            service_name="Стрижка",
-            master_name="Ирина",
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=1),
-            timezone="Europe/Moscow",
-            reminder_offsets_min=(),
-            service_id=cat.haircut,
-            master_id=cat.irina,
-        )
+        return haircut(talk, cat, booking_id, chat_id, starts, cat.irina)
 
     async def created(booking_id: int, starts: datetime) -> None:
-        await js.publish(
-            booking_event("created", talk.tenant_id),
-            encode(event_of(booking_id, starts)),
-            headers={MSG_ID_HEADER: f"booking:{talk.tenant_id}:{booking_id}:created"},
-        )
+        await published(js, "created", event_of(booking_id, starts))
 
     async def cancelled(booking_id: int, starts: datetime) -> None:
         made = event_of(booking_id, starts)
@@ -653,11 +618,7 @@ async def test_a_cancelled_rebooking_gives_the_customer_their_win_back_again(
             timezone=made.timezone,
             cancelled_by="customer",
         )
-        await js.publish(
-            booking_event("cancelled", talk.tenant_id),
-            encode(event),
-            headers={MSG_ID_HEADER: f"booking:{talk.tenant_id}:{booking_id}:cancelled"},
-        )
+        await published(js, "cancelled", event)
 
     async def winbacks() -> dict[str, str]:
         rows = await notifier_db(talk).fetch(
@@ -707,6 +668,37 @@ async def test_a_cancelled_rebooking_gives_the_customer_their_win_back_again(
         assert notes[0].button("Записаться").callback_data == f"mkbk:{cat.haircut}:{cat.irina}"
     finally:
         await set_clock(js, 0)
+
+
+def haircut(
+    talk: Talk, cat: Places, booking_id: int, chat_id: int, starts: datetime, master: int
+) -> BookingCreated:
+    """A «Стрижка» of an hour at `starts` with `master`, as booking announces it."""
+    return BookingCreated(
+        tenant_id=talk.tenant_id,
+        booking_id=booking_id,
+        customer_chat_id=chat_id,
+        customer_name="Клиент",
+        customer_phone="+79990000000",
+        service_name="Стрижка",
+        master_name="Ирина" if master == cat.irina else "Анна",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        timezone="Europe/Moscow",
+        reminder_offsets_min=(),
+        service_id=cat.haircut,
+        master_id=master,
+    )
+
+
+async def published(
+    js: nats.js.JetStreamContext, kind: str, event: BookingCreated | BookingCancelled
+) -> None:
+    """The event on `booking.<kind>.<tenant>` with booking's message id, as the relay sends it."""
+    key = f"booking:{event.tenant_id}:{event.booking_id}:{kind}"
+    await js.publish(
+        booking_event(kind, event.tenant_id), encode(event), headers={MSG_ID_HEADER: key}
+    )
 
 
 async def _is(found: object, count: int) -> bool:

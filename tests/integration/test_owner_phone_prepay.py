@@ -25,12 +25,24 @@ from test_owner_phone_support import (
     customer,
     make_catalog,
 )
-from test_slot_waitlist_hold import deposit_for_haircuts
+from test_prepay_held import deposit_for_haircuts
 
+from sandbox.telegram.models import ChatMessage
 from shared.messages import BookingCreated, PrepayCommand, PrepayHold
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 __all__ = ["shared_infra", "talk"]  # fixtures, re-exported for pytest
+
+
+async def haircut_summary(talk: Talk, query: str, found_label: str) -> ChatMessage:
+    """Staff look the caller up and pick «Стрижка» with Анна on Tuesday at 12:00."""
+    only(await talk.tap(await admin_home(talk), "Записать клиента"))
+    found = only(await talk.send(query))
+    services = only(await talk.tap(found, found_label))
+    masters = only(await talk.tap(services, "Стрижка"))
+    days = only(await talk.tap(masters, "Анна"))
+    times = only(await talk.tap(days, "Вт 3"))
+    return only(await talk.tap(times, "12:00"))
 
 
 async def test_a_caller_with_a_chat_gets_the_hold_and_the_link_in_the_bot(talk: Talk) -> None:
@@ -39,13 +51,7 @@ async def test_a_caller_with_a_chat_gets_the_hold_and_the_link_in_the_bot(talk: 
     await talk.send("/start")  # the customer has a chat with the bot
     await customer(talk, telegram_id=talk.user, name="Ольга", phone=CUSTOMER_PHONE)
     with as_user(talk, OWNER):
-        only(await talk.tap(await admin_home(talk), "Записать клиента"))
-        found = only(await talk.send(CUSTOMER_PHONE))
-        services = only(await talk.tap(found, "Ольга · +79120000000"))
-        masters = only(await talk.tap(services, "Стрижка"))
-        days = only(await talk.tap(masters, "Анна"))
-        times = only(await talk.tap(days, "Вт 3"))
-        summary = only(await talk.tap(times, "12:00"))
+        summary = await haircut_summary(talk, CUSTOMER_PHONE, "Ольга · +79120000000")
         card = only(await talk.tap(summary, "Записать"))
         text = card.text or ""
         assert text.startswith("✅ Записано и ждёт предоплаты 500 ₽"), text
@@ -72,13 +78,7 @@ async def test_a_walk_in_without_a_chat_is_booked_and_pays_on_site(talk: Talk) -
     await deposit_for_haircuts(talk)
     await customer(talk, telegram_id=None, name="Пётр", phone="+79991112233")
     with as_user(talk, OWNER):
-        only(await talk.tap(await admin_home(talk), "Записать клиента"))
-        found = only(await talk.send("+7 999 111-22-33"))
-        services = only(await talk.tap(found, "Пётр · +79991112233"))
-        masters = only(await talk.tap(services, "Стрижка"))
-        days = only(await talk.tap(masters, "Анна"))
-        times = only(await talk.tap(days, "Вт 3"))
-        summary = only(await talk.tap(times, "12:00"))
+        summary = await haircut_summary(talk, "+7 999 111-22-33", "Пётр · +79991112233")
         card = only(await talk.tap(summary, "Записать"))
     assert "ссылку на предоплату 500 ₽ не отправить — возьмите её на месте" in (card.text or "")
     assert "Ожидает предоплаты" not in (card.text or "")

@@ -33,8 +33,8 @@ __all__ = ["shared_infra", "talk"]
 PAY_URL = "https://yookassa.example/checkout/pay-held-1"
 
 
-async def _held_booking(talk: Talk) -> int:
-    """The customer books «Стрижка» with a 500 ₽ deposit; billing has made its payment link."""
+async def deposit_for_haircuts(talk: Talk) -> None:
+    """The business's shop is connected and «Стрижка» asks a 500 ₽ deposit (15 min hold)."""
     sealer = Sealer(Secret(base64.urlsafe_b64encode(os.urandom(32)).decode()))
     await talk.sql(
         "INSERT INTO prepay_shop (id, shop_id, secret_sealed, connected_at)"
@@ -44,6 +44,11 @@ async def _held_booking(talk: Talk) -> int:
     await talk.sql(
         "UPDATE services SET prepay_mode = 'deposit', prepay_kopecks = 50000 WHERE name = 'Стрижка'"
     )
+
+
+async def _held_booking(talk: Talk) -> int:
+    """The customer books «Стрижка» with a 500 ₽ deposit; billing has made its payment link."""
+    await deposit_for_haircuts(talk)
     await book_through_buttons(talk)
     summary = (await talk.share_contact("+79120000000"))[-1]
     only(await talk.tap(summary, "Подтвердить"))

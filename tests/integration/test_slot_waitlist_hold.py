@@ -9,9 +9,6 @@ The clock is Monday 2 June 2031, 09:00 Moscow; «Стрижка» is 60 minutes 
 
 from __future__ import annotations
 
-import base64
-import os
-
 import msgspec
 import pytest
 from owner_catalog import make_catalog
@@ -23,6 +20,7 @@ from test_booking_conversation import (  # the shared harness (pytest's rootdir 
     shared_infra,
     talk,
 )
+from test_prepay_held import deposit_for_haircuts
 from test_slot_waitlist import (
     BASE,
     booked,
@@ -36,25 +34,10 @@ from test_slot_waitlist import (
 )
 
 from services.booking.use_cases.prepay import outcomes
-from shared.crypto import Sealer
 from shared.messages import PrepayCommand, PrepayExpired, PrepayHold
-from shared.settings import Secret
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 __all__ = ["shared_infra", "talk"]  # fixtures, re-exported for pytest
-
-
-async def deposit_for_haircuts(talk: Talk) -> None:
-    """The business's shop is connected and «Стрижка» asks a 500 ₽ deposit."""
-    sealer = Sealer(Secret(base64.urlsafe_b64encode(os.urandom(32)).decode()))
-    await talk.sql(
-        "INSERT INTO prepay_shop (id, shop_id, secret_sealed, connected_at)"
-        " VALUES (1, '300001', $1, now())",
-        sealer.seal("test_right_key_0001"),
-    )
-    await talk.sql(
-        "UPDATE services SET prepay_mode = 'deposit', prepay_kopecks = 50000 WHERE name = 'Стрижка'"
-    )
 
 
 async def test_an_offer_taken_unpaid_holds_and_its_lapse_reopens_the_entry(talk: Talk) -> None:
