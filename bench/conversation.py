@@ -64,10 +64,23 @@ def says(fragment: str) -> Predicate:
     return lambda e: fragment in e.text
 
 
+TAKEN = "только что заняли"  # slot.taken: another customer got the time first
+
+
+def or_taken(expected: Predicate) -> Predicate:
+    """The step's expected reply, or the bot's "this time was just taken" (a race between two
+    customers for one time, which the double-booking constraint decides: a correct answer)."""
+    return lambda e: TAKEN in e.text or expected(e)
+
+
 def pick(event: Event, prefix: str) -> str:
     """A random button of this kind; calendar days shown as `·8·` have no free time."""
     choices = [b.callback_data for b in buttons(event, prefix) if not b.text.startswith("·")]
     return str(random.choice(choices))
+
+
+class StepTimeout(TimeoutError):
+    """No matching reply to a step in time; says which step and what came instead."""
 
 
 @dataclass
@@ -78,6 +91,7 @@ class Run:
     failures: int = 0
     why: Counter[str] = field(default_factory=Counter)  # failures by kind
     early: int = 0  # replies that reached the sink before the gateway's 200 reached us
+    taken: int = 0  # conversations that lost their time to another customer (and stop there)
     seconds: float = 0.0
 
     @property
@@ -107,6 +121,7 @@ class Replies:
 
     def __init__(self) -> None:
         self._waiting: dict[tuple[int, int], tuple[Predicate, asyncio.Future[Event]]] = {}
+        self._other: dict[tuple[int, int], Event] = {}  # the last reply that did not match
         self.seen = 0
 
     def expect(self, bot_id: int, chat_id: int, until: Predicate) -> asyncio.Future[Event]:
@@ -114,8 +129,10 @@ class Replies:
         self._waiting[(bot_id, chat_id)] = (until, future)
         return future
 
-    def forget(self, bot_id: int, chat_id: int) -> None:
+    def forget(self, bot_id: int, chat_id: int) -> Event | None:
+        """Stop waiting on this chat; the last reply that came but did not match, if any."""
         self._waiting.pop((bot_id, chat_id), None)
+        return self._other.pop((bot_id, chat_id), None)
 
     async def read(self, session: aiohttp.ClientSession, sink_url: str) -> None:
         async with session.get(
@@ -125,8 +142,12 @@ class Replies:
                 event = _event_decoder.decode(line)
                 self.seen += 1
                 waiting = self._waiting.get((event.bot_id, event.chat_id))
-                if waiting is not None and not waiting[1].done() and waiting[0](event):
+                if waiting is None or waiting[1].done():
+                    continue
+                if waiting[0](event):
                     waiting[1].set_result(event)
+                else:
+                    self._other[(event.bot_id, event.chat_id)] = event
 
 
 class Conversation:
@@ -178,7 +199,7 @@ class Conversation:
             % (update_id, update_id, self._from, shown, self._chat, _encode(pick(message, prefix)))
         )
 
-    async def step(self, body: bytes, until: Predicate) -> Event:
+    async def step(self, body: bytes, until: Predicate, name: str = "/start") -> Event:
         load, tenant = self._load, self._tenant
         await load.pacer.wait()
         reply = load.replies.expect(tenant.bot_id, self._chat, until)
@@ -189,8 +210,11 @@ class Conversation:
         load.run.updates += 1
         try:
             event = await asyncio.wait_for(reply, STEP_TIMEOUT)
-        finally:
-            load.replies.forget(tenant.bot_id, self._chat)
+        except TimeoutError:
+            other = load.replies.forget(tenant.bot_id, self._chat)
+            seen = f"only {other.text[:60]!r}" if other is not None else "no reply"
+            raise StepTimeout(f"{name}: {seen} in {STEP_TIMEOUT:.0f} s") from None
+        load.replies.forget(tenant.bot_id, self._chat)
         if event.arrived < accepted:
             load.run.early += 1
         load.run.latencies.add(max(0.0, event.arrived - accepted))
@@ -198,16 +222,34 @@ class Conversation:
 
     async def book(self) -> None:
         menu = await self.step(self.text("/start"), has_button("menu:book"))
-        services = await self.step(self.press(menu, "menu:book"), has_button("bs:"))
-        masters = await self.step(self.press(services, "bs:"), has_button("bm:"))
-        month = await self.step(self.press(masters, "bm:"), has_button("bd:"))
-        times = await self.step(self.press(month, "bd:"), has_button("bt:"))
-        await self.step(self.press(times, "bt:"), says("зовут"))
-        await self.step(self.text("Гость"), says("телефон"))
-        summary = await self.step(
-            self.contact(f"+7900{self._chat % 10_000_000:07d}"), has_button("bk:")
+        services = await self.step(self.press(menu, "menu:book"), has_button("bs:"), "menu:book")
+        masters = await self.step(self.press(services, "bs:"), has_button("bm:"), "bs:")
+        month = await self.step(self.press(masters, "bm:"), has_button("bd:"), "bm:")
+        # from here on other customers may take the day's last time or this time first: the
+        # bot says so (the calendar again, or "just taken"), and this customer stops there (a
+        # correct answer, not a failure of the product)
+        times = await self.step(
+            self.press(month, "bd:"), lambda e: bool(buttons(e, "bt:") or buttons(e, "bd:")), "bd:"
         )
-        done = await self.step(self.press(summary, "bk:"), lambda e: not buttons(e, "bk:"))
+        if not buttons(times, "bt:"):
+            self._load.run.taken += 1
+            return
+        asked = await self.step(self.press(times, "bt:"), or_taken(says("зовут")), "bt:")
+        if TAKEN in asked.text:
+            self._load.run.taken += 1
+            return
+        await self.step(self.text("Гость"), says("телефон"), "name")
+        summary = await self.step(
+            self.contact(f"+7900{self._chat % 10_000_000:07d}"),
+            or_taken(has_button("bk:")),
+            "contact",
+        )
+        if TAKEN in summary.text:
+            self._load.run.taken += 1
+            return
+        done = await self.step(self.press(summary, "bk:"), lambda e: not buttons(e, "bk:"), "bk:")
+        if TAKEN in done.text:
+            self._load.run.taken += 1
         if "вы записаны" in done.text:
             self._load.run.bookings += 1
 

@@ -61,6 +61,7 @@ async def _phase(
         "bookings": run.bookings,
         "failures": run.failures,
         "failure_kinds": dict(run.why),
+        "lost_to_another_customer": run.taken,
         "replies_before_200": run.early,
         **run.latencies.summary(),
         "cpu_ms_per_update": cpu,
@@ -93,7 +94,9 @@ async def measure(bench: SinkStack, args: argparse.Namespace, count: int) -> lis
                     rows.append(row)
                     say(
                         f"    {phase}: {row['updates_per_s']} updates/s, "
-                        f"p99 {row.get('p99_ms')} ms, {row['failures']} failures, "
+                        f"p99 {row.get('p99_ms')} ms, {row['failures']} failures "
+                        f"{row['failure_kinds'] or ''}, {row['lost_to_another_customer']} times "
+                        "taken first by another customer, "
                         f"booking {row['cpu_ms_per_update'].get('booking')} ms CPU/update"
                     )
         finally:

@@ -54,3 +54,46 @@ async def test_an_update_left_by_a_killed_process_holds_its_chat_only_until_it_i
     waited = asyncio.get_running_loop().time()
     await asyncio.wait_for(alive.wait_turn(tenant, 7, 11), WAIT)
     assert asyncio.get_running_loop().time() - waited >= 0.3
+
+
+async def test_the_fetch_lock_is_held_by_one_process_and_handed_on_when_let_go(
+    redis: Redis,
+) -> None:
+    durable = f"turns-test-{unique_tenant_id()}"
+    # a waiter that looks only every 3 s: a quick hand-on can only come from the release
+    first, second = ChatTurns(redis, durable), ChatTurns(redis, durable, wake_seconds=3.0)
+    inside: list[str] = []
+    held, let_go = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with first.fetch_lock():
+            inside.append("first")
+            held.set()
+            await let_go.wait()
+            inside.append("first out")
+
+    async def follow() -> None:
+        async with second.fetch_lock():
+            inside.append("second")
+
+    holder = asyncio.create_task(hold())
+    await held.wait()
+    follower = asyncio.create_task(follow())
+    done, _ = await asyncio.wait({follower}, timeout=0.6)
+    assert not done, "two processes held the fetch lock at once"
+    let_go.set()
+    started = asyncio.get_running_loop().time()
+    await asyncio.wait_for(asyncio.gather(holder, follower), WAIT)
+    assert inside == ["first", "first out", "second"]
+    assert asyncio.get_running_loop().time() - started < 2.0  # woken by the release
+
+
+async def test_a_fetch_lock_left_by_a_killed_process_expires(redis: Redis) -> None:
+    durable = f"turns-test-{unique_tenant_id()}"
+    killed = ChatTurns(redis, durable, fetch_lock_seconds=0.5)
+    alive = ChatTurns(redis, durable)
+    entered = killed.fetch_lock()
+    await entered.__aenter__()  # taken, never let go: the process died inside
+    waited = asyncio.get_running_loop().time()
+    async with alive.fetch_lock():
+        assert asyncio.get_running_loop().time() - waited >= 0.3
