@@ -118,7 +118,7 @@ async def reach(bench: SinkStack, count: int, touched: int) -> dict[str, Any]:
                 failures += run.failures
                 why |= dict(run.why)
                 slowest = max(slowest, run.latencies.summary().get("p99_ms", 0.0))
-                say(f"  ... {min(count, start + 1000)}/{count} touched, {failures} failed")
+                say(f"  ... {min(count, start + 1000)}/{count} touched, {failures} failed so far")
         finally:
             reader.cancel()
     return {
@@ -151,20 +151,32 @@ def main() -> None:
     say(f"load: {os.getloadavg()}")
     memory: list[dict[str, Any]] = []
     heaps: list[dict[str, Any]] = []
-    with sink_stack("memory", kept=args.keep, extra_env=heap_env) as bench:
-        memory.append({"tenants": 0, "note": "services started", "rss_mib": bench.rss()})
-        touched = 0
-        for count in counts:
-            more = max(0, count - len(bench.tenants))
-            say(f"• {count} tenants: creating {more} more, touching {count - touched}")
-            memory.append(asyncio.run(reach(bench, count, touched)))
-            touched = count
-            say(f"  {memory[-1]}")
-            heaps.append(heap_dumps(bench))
+    try:
+        with sink_stack("memory", kept=args.keep, extra_env=heap_env) as bench:
+            memory.append({"tenants": 0, "note": "services started", "rss_mib": bench.rss()})
+            touched = 0
+            for count in counts:
+                more = max(0, count - len(bench.tenants))
+                say(f"• {count} tenants: creating {more} more, touching {count - touched}")
+                memory.append(asyncio.run(reach(bench, count, touched)))
+                touched = count
+                say(f"  {memory[-1]}")
+                heaps.append(heap_dumps(bench))
+    finally:  # a run stopped early still reports the counts it measured
+        report(args, memory, heaps)
+
+
+def report(
+    args: argparse.Namespace, memory: list[dict[str, Any]], heaps: list[dict[str, Any]]
+) -> None:
+    counted = [m for m in memory if m["tenants"]]
+    if not counted:
+        return
+
     say()
     say(f"RSS MiB after touching every tenant (services_total target <= {TARGET_TOTAL_MIB}):")
     table([{"tenants": m["tenants"], **m["rss_mib"]} for m in memory], ["tenants", *RSS_COLUMNS])
-    grown = growth([m for m in memory if m["tenants"]])
+    grown = growth(counted)
     if grown:
         say()
         say("growth, MiB per 1,000 more tenants:")
@@ -175,14 +187,15 @@ def main() -> None:
     held = heap_growth(heaps[0], heaps[-1]) if len(heaps) > 1 else {}
     if held:
         say()
-        say(f"heap growth {counts[0]} -> {counts[-1]} tenants, the types that grew the most:")
+        span = f"{counted[0]['tenants']} -> {counted[-1]['tenants']}"
+        say(f"heap growth {span} tenants, the types that grew the most:")
         for service, entry in held.items():
             say(f"  {service}: {entry['objects']} objects, {entry['blocks']} blocks")
             say(f"    objects by type: {entry['types']}")
             if "lines_kib" in entry:
                 say(f"    KiB by line: {entry['lines_kib']}")
     results = {
-        "args": {"tenants": counts, "keep": str(args.keep), "tracemalloc": args.tracemalloc},
+        "args": {"tenants": args.tenants, "keep": str(args.keep), "tracemalloc": args.tracemalloc},
         "load": os.getloadavg(),
         "memory": memory,
         "growth_per_1000": grown,
