@@ -45,6 +45,21 @@ HEAP_DIR = Path(".run") / "bench-memory" / "heap"
 DUMP_TIMEOUT = 120.0  # a collection and a count of a big heap on a loaded machine
 
 
+def anon_mib(bench: SinkStack) -> dict[str, float]:
+    """Anonymous resident memory (RssAnon: the heap, not the mapped libraries) of each service.
+    With no swap, only this part cannot be dropped by the kernel under memory pressure, so it
+    is the steadier figure on a crowded machine; RSS also counts file pages the kernel may
+    reclaim and map again."""
+    found: dict[str, float] = {}
+    for name in SERVICES:
+        pid = bench.stack.processes[name].pid
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("RssAnon:"):
+                found[name] = round(int(line.split()[1]) / 1024, 1)
+    found["services_total"] = round(sum(found.values()), 1)
+    return found
+
+
 def heap_dumps(bench: SinkStack) -> dict[str, dict[str, Any]]:
     """Each service's heap counts (its first process), asked by SIGUSR2 and read back."""
     HEAP_DIR.mkdir(parents=True, exist_ok=True)
@@ -129,6 +144,7 @@ async def reach(bench: SinkStack, count: int, touched: int) -> dict[str, Any]:
         "touch_failure_kinds": why,
         "touch_p99_ms_worst_slice": slowest,
         "rss_mib": bench.rss(),
+        "anon_mib": anon_mib(bench),
     }
 
 
@@ -176,6 +192,12 @@ def report(
     say()
     say(f"RSS MiB after touching every tenant (services_total target <= {TARGET_TOTAL_MIB}):")
     table([{"tenants": m["tenants"], **m["rss_mib"]} for m in memory], ["tenants", *RSS_COLUMNS])
+    say()
+    say("of which anonymous (RssAnon, MiB):")
+    table(
+        [{"tenants": m["tenants"], **m["anon_mib"]} for m in counted],
+        ["tenants", *SERVICES, "services_total"],
+    )
     grown = growth(counted)
     if grown:
         say()
