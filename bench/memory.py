@@ -60,18 +60,19 @@ def anon_mib(bench: SinkStack) -> dict[str, float]:
     return found
 
 
-def heap_dumps(bench: SinkStack) -> dict[str, dict[str, Any]]:
-    """Each service's heap counts (its first process), asked by SIGUSR2 and read back."""
-    HEAP_DIR.mkdir(parents=True, exist_ok=True)
+def heap_dumps(bench: SinkStack, folder: Path = HEAP_DIR) -> dict[str, dict[str, Any]]:
+    """Each service's heap counts (its first process), asked by SIGUSR2 and read back from
+    `folder` (the services' HEAPCOUNT_DIR)."""
+    folder.mkdir(parents=True, exist_ok=True)
     pids = {name: bench.stack.processes[name].pid for name in SERVICES}
     for pid in pids.values():
-        (HEAP_DIR / f"{pid}.json").unlink(missing_ok=True)
+        (folder / f"{pid}.json").unlink(missing_ok=True)
         os.kill(pid, signal.SIGUSR2)
     found: dict[str, dict[str, Any]] = {}
     deadline = time.monotonic() + DUMP_TIMEOUT
     while len(found) < len(pids) and time.monotonic() < deadline:
         for name, pid in pids.items():
-            path = HEAP_DIR / f"{pid}.json"
+            path = folder / f"{pid}.json"
             if name not in found and path.exists():
                 found[name] = json.loads(path.read_text())
         time.sleep(0.5)  # polling files another process writes: there is no event to wait on
