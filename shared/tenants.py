@@ -36,7 +36,9 @@ class TenantDirectory:
         # oldest read first: a fresh hit does not move, so the order is also the expiry order
         self._cache: OrderedDict[str, tuple[float, TenantConfig | None]] = OrderedDict()
 
-    def __len__(self) -> int:
+    @property
+    def cached(self) -> int:
+        """How many entries the cache holds (not `__len__`: an empty directory stays truthy)."""
         return len(self._cache)
 
     async def get(self, tenant_id: str) -> TenantConfig | None:
