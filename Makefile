@@ -63,8 +63,9 @@ bench-journey: $(STAMP) ## booking conversations end to end through the Telegram
 bench-notifier: $(STAMP) ## notifier: >= 2,000 msg/s over 500 bots through a sink enforcing Telegram's limits, 0 x 429
 	@$(PY) -m bench.notifier $(BENCH_ARGS)
 
-bench-memory: $(STAMP) ## RSS of every service after touching 10, 1,000 and 10,000 live tenants
-	@$(PY) -m bench.memory $(BENCH_ARGS)
+MEMORY_ARGS ?= --tenants 10,1000,5000,10000 --keep .run/bench-memory-cluster
+bench-memory: $(STAMP) ## RSS of every service after touching 10, 1,000, 5,000 and 10,000 live tenants (tenants kept in .run/ for reruns)
+	@$(PY) -m bench.memory $(MEMORY_ARGS)
 
 PROVISIONING_ARGS ?= --bulk 1000 10000
 bench-provisioning: $(STAMP) ## payment -> bot live p50 and bulk tenant creation (PROVISIONING_ARGS="--bulk 1000")

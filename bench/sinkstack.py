@@ -1,12 +1,20 @@
 """The product on its own: the five services, private NATS/Redis/Postgres, and the Bot API sink
 (`bench.sink`) instead of the Telegram emulator; tenants made through provisioning, each
 given an explicit catalog. What the product benches (`bench.product`, `bench.memory`) run on.
+
+`kept=DIR` keeps the Postgres cluster, the JetStream store (the tenant directory lives in a KV
+bucket there) and the platform secret in DIR, so a rerun starts on the tenants made before
+(`SinkStack.tenants` is read back from the registry) instead of provisioning them again; Redis
+and the sink start empty (caches and a recorder only).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import secrets
+import shutil
 import subprocess
 import sys
 import uuid
@@ -23,6 +31,8 @@ from bench.harness import BotSpec, provision, say
 from bench.procstat import Group, postmaster_pid
 from devstack.infra import LocalInfra, database_url, free_port, wait_for_port
 from devstack.stack import SERVICES, Stack, StackConfig, service_of
+from shared.crypto import Sealer
+from shared.settings import Secret
 
 SINK_FIRST_BOT_ID = 7_000_000_000
 
@@ -87,7 +97,7 @@ class SinkStack:
 
     async def add_tenants(self, count: int) -> float:
         """`count` more tenants through provisioning, each with its catalog; returns seconds."""
-        first = SINK_FIRST_BOT_ID + len(self.tenants)
+        first = max((t.bot_id + 1 for t in self.tenants), default=SINK_FIRST_BOT_ID)
         bots = [
             BotSpec(
                 id=first + i,
@@ -115,22 +125,59 @@ class SinkStack:
             self.tenants.append(Tenant(by_bot[bot.id], bot.id, url, secret))
         return seconds
 
+    async def load_tenants(self) -> None:
+        """The active tenants already in the registry (a kept cluster), in creation order, with
+        the webhook URL and secret their bots were given."""
+        cfg = self.stack.config
+        sealer = Sealer(Secret(cfg.platform_secret))
+        conn = await asyncpg.connect(cfg.database_url)
+        try:
+            rows = await conn.fetch(
+                "SELECT tenant_id, bot_id FROM platform.tenants"
+                " WHERE status = 'active' AND bot_id >= $1 ORDER BY bot_id",
+                SINK_FIRST_BOT_ID,
+            )
+        finally:
+            await conn.close()
+        gateway = cfg.url("gateway")
+        self.tenants = [
+            Tenant(
+                str(r["tenant_id"]),
+                int(r["bot_id"]),
+                f"{gateway}/tg/{r['tenant_id']}",
+                sealer.webhook_secret(str(r["tenant_id"])),
+            )
+            for r in rows
+        ]
+
 
 @contextmanager
 def sink_stack(
-    name: str, *, booking_processes: int = 1, extra_env: dict[str, str] | None = None
+    name: str,
+    *,
+    booking_processes: int = 1,
+    extra_env: dict[str, str] | None = None,
+    kept: Path | None = None,
 ) -> Iterator[SinkStack]:
     """Private NATS, Redis and Postgres (so all their CPU is this bench's), the sink, and the
-    five services with webhooks pointing at the gateway and the Bot API at the sink."""
+    five services with webhooks pointing at the gateway and the Bot API at the sink; with
+    `kept`, the cluster, the JetStream store and the tenants stay in that folder for reruns."""
     infra = LocalInfra()
     stack: Stack | None = None
     sink: subprocess.Popen[bytes] | None = None
     try:
-        nats_url = infra.start_nats()
+        state = _kept_state(kept, name)
+        nats_url = infra.start_nats(store=None if kept is None else kept.resolve() / "nats")
         redis_url = infra.start_redis()
-        server = infra.start_private_postgres()
-        database = f"bookbots_bench_{name}_{uuid.uuid4().hex[:6]}"
-        asyncio.run(_create_database(server, database))
+        if kept is None:
+            server = infra.start_private_postgres()
+        else:
+            server = _kept_postgres(infra, kept.resolve() / "pg")
+        database = state["database"]
+        if not state.get("created"):
+            asyncio.run(_create_database(server, database))
+            if kept is not None:
+                _save_state(kept, {**state, "created": "yes"})
         sink_port = free_port()
         log_dir = Path(".run") / f"bench-{name}"
         log_dir.mkdir(parents=True, exist_ok=True)
@@ -157,12 +204,17 @@ def sink_stack(
                     "LOG_LEVEL": "WARNING",
                     **(extra_env or {}),
                 },
+                platform_secret=state["platform_secret"],
             )
         )
         stack.start_sandbox()
         stack.start_services()
         say(f"• stack up: {booking_processes} booking process(es), Bot API sink at {sink_url}")
-        yield SinkStack(stack, infra, sink, sink_url)
+        bench = SinkStack(stack, infra, sink, sink_url)
+        if kept is not None:
+            asyncio.run(bench.load_tenants())
+            say(f"• kept in {kept}: {len(bench.tenants)} tenants from earlier runs")
+        yield bench
     finally:
         if stack is not None:
             stack.stop()
@@ -178,3 +230,46 @@ async def _create_database(server: str, name: str) -> None:
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
+
+
+def _kept_state(kept: Path | None, name: str) -> dict[str, str]:
+    """The database name and platform secret: new ones, or those a kept folder recorded."""
+    path = None if kept is None else kept / "state.json"
+    if path is not None and path.exists():
+        found: dict[str, str] = json.loads(path.read_text())
+        return found
+    state = {
+        "database": f"bookbots_bench_{name}_{uuid.uuid4().hex[:6]}",
+        "platform_secret": secrets.token_urlsafe(32),
+    }
+    if kept is not None:
+        _save_state(kept, state)
+    return state
+
+
+def _save_state(kept: Path, state: dict[str, str]) -> None:
+    kept.mkdir(parents=True, exist_ok=True)
+    path = kept / "state.json"
+    path.write_text(json.dumps(state))
+    path.chmod(0o600)  # the platform secret unseals the bots' tokens
+
+
+def _kept_postgres(infra: LocalInfra, data_parent: Path) -> str:
+    """The private cluster kept in `data_parent` (made there the first time), on a free port."""
+    data = data_parent / "data"
+    if not (data / "PG_VERSION").exists():
+        made = LocalInfra()
+        made.start_private_postgres()
+        assert made.pg_data is not None
+        made.stop_postgres()
+        data_parent.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            data_parent.chmod(0o777)
+        shutil.move(made.pg_data, data)
+        made.pg_data = None
+        made.close()  # removes only the emptied temporary folder
+    infra.pg_data, infra.pg_port = data, free_port()
+    infra.pg_as_nobody = os.geteuid() == 0
+    infra.start_postgres()
+    infra.postgres_url = f"postgresql://postgres@127.0.0.1:{infra.pg_port}/postgres"
+    return infra.postgres_url
