@@ -44,6 +44,34 @@ for _noisy in ("httpx", "httpcore"):
     logging.getLogger(_noisy).setLevel(logging.WARNING)
 
 
+# Packages whose conftest builds one stack for all their modules: under `pytest -n N
+# --dist loadgroup` (`make test`) each runs on one worker, so the stack is built once.
+SHARED_STACK_PACKAGES = {
+    "e2e": "stack",  # only the modules that use the running stack (test_chaos has its own)
+    "multi_pg": "",
+    "fuzz": "",
+}
+
+
+def xdist_group(item: pytest.Item) -> str:
+    """The group a test runs in under `--dist loadgroup`: its package when the package shares
+    a stack (see SHARED_STACK_PACKAGES), else its module, so module fixtures are built once."""
+    relative = item.path.relative_to(ROOT / "tests")
+    package = relative.parts[0] if len(relative.parts) > 1 else ""
+    if package in SHARED_STACK_PACKAGES:
+        fixture = SHARED_STACK_PACKAGES[package]
+        if not fixture or fixture in getattr(item, "fixturenames", ()):
+            return f"tests/{package}"
+    return f"tests/{relative.as_posix()}"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.pluginmanager.hasplugin("xdist"):
+        for item in items:
+            item.add_marker(pytest.mark.xdist_group(xdist_group(item)))
+
+
 @pytest.fixture(scope="session")
 def infra() -> Iterator[LocalInfra]:
     local = LocalInfra()
