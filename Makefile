@@ -29,7 +29,7 @@ run: $(STAMP) ## bring up infrastructure, the sandbox, all five services and a d
 
 TEST_WORKERS ?= 2
 test: $(STAMP) ## the whole suite on TEST_WORKERS pytest-xdist workers (each with private NATS/Redis and its own database)
-	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 test-unit: $(STAMP) ## pure logic with hand-written fakes
 	@$(PY) -m pytest -m unit

@@ -65,11 +65,33 @@ def xdist_group(item: pytest.Item) -> str:
     return f"tests/{relative.as_posix()}"
 
 
+# The groups that take minutes, heaviest first: on an xdist worker they are collected first
+# and `make test` hands them out in collection order (--no-loadscope-reorder), so both
+# workers start on a long one and the short modules fill in around them.
+HEAVY_FIRST = (
+    "tests/e2e",
+    "tests/e2e/test_chaos.py",
+    "tests/bench/test_bench_smoke.py",
+    "tests/multi_pg",
+    "tests/bench/test_bench_migrate_smoke.py",
+    "tests/fuzz",
+)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.pluginmanager.hasplugin("xdist"):
-        for item in items:
-            item.add_marker(pytest.mark.xdist_group(xdist_group(item)))
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    groups = {item.nodeid: xdist_group(item) for item in items}
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
+    if hasattr(config, "workerinput"):  # an xdist worker; a plain run keeps its order
+
+        def rank(item: pytest.Item) -> int:
+            group = groups[item.nodeid]
+            return HEAVY_FIRST.index(group) if group in HEAVY_FIRST else len(HEAVY_FIRST)
+
+        items.sort(key=rank)  # stable: each group keeps its own order
 
 
 @pytest.fixture(scope="session")
