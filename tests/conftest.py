@@ -44,29 +44,15 @@ for _noisy in ("httpx", "httpcore"):
     logging.getLogger(_noisy).setLevel(logging.WARNING)
 
 
-# Packages whose conftest builds one stack for all their modules: under `pytest -n N
-# --dist loadgroup` (`make test`) each runs on one worker, so the stack is built once.
-SHARED_STACK_PACKAGES = {
-    "e2e": "stack",  # only the modules that use the running stack (test_chaos has its own)
-    "multi_pg": "",
-    "fuzz": "",
-}
-
-
-def xdist_group(item: pytest.Item) -> str:
-    """The group a test runs in under `--dist loadgroup`: its package when the package shares
-    a stack (see SHARED_STACK_PACKAGES), else its module, so module fixtures are built once."""
-    relative = item.path.relative_to(ROOT / "tests")
-    package = relative.parts[0] if len(relative.parts) > 1 else ""
-    if package in SHARED_STACK_PACKAGES:
-        fixture = SHARED_STACK_PACKAGES[package]
-        if not fixture or fixture in getattr(item, "fixturenames", ()):
-            return f"tests/{package}"
-    return f"tests/{relative.as_posix()}"
-
+# Under `pytest -n N --dist loadgroup` (`make test`) a module runs whole on one worker, so its
+# module fixtures are built once, and so does a package whose conftest builds one stack for all
+# its modules. Groups are read from node ids: with pytest 9, xdist's own `xdist_group` marks no
+# longer reach its scheduler (it renames `item._nodeid`, which pytest 9 does not read).
+SHARED_STACK_PACKAGES = ("tests/e2e", "tests/multi_pg", "tests/fuzz")
+OWN_STACK_MODULES = ("tests/e2e/test_chaos.py",)  # in e2e, but with a stack of its own
 
 # The groups that take minutes, heaviest first: on an xdist worker they are collected first
-# and `make test` hands them out in collection order (--no-loadscope-reorder), so both
+# and `make test` hands groups out in collection order (--no-loadscope-reorder), so both
 # workers start on a long one and the short modules fill in around them.
 HEAVY_FIRST = (
     "tests/e2e",
@@ -78,20 +64,36 @@ HEAVY_FIRST = (
 )
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
+def xdist_group(nodeid: str) -> str:
+    module = nodeid.split("::", 1)[0]
+    package = module.rsplit("/", 1)[0]
+    if package in SHARED_STACK_PACKAGES and module not in OWN_STACK_MODULES:
+        return package
+    return module
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByGroup(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group(nodeid)
+
+    return ByGroup(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not config.pluginmanager.hasplugin("xdist"):
+    if not hasattr(config, "workerinput"):  # not an xdist worker: a plain run keeps its order
         return
-    groups = {item.nodeid: xdist_group(item) for item in items}
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
-    if hasattr(config, "workerinput"):  # an xdist worker; a plain run keeps its order
 
-        def rank(item: pytest.Item) -> int:
-            group = groups[item.nodeid]
-            return HEAVY_FIRST.index(group) if group in HEAVY_FIRST else len(HEAVY_FIRST)
+    def rank(item: pytest.Item) -> int:
+        group = xdist_group(item.nodeid)
+        return HEAVY_FIRST.index(group) if group in HEAVY_FIRST else len(HEAVY_FIRST)
 
-        items.sort(key=rank)  # stable: each group keeps its own order
+    items.sort(key=rank)  # stable: each group keeps its own order
 
 
 @pytest.fixture(scope="session")
