@@ -27,8 +27,9 @@ system-deps: ## Debian's chromium and prometheus for the browser and monitoring 
 run: $(STAMP) ## bring up infrastructure, the sandbox, all five services and a demo business
 	@$(PY) -m devstack
 
-test: $(STAMP) ## the whole suite (starts private NATS/Redis, uses or starts Postgres)
-	@$(PY) -m pytest
+TEST_WORKERS ?= 2
+test: $(STAMP) ## the whole suite on TEST_WORKERS pytest-xdist workers (each with private NATS/Redis and its own database)
+	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 test-unit: $(STAMP) ## pure logic with hand-written fakes
 	@$(PY) -m pytest -m unit

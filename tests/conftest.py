@@ -44,6 +44,58 @@ for _noisy in ("httpx", "httpcore"):
     logging.getLogger(_noisy).setLevel(logging.WARNING)
 
 
+# Under `pytest -n N --dist loadgroup` (`make test`) a module runs whole on one worker, so its
+# module fixtures are built once, and so does a package whose conftest builds one stack for all
+# its modules. Groups are read from node ids: with pytest 9, xdist's own `xdist_group` marks no
+# longer reach its scheduler (it renames `item._nodeid`, which pytest 9 does not read).
+SHARED_STACK_PACKAGES = ("tests/e2e", "tests/multi_pg", "tests/fuzz")
+OWN_STACK_MODULES = ("tests/e2e/test_chaos.py",)  # in e2e, but with a stack of its own
+
+# The groups that take minutes, heaviest first: on an xdist worker they are collected first
+# and `make test` hands groups out in collection order (--no-loadscope-reorder), so both
+# workers start on a long one and the short modules fill in around them.
+HEAVY_FIRST = (
+    "tests/e2e",
+    "tests/e2e/test_chaos.py",
+    "tests/bench/test_bench_smoke.py",
+    "tests/multi_pg",
+    "tests/bench/test_bench_migrate_smoke.py",
+    "tests/fuzz",
+)
+
+
+def xdist_group(nodeid: str) -> str:
+    module = nodeid.split("::", 1)[0]
+    package = module.rsplit("/", 1)[0]
+    if package in SHARED_STACK_PACKAGES and module not in OWN_STACK_MODULES:
+        return package
+    return module
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByGroup(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group(nodeid)
+
+    return ByGroup(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not hasattr(config, "workerinput"):  # not an xdist worker: a plain run keeps its order
+        return
+
+    def rank(item: pytest.Item) -> int:
+        group = xdist_group(item.nodeid)
+        return HEAVY_FIRST.index(group) if group in HEAVY_FIRST else len(HEAVY_FIRST)
+
+    items.sort(key=rank)  # stable: each group keeps its own order
+
+
 @pytest.fixture(scope="session")
 def infra() -> Iterator[LocalInfra]:
     local = LocalInfra()

@@ -53,7 +53,7 @@ def billing_behind_proxy(stack: Stack, tmp_path_factory: pytest.TempPathFactory)
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + stack.config.ready_timeout  # as for the stack's billing
         while True:
             assert process.poll() is None, f"billing exited with {process.returncode}"
             try:
