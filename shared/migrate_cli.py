@@ -46,16 +46,25 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--concurrency", type=int, default=DEFAULTS.concurrency)
     parser.add_argument("--lock-timeout-ms", type=int, default=DEFAULTS.lock_timeout_ms)
     parser.add_argument("--retries", type=int, default=DEFAULTS.retries)
+    parser.add_argument(
+        "--fresh-connections-every",
+        type=int,
+        default=DEFAULTS.fresh_connections_every,
+        help="replace the connections after this many batches (0: never)",
+    )
 
 
 def options_from(args: argparse.Namespace) -> Options:
     if min(args.batch_size, args.concurrency, args.lock_timeout_ms) < 1 or args.retries < 0:
         raise ValueError("--batch-size, --concurrency and --lock-timeout-ms must be at least 1")
+    if args.fresh_connections_every < 0:
+        raise ValueError("--fresh-connections-every must be 0 (never) or more")
     return Options(
         batch_size=args.batch_size,
         concurrency=args.concurrency,
         lock_timeout_ms=args.lock_timeout_ms,
         retries=args.retries,
+        fresh_connections_every=args.fresh_connections_every,
     )
 
 
