@@ -271,6 +271,13 @@ async def keep_sampling(
 ) -> None:
     while not stop.is_set():
         samples.append(await sample_cpu(pool, postgres, args, base))
+        if len(samples) % 30 == 0:
+            last = samples[-1]
+            say(
+                f"  ... {last.done} schemas done at {time.perf_counter() - args.started:.0f} s,"
+                f" {last.cpu * 1000 / max(last.done, 1):.1f} ms CPU per schema so far,"
+                f" load {' '.join(loadavg())}"
+            )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 1.0)
 
