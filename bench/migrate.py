@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import resource
 import shutil
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -51,10 +53,22 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGET_SECONDS_10K = 300
 DATABASE = "bench_migrate"
 VERSION = 999
+# A column with a default and an index on the table the load writes, written as the README
+# says a column with a default is to be added to every tenant: `ADD COLUMN ... DEFAULT` in
+# one statement makes Postgres scan all of pg_depend (~680 rows per tenant schema) for uses
+# of the table's row type, so each schema costs more the more schemas exist (0.3 s at 1,800).
 MIGRATION = """-- bench: a representative change on the hottest table
+ALTER TABLE bookings ADD COLUMN reminder_channel text;
+ALTER TABLE bookings ALTER COLUMN reminder_channel SET DEFAULT 'telegram';
+UPDATE bookings SET reminder_channel = DEFAULT WHERE reminder_channel IS NULL;
+ALTER TABLE bookings ALTER COLUMN reminder_channel SET NOT NULL;
+CREATE INDEX bookings_reminder_channel_idx ON bookings (reminder_channel, starts_at);
+"""
+ONE_STATEMENT = """-- bench: the same change, the column added with its default in one statement
 ALTER TABLE bookings ADD COLUMN reminder_channel text NOT NULL DEFAULT 'telegram';
 CREATE INDEX bookings_reminder_channel_idx ON bookings (reminder_channel, starts_at);
 """
+CPU_MARKS = (1_000, 5_000, 10_000)
 
 
 def tenant_ids(count: int) -> list[str]:
@@ -140,7 +154,7 @@ async def own_database(server: str, args: argparse.Namespace) -> float | None:
 
 
 def run_migrate(url: str, folder: Path, args: argparse.Namespace) -> subprocess.Popen[str]:
-    return subprocess.Popen(  # noqa: S603 - our interpreter, our module
+    runner = subprocess.Popen(  # noqa: S603 - our interpreter, our module
         [
             sys.executable,
             "-m",
@@ -151,6 +165,8 @@ def run_migrate(url: str, folder: Path, args: argparse.Namespace) -> subprocess.
             str(args.batch_size),
             "--concurrency",
             str(args.concurrency),
+            "--fresh-connections-every",
+            str(args.fresh_connections_every),
         ],
         cwd=folder,
         env={**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)},
@@ -158,6 +174,8 @@ def run_migrate(url: str, folder: Path, args: argparse.Namespace) -> subprocess.
         stderr=subprocess.STDOUT,
         text=True,
     )
+    args.runners.append(runner.pid)
+    return runner
 
 
 def spy_on(pid: int, output: Path) -> subprocess.Popen[bytes]:
@@ -226,6 +244,58 @@ async def not_migrated(pool: asyncpg.Pool, count: int) -> int:
     return missing
 
 
+@dataclass(frozen=True, slots=True)
+class Sample:
+    done: int  # schemas recorded done
+    cpu: float  # CPU seconds of the runners and Postgres, the load's backends taken out
+
+
+async def sample_cpu(
+    pool: asyncpg.Pool, postgres: Group, args: argparse.Namespace, base: tuple[float, float]
+) -> Sample:
+    """Schemas done and the migration's CPU so far (reaped runners through the children's
+    rusage, the live one from /proc)."""
+    done = await pool.fetchval("SELECT count(*) FROM platform.migration_results WHERE ok")
+    runners = children_cpu() + sum(cpu_seconds(pid) for pid in args.runners)
+    load = await backends_cpu(pool, "bookbots_booking")
+    return Sample(int(done), runners + postgres.cpu() - load - base[0] - base[1])
+
+
+async def keep_sampling(
+    pool: asyncpg.Pool,
+    postgres: Group,
+    args: argparse.Namespace,
+    base: tuple[float, float],
+    samples: list[Sample],
+    stop: asyncio.Event,
+) -> None:
+    while not stop.is_set():
+        samples.append(await sample_cpu(pool, postgres, args, base))
+        if len(samples) % 30 == 0:
+            last = samples[-1]
+            say(
+                f"  ... {last.done} schemas done at {time.perf_counter() - args.started:.0f} s,"
+                f" {last.cpu * 1000 / max(last.done, 1):.1f} ms CPU per schema so far,"
+                f" load {' '.join(loadavg())}"
+            )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 1.0)
+
+
+def cpu_by_mark(samples: list[Sample], schemas: int) -> dict[str, float]:
+    """CPU ms per schema between the marks (the first sample past 1,000 done, 5,000, ...)."""
+    found: dict[str, float] = {}
+    previous = Sample(0, 0.0)
+    for mark in (m for m in CPU_MARKS if m <= schemas):
+        reached = next((s for s in samples if s.done >= mark), None)
+        if reached is None or reached.done == previous.done:
+            break
+        ms = (reached.cpu - previous.cpu) * 1000 / (reached.done - previous.done)
+        found[f"{previous.done}-{reached.done}"] = round(ms, 1)
+        previous = reached
+    return found
+
+
 def loadavg() -> list[str]:
     return [f"{value:.2f}" for value in os.getloadavg()]
 
@@ -264,7 +334,9 @@ async def measure(
         folder = Path(tmp)
         for shipped in (ROOT / "shared/migrations/tenant").glob("*.sql"):
             (folder / shipped.name).write_text(shipped.read_text("utf-8"), "utf-8")
-        (folder / f"{VERSION:04d}_bench_reminder_channel.sql").write_text(MIGRATION, "utf-8")
+        (folder / f"{VERSION:04d}_bench_reminder_channel.sql").write_text(
+            ONE_STATEMENT if args.one_statement else MIGRATION, "utf-8"
+        )
         load, stop = Load(), asyncio.Event()
         workers = [
             asyncio.create_task(book_and_cancel(booking, loaded, load, stop, w))
@@ -274,11 +346,20 @@ async def measure(
         await asyncio.sleep(0.5)  # the load's connections are open
         load_backends_0 = await backends_cpu(provisioner, "bookbots_booking")
         cpu = (children_cpu(), postgres.cpu(), time.process_time())
+        base = (cpu[0], cpu[1] - load_backends_0)
+        samples: list[Sample] = []
+        sampled = asyncio.Event()
+        sampler = asyncio.create_task(
+            keep_sampling(provisioner, postgres, args, base, samples, sampled)
+        )
         args.started = time.perf_counter()
         try:
             runs = await migrate_with_kill(provisioner, logins["provisioner"], folder, args)
         finally:
             seconds = time.perf_counter() - args.started
+            sampled.set()
+            await sampler
+            samples.append(await sample_cpu(provisioner, postgres, args, base))
             runner_cpu, pg_cpu = children_cpu() - cpu[0], postgres.cpu() - cpu[1]
             load_backends = await backends_cpu(provisioner, "bookbots_booking") - load_backends_0
             stop.set()
@@ -301,6 +382,9 @@ async def measure(
         "postgres_cpu_seconds": round(pg_cpu, 1),
         "postgres_cpu_of_load_seconds": round(load_backends, 1),
         "cpu_ms_per_schema": round((runner_cpu + pg_cpu - load_backends) * 1000 / args.schemas, 2),
+        "cpu_ms_per_schema_by_done": cpu_by_mark(samples, args.schemas),
+        "fresh_connections_every": args.fresh_connections_every,
+        "one_statement": args.one_statement,
         "lock_retried_schemas": retried["schemas"],
         "lock_retries": retried["retries"] or 0,
         "load_process_cpu_seconds": round(load_cpu, 1),
@@ -331,6 +415,10 @@ def report(results: dict[str, object]) -> None:
         f" {results['load_process_cpu_seconds']} s"
     )
     say(
+        "CPU ms per schema, runner + Postgres without the load, between schemas done:"
+        f" {results['cpu_ms_per_schema_by_done']}"
+    )
+    say(
         f"lock_timeout retries: {results['lock_retries']} on {results['lock_retried_schemas']}"
         f" schemas (batch {results['batch_size']}, {results['concurrency']} at a time)"
     )
@@ -357,6 +445,7 @@ def report(results: dict[str, object]) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, object]:
     """The whole bench on its private cluster (temporary, or kept in `args.cluster`)."""
+    args.runners = []
     infra = LocalInfra()
     try:
         server = start_cluster(infra, args.cluster)
@@ -378,6 +467,12 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--load-tenants", type=int, default=5)
     parser.add_argument("--load-workers", type=int, default=4)
     parser.add_argument("--cluster", type=Path, default=None, help="keep the cluster here")
+    parser.add_argument("--fresh-connections-every", type=int, default=1, help="batches")
+    parser.add_argument(
+        "--one-statement",
+        action="store_true",
+        help="add the column with its default in one statement (the slow form, to compare)",
+    )
     parser.add_argument("--py-spy", type=Path, default=None, help="flame graph of the rerun")
     parser.add_argument(
         "--use-up", action="store_true", help="with --cluster: measure on the kept schemas, no copy"

@@ -25,7 +25,8 @@ import asyncpg
 
 from devstack.infra import LocalInfra, free_port
 from shared.db import tenant_schema
-from shared.migrate import Migration, create_tenant_schema
+from shared.migrate import Migration, create_tenant_schema, fresh_schema_script
+from shared.tenant_baseline import load_baseline
 
 _PARAM = re.compile(r"\$(\d+)\b")
 _SETUP_MODE = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
@@ -67,7 +68,14 @@ class _Recorder:
 
 
 async def creation_script(tenant_id: str, migrations: tuple[Migration, ...]) -> str:
-    """The statements `create_tenant_schema` sends for `tenant_id`, as one script."""
+    """The statements that make `tenant_id`'s schema, as one script: the provisioner's spare
+    script from the tenant baseline when the baseline covers `migrations` (what a purchase
+    gets), else the statements `create_tenant_schema` sends (every migration replayed)."""
+    baseline = load_baseline(migrations)
+    if baseline is not None:
+        return fresh_schema_script(
+            tenant_schema(tenant_id), migrations, bootstrapped=True, baseline=baseline
+        )
     recorder = _Recorder()
     await create_tenant_schema(recorder, tenant_id, migrations)
     return ";\n".join(recorder.statements) + ";\n"

@@ -13,6 +13,7 @@ import asyncio
 import json
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import asyncpg
 
 from shared.errors import SettingsError
 from shared.migrate import Migration, load_migrations, shared_migrations
+from shared.migrate_advice import catalog_scans
 from shared.migrate_online import Options, Pending, RunReport, migrate_online, plan, targets
 from shared.settings import Env, PostgresSettings, environment
 
@@ -46,23 +48,43 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--concurrency", type=int, default=DEFAULTS.concurrency)
     parser.add_argument("--lock-timeout-ms", type=int, default=DEFAULTS.lock_timeout_ms)
     parser.add_argument("--retries", type=int, default=DEFAULTS.retries)
+    parser.add_argument(
+        "--fresh-connections-every",
+        type=int,
+        default=DEFAULTS.fresh_connections_every,
+        help="replace the connections after this many batches (0: never)",
+    )
 
 
 def options_from(args: argparse.Namespace) -> Options:
     if min(args.batch_size, args.concurrency, args.lock_timeout_ms) < 1 or args.retries < 0:
         raise ValueError("--batch-size, --concurrency and --lock-timeout-ms must be at least 1")
+    if args.fresh_connections_every < 0:
+        raise ValueError("--fresh-connections-every must be 0 (never) or more")
     return Options(
         batch_size=args.batch_size,
         concurrency=args.concurrency,
         lock_timeout_ms=args.lock_timeout_ms,
         retries=args.retries,
+        fresh_connections_every=args.fresh_connections_every,
     )
 
 
-def plan_text(pending: list[Pending]) -> str:
+def plan_text(pending: list[Pending], migrations: Sequence[Migration] = ()) -> str:
+    """The dry run for people; with `migrations`, a warning for each pending one whose cost
+    grows with the number of schemas (`shared.migrate_advice`)."""
     tenants = [p for p in pending if not p.spare]
     spares = [p for p in pending if p.spare]
     lines = [f"dry run: {len(tenants)} tenant schemas, {len(spares)} spare schemas"]
+    due = {name for p in pending for name in p.migrations}
+    for migration in migrations:
+        if migration.name in due:
+            lines += [
+                f"  WARNING {migration.name}: `{statement}` scans all of pg_depend in every"
+                " schema (slower with every tenant); add the column, then SET DEFAULT, fill"
+                " it and SET NOT NULL (shared/migrate_advice.py)"
+                for statement in catalog_scans(migration)
+            ]
     for label, group in (("tenants", tenants), ("spares", spares)):
         counts = Counter(name for p in group for name in p.migrations)
         for name, count in sorted(counts.items()):
@@ -121,7 +143,7 @@ async def run(
         schemas = await targets(pool)
         if dry_run:
             pending = await plan(pool, schemas, migrations)
-            return EXIT_OK, plan_json(pending) if as_json else plan_text(pending)
+            return EXIT_OK, plan_json(pending) if as_json else plan_text(pending, migrations)
         report = await migrate_online(pool, schemas, migrations, options)
         code = EXIT_FAILED_SCHEMAS if report.failures else EXIT_OK
         return code, report_json(report) if as_json else report_text(report)

@@ -70,6 +70,10 @@ class Options:
     lock_timeout_ms: int = 500
     retries: int = 20
     retry_pause_seconds: float = 0.2
+    # Connections are replaced after this many batches (0: never). A backend keeps a cache
+    # entry for every table it touched; thousands of schemas in one backend make each of its
+    # invalidations and lookups slower and its memory grow.
+    fresh_connections_every: int = 1
 
 
 @dataclass(slots=True)
@@ -172,15 +176,32 @@ async def _start_run(conn: asyncpg.Connection, key: str, count: int) -> tuple[in
         return int(run_id), True, {row["schema_name"] for row in rows}
 
 
+_RECORD = (
+    "INSERT INTO platform.migration_results"
+    " (run_id, schema_name, ok, applied, error, attempts) VALUES ({})"
+    " ON CONFLICT (run_id, schema_name) DO UPDATE SET ok = excluded.ok,"
+    " applied = excluded.applied, error = excluded.error,"
+    " attempts = platform.migration_results.attempts + excluded.attempts, at = now()"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Success:
+    """The record of a schema done, written by the script that migrates it (same round trip)."""
+
+    run_id: int
+    attempts: int
+
+    def sql(self, schema: str, applied: int) -> str:
+        name = "'" + schema.replace("'", "''") + "'"
+        return _RECORD.format(f"{self.run_id:d}, {name}, true, {applied:d}, '', {self.attempts:d}")
+
+
 async def _record(
     conn: asyncpg.Connection, run_id: int, schema: str, applied: int, error: str, attempts: int
 ) -> None:
     await conn.execute(
-        "INSERT INTO platform.migration_results"
-        " (run_id, schema_name, ok, applied, error, attempts) VALUES ($1, $2, $3, $4, $5, $6)"
-        " ON CONFLICT (run_id, schema_name) DO UPDATE SET ok = excluded.ok,"
-        " applied = excluded.applied, error = excluded.error,"
-        " attempts = platform.migration_results.attempts + excluded.attempts, at = now()",
+        _RECORD.format("$1, $2, $3, $4, $5, $6"),
         run_id,
         schema,
         not error,
@@ -195,10 +216,18 @@ class _Gone(Exception):
 
 
 async def _migrate_in_tx(
-    conn: asyncpg.Connection, target: Target, migrations: tuple[Migration, ...], lock_ms: int
+    conn: asyncpg.Connection,
+    target: Target,
+    migrations: tuple[Migration, ...],
+    lock_ms: int,
+    success: _Success | None = None,
 ) -> int:
+    # A commit need not wait for its WAL flush: the schema's change and its record in
+    # `platform.migration_results` are one transaction, so a crash loses both and the next
+    # run does the schema again.
     row = await conn.fetchrow(
         "SELECT set_config('lock_timeout', $1, true) AS _,"
+        " set_config('synchronous_commit', 'off', true) AS ___,"
         " pg_advisory_xact_lock(hashtext($2)) AS __,"
         " (SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = $3) AS owner,"
         " current_user::text AS me",
@@ -217,25 +246,33 @@ async def _migrate_in_tx(
     # them as the owner even when an administrator runs the migration.
     if row["owner"] != row["me"]:
         await conn.execute("SELECT set_config('role', $1, true)", row["owner"])
-    return await _apply(conn, target.schema, migrations)
+    return await _apply(conn, target.schema, migrations, success)
 
 
-async def _apply(conn: asyncpg.Connection, schema: str, migrations: tuple[Migration, ...]) -> int:
-    """`shared.migrate.apply_migrations` for a schema known to exist, one round trip per
-    migration (its SQL and its record sent together); names and versions are checked by
-    `load_migrations` (`NNNN_[a-z0-9_]+`), so they are safe to inline."""
+async def _apply(
+    conn: asyncpg.Connection,
+    schema: str,
+    migrations: tuple[Migration, ...],
+    success: _Success | None,
+) -> int:
+    """`shared.migrate.apply_migrations` for a schema known to exist: the pending migrations,
+    each with its record, and the run's `success` record, sent together as one script (one
+    round trip); names and versions are checked by `load_migrations` (`NNNN_[a-z0-9_]+`), so
+    they are safe to inline."""
     record = f'"{schema}".schema_migrations'
     applied = {row["version"] for row in await conn.fetch(f"SELECT version FROM {record}")}
-    count = 0
-    for migration in migrations:
-        if migration.version in applied:
-            continue
-        await conn.execute(
-            f'SET LOCAL search_path = "{schema}", public;\n{migration.sql}\n;'
-            f"INSERT INTO {record} (version, name)"
-            f" VALUES ({migration.version:d}, '{migration.name}')"
-        )
-        count += 1
+    scripts = [
+        f'SET LOCAL search_path = "{schema}", public;\n{migration.sql}\n;'
+        f"INSERT INTO {record} (version, name)"
+        f" VALUES ({migration.version:d}, '{migration.name}');"
+        for migration in migrations
+        if migration.version not in applied
+    ]
+    count = len(scripts)
+    if success is not None:
+        scripts.append(success.sql(schema, count))
+    if scripts:
+        await conn.execute("\n".join(scripts))
     return count
 
 
@@ -293,9 +330,12 @@ async def _one(
             try:
                 async with conn.transaction():
                     applied = await _migrate_in_tx(
-                        conn, target, migrations, options.lock_timeout_ms
+                        conn,
+                        target,
+                        migrations,
+                        options.lock_timeout_ms,
+                        _Success(run_id, attempts),
                     )
-                    await _record(conn, run_id, target.schema, applied, "", attempts)
             except _Gone as gone:
                 error = "" if target.spare else str(gone)
                 await _record(conn, run_id, target.schema, 0, error, attempts)
@@ -372,6 +412,8 @@ async def migrate_online(
     ]
     for number, batch in enumerate(batches, start=1):
         await _run_batch(pool, run_id, batch, migrations, options, report, server_pool)
+        if options.fresh_connections_every and number % options.fresh_connections_every == 0:
+            await pool.expire_connections()
         await pool.execute(
             "UPDATE platform.migration_runs SET batches_done = batches_done + 1 WHERE run_id = $1",
             run_id,

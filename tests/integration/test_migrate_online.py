@@ -11,17 +11,21 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 import pytest
 import pytest_asyncio
 
+from bench.migrate import MIGRATION, ONE_STATEMENT
+from bench.migrate_load import add_catalog
+from services.booking.adapters import booking_repo
 from services.provisioner.adapters.spares_pg import PgSpareSchemas
 from shared.db import tenant_schema, tenant_tx
 from shared.migrate import shared_migrations
 from shared.migrate_cli import plan_text, report_text
-from shared.migrate_online import Options, migrate_online, plan, targets
+from shared.migrate_online import Options, Target, migrate_online, plan, targets
 from tests.support.tenant_db import (
     ROOT,
     TenantDb,
@@ -173,3 +177,90 @@ async def test_a_killed_run_is_finished_by_the_next(db: TenantDb, tmp_path: Path
             f'SELECT count(*) FROM "{schema}".schema_migrations WHERE version = 35'
         )
         assert versions == 1, schema
+
+
+async def _book(db: TenantDb, tenant_id: str, hours_ahead: int) -> int:
+    """A customer's booking, made by booking's own code as the tenant's role."""
+    async with tenant_tx(db.booking, tenant_id) as conn:
+        customer = await booking_repo.upsert_customer(conn, telegram_id=7, name="Клиент")
+        made = await booking_repo.create_booking(
+            conn,
+            customer_id=customer.id,
+            service_id=await conn.fetchval("SELECT min(id) FROM services"),
+            master_id=await conn.fetchval("SELECT min(id) FROM masters"),
+            starts_at=datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+            + timedelta(hours=hours_ahead),
+            actor="customer",
+        )
+    return made.id
+
+
+async def test_the_split_column_with_a_default_fills_old_bookings(
+    db: TenantDb, tmp_path: Path
+) -> None:
+    """The bench's migration (the column added, then its default set, the old rows filled and
+    NOT NULL set) ends where the one-statement form does, and the old booking has the value."""
+    old = shared_migrations("tenant")
+    split, single = await make_tenant(db, old, prefix="s"), await make_tenant(db, old, prefix="o")
+    await add_catalog(db.provisioner, [split, single])
+    before = await _book(db, split, 50)
+    mine = [t for t in await targets(db.provisioner) if t.schema == tenant_schema(split)]
+    one = [t for t in await targets(db.provisioner) if t.schema == tenant_schema(single)]
+
+    report = await migrate_online(
+        db.provisioner, mine, migrations_with(tmp_path / "split", "0999_channel.sql", MIGRATION)
+    )
+    same = await migrate_online(
+        db.provisioner, one, migrations_with(tmp_path / "one", "0999_channel.sql", ONE_STATEMENT)
+    )
+
+    assert (report.migrated, report.failures, same.migrated, same.failures) == (1, [], 1, [])
+    after = await _book(db, split, 54)
+    async with tenant_tx(db.booking, split) as conn:
+        rows = await conn.fetch("SELECT id, reminder_channel FROM bookings ORDER BY id")
+        assert [tuple(r) for r in rows] == [(before, "telegram"), (after, "telegram")]
+        with pytest.raises(asyncpg.NotNullViolationError):
+            await conn.execute("UPDATE bookings SET reminder_channel = NULL")
+    shape = (
+        "SELECT c.column_default, c.is_nullable, c.data_type,"
+        " (SELECT indexdef FROM pg_indexes WHERE schemaname = $1"
+        "  AND indexname = 'bookings_reminder_channel_idx') AS idx"
+        " FROM information_schema.columns AS c WHERE c.table_schema = $1"
+        " AND c.table_name = 'bookings' AND c.column_name = 'reminder_channel'"
+    )
+    got = await db.provisioner.fetchrow(shape, tenant_schema(split))
+    expected = await db.provisioner.fetchrow(shape, tenant_schema(single))
+    assert got is not None
+    assert expected is not None
+    assert got["idx"] is not None
+    assert dict(got) | {"idx": ""} == dict(expected) | {"idx": ""}
+    assert got["idx"].replace(tenant_schema(split), "_") == expected["idx"].replace(
+        tenant_schema(single), "_"
+    )
+
+
+async def test_connections_are_replaced_between_batches(db: TenantDb, tmp_path: Path) -> None:
+    """With `fresh_connections_every=1` each batch runs on a new backend (a backend keeps a
+    cache entry for every table it touched); with 0 one backend does them all."""
+    old = shared_migrations("tenant")
+    made = {tenant_schema(await make_tenant(db, old, prefix="f")) for _ in range(6)}
+    mine = [t for t in await targets(db.provisioner) if t.schema in made]
+    mark = "CREATE TABLE backend AS SELECT pg_backend_pid() AS pid;\n"
+    pool = await asyncpg.create_pool(db.logins["provisioner"], min_size=1, max_size=1)
+    assert pool is not None
+    try:
+        fresh = Options(batch_size=1, concurrency=1, fresh_connections_every=1)
+        first = migrations_with(tmp_path / "a", "0998_backend.sql", mark)
+        await migrate_online(pool, mine[:3], first, fresh)
+        kept = Options(batch_size=1, concurrency=1, fresh_connections_every=0)
+        await migrate_online(pool, mine[3:], first, kept)
+    finally:
+        await pool.close()
+
+    async def backends(targets_: list[Target]) -> set[int]:
+        return {
+            await db.provisioner.fetchval(f'SELECT pid FROM "{t.schema}".backend') for t in targets_
+        }
+
+    assert len(await backends(mine[:3])) == 3
+    assert len(await backends(mine[3:])) == 1
