@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from bench.chaos.checks import Check, Stores, stream_payloads
-from bench.chaos.journal import Action
+from bench.chaos.journal import BOOKED, Action, Booking
 from sandbox.telegram import TelegramSandboxClient
 from shared.db import tenant_schema
 from shared.messages import BookingCreated, decode
@@ -95,15 +95,23 @@ async def replies(s: Stores) -> Check:
     return check
 
 
-def told_and_booked(s: Stores, bookings: list[Confirmed]) -> Check:
-    """A customer told «вы записаны» has exactly one confirmed booking; every confirmed booking
-    of a chaos customer was told to them (a booking nobody heard of is a lost reply)."""
+async def _told_later(telegram: TelegramSandboxClient, booking: Booking) -> bool:
+    """The chat shows «вы записаны» although the conversation stopped waiting before it came
+    (a reply redelivered after a killed process's ack wait is late, not lost)."""
+    view = await telegram.chat(booking.bot, booking.chat_id)
+    return any(BOOKED in (message.text or "") for message in view.messages)
+
+
+async def told_and_booked(s: Stores, bookings: list[Confirmed]) -> Check:
+    """A customer told «вы записаны» (in time or later) has exactly one confirmed booking;
+    every confirmed booking of a chaos customer was told to them (a booking nobody heard of
+    is a lost reply)."""
     check = Check("customer told 'booked' <-> exactly one confirmed booking")
     per_customer = Counter((b.tenant_id, b.customer_chat_id) for b in bookings)
     customers = {(b.tenant_id, b.chat_id): b for b in s.journal.bookings}
     for (tenant_id, chat_id), journal in customers.items():
         seen = per_customer[tenant_id, chat_id]
-        if journal.told_booked:
+        if journal.told_booked or (seen and await _told_later(s.telegram, journal)):
             check.count(seen, f"{tenant_id} customer {chat_id} told 'booked', bookings")
         elif seen:
             check.total += 1

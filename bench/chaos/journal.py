@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+BOOKED = "вы записаны"  # in the bot's confirmation, «Готово, вы записаны!»
+
 
 @dataclass
 class Action:

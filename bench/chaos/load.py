@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from bench.chaos.journal import Action, Booking, Journal, Signup
+from bench.chaos.journal import BOOKED, Action, Booking, Journal, Signup
 from sandbox.telegram import TelegramSandboxClient
 from sandbox.telegram.client import SandboxClientError
 from sandbox.telegram.models import ChatMessage
@@ -177,7 +177,7 @@ async def book(chat: Chat, booking: Booking, timeout: float) -> None:
         lambda m: not has_button("bk:")(m),
         timeout,
     )
-    booking.told_booked = "вы записаны" in (done.text or "")
+    booking.told_booked = BOOKED in (done.text or "")
     booking.ended = "booked" if booking.told_booked else "refused"
 
 

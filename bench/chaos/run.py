@@ -232,7 +232,7 @@ async def _checks(s: Stores, sales_bot: str) -> list[Check]:
     bookings = await confirmed_bookings(s.pool)
     return [
         await replies(s),
-        told_and_booked(s, bookings),
+        await told_and_booked(s, bookings),
         no_double_booking(bookings),
         await created_events(s, bookings),
         await owner_alerts(s, bookings),
