@@ -173,14 +173,28 @@ async def test_an_unknown_customer_language_falls_back_to_the_business_language(
 async def test_a_customer_in_an_unshipped_language_reads_the_business_language(
     talk: Talk,
 ) -> None:
-    """German is not shipped: the customer reads the business's language (English here),
-    not Russian; a Russian customer of the same business still reads Russian."""
-    await talk.sql("UPDATE business SET locale = 'en'")
+    """German is not shipped: the customer reads the business's language (English once the
+    owner picks it), not Russian; a Russian customer of the same business still reads Russian.
+    The owner's switch back to Russian reaches that customer at once, though the business's
+    language is no longer read from the database on every update."""
+    customer = talk.user
+    welcome = only(await talk.send("/start", lang="de"))
+    assert welcome.button_texts[0] == "📅 Записаться"  # the business's Russian, now kept
+
+    with as_user(talk, OWNER):
+        screen = only(await talk.tap(only(await talk.send("/admin")), "Язык и время"))
+        english = only(await talk.tap(screen, "English"))
+    assert talk.user == customer
     welcome = only(await talk.send("/start", lang="de"))
     assert welcome.button_texts[0] == "📅 Book"
-    with as_user(talk, talk.user + 1):
+    with as_user(talk, customer + 1):
         russian = only(await talk.send("/start", lang="ru"))
     assert russian.button_texts[0] == "📅 Записаться"
-    await talk.sql("UPDATE business SET locale = 'ru'")
+    no_language = only(await talk.send("/start", lang=""))
+    assert no_language.button_texts[0] == "📅 Book"
+
+    with as_user(talk, OWNER):
+        russian_again = only(await talk.tap(english, "Русский"))
+    assert "Язык: Русский" in (russian_again.text or "")
     welcome = only(await talk.send("/start", lang="de"))
     assert welcome.button_texts[0] == "📅 Записаться"

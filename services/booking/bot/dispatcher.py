@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Dispatcher
 from redis.asyncio import Redis
 
+from services.booking.adapters.locale_cache import BusinessLocales
 from services.booking.bot import (
     admin,
     booking_flow,
@@ -44,7 +45,7 @@ def build_dispatcher(redis: Redis) -> Dispatcher:
     )
     dispatcher.update.outer_middleware(PrivateChatsOnly())  # first: nothing else runs
     dispatcher.update.outer_middleware(suspended.SuspendedTenant())
-    dispatcher.update.outer_middleware(CustomerContext())
+    dispatcher.update.outer_middleware(CustomerContext(BusinessLocales(redis)))
     dispatcher.include_router(slotwait.errors_router())  # before the general refusals
     dispatcher.include_router(errors.router())
     dispatcher.include_router(admin.router())  # staff only; passes customer updates by

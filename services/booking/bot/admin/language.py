@@ -7,6 +7,7 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from services.booking.adapters.locale_cache import BusinessLocales
 from services.booking.bot.admin.owner_callbacks import Lang
 from services.booking.bot.admin.owner_scope import with_owner
 from services.booking.bot.admin.owner_states import OwnerInput
@@ -29,6 +30,7 @@ async def pressed(
     staff: Staff,
     owner: OwnerScope,
     words: Words,
+    locales: BusinessLocales,
 ) -> None:
     action = callback_data.a
     if action == "zones":
@@ -48,6 +50,7 @@ async def pressed(
         )
     elif action in ("ru", "en"):
         view = await language.set_language(owner, staff, action)
+        await locales.remember(owner.tenant_id, view.locale)  # every process reads it there
         await show(callback, screens.language(words, view, notice=words("admin.lang.saved")))
     else:
         await show(callback, screens.language(words, await language.current(owner, staff)))

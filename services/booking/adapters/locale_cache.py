@@ -1,0 +1,39 @@
+"""The business's own language, kept in Redis (`t:<tenant>:locale`) for every booking process.
+
+A customer whose Telegram language the bot does not ship (or who sends none) reads the
+business's language; without this every such update opened a tenant transaction just to
+read it. The owner's change writes the new value here once it is committed (`remember`);
+a reader fills a missing key only if it is still missing (`SET NX`), so a read from before
+the change never overwrites the owner's newer value. The TTL bounds how long a change made
+around the bot (a restored backup) can go unseen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from redis.asyncio import Redis
+
+from shared.redis_keys import tenant_key
+
+LOCALE_TTL_SECONDS = 600
+
+
+class BusinessLocales:
+    def __init__(self, redis: Redis, ttl_seconds: int = LOCALE_TTL_SECONDS) -> None:
+        self._redis = redis
+        self._ttl = ttl_seconds
+
+    async def of(self, tenant_id: str, read: Callable[[], Awaitable[str]]) -> str:
+        """The tenant's language from Redis, or from `read` (the database) when not there."""
+        key = tenant_key(tenant_id, "locale")
+        found = await self._redis.get(key)
+        if found is not None:
+            return found.decode() if isinstance(found, bytes) else str(found)
+        locale = await read()
+        await self._redis.set(key, locale, ex=self._ttl, nx=True)
+        return locale
+
+    async def remember(self, tenant_id: str, locale: str) -> None:
+        """The owner's committed choice: it replaces whatever was kept."""
+        await self._redis.set(tenant_key(tenant_id, "locale"), locale, ex=self._ttl)
