@@ -20,7 +20,7 @@ from bench.harness import bulk_tenants, running_stack
 from bench.memory import growth
 from bench.notifier import Options
 from bench.notifier import run as notifier_run
-from bench.product import CPU_COLUMNS, grow, measure
+from bench.product import CPU_COLUMNS, grow, measure, stack_cpu
 from bench.sinkstack import SinkStack, sink_stack
 from devstack.stack import SERVICES
 
@@ -54,6 +54,9 @@ def test_product_bench_books_through_the_webhook_and_the_sink_answers_every_step
         assert {"p50_ms", "p95_ms", "p99_ms"} <= set(row)
         assert set(CPU_COLUMNS) <= set(row["cpu_ms_per_update"])
         assert row["cpu_ms_per_update"]["booking"] > 0
+        # the whole stack's CPU per update: booking's and more, the load generator's not
+        cpu = row["cpu_ms_per_update"]
+        assert cpu["booking"] < stack_cpu(cpu) < sum(cpu.values())
         assert set(SERVICES) <= set(row["rss_mib"])
     stats = httpx.get(f"{product.sink_url}/sink/stats", timeout=10).json()
     assert stats["messages"] >= sum(r["updates"] for r in rows)
