@@ -44,8 +44,36 @@ class InfraMissing(RuntimeError):
     """A server is neither reachable nor startable here; the message says what to install."""
 
 
+LISTEN_PORTS = (10_000, 32_768)  # below Linux's default ephemeral range (32768-60999)
+
+
+def ephemeral_floor() -> int:
+    """The first port the kernel hands to outgoing connections."""
+    try:
+        text = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text()
+        return int(text.split()[0])
+    except (OSError, ValueError, IndexError):
+        return LISTEN_PORTS[1]
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A port on 127.0.0.1 free now, for a process that will listen on it a moment later.
+
+    Taken from below the kernel's ephemeral range: a port the kernel picked (`bind(0)`) is one
+    it may also give any outgoing connection before the process binds it (the service then
+    fails with "address already in use"), which with two test workers' stacks connecting to
+    Postgres, NATS and Redis all the time does happen."""
+    low = LISTEN_PORTS[0]
+    high = min(LISTEN_PORTS[1], ephemeral_floor())
+    for _ in range(100 if high - low >= 1_000 else 0):
+        port = low + secrets.randbelow(high - low)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # another listener has it
+            return port
+    with socket.socket() as sock:  # a crowded range: the kernel's choice after all
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
