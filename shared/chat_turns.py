@@ -17,6 +17,11 @@ registration (one script), so a redelivered earlier update never runs beside a l
 While a handler holds its turn, `TurnIsolation` (the dispatcher's `events_isolation`) has
 nothing more to lock; anything fed to the dispatcher outside a turn locks as aiogram's
 `RedisEventIsolation` does. Two Redis round trips per update instead of four.
+
+The same script that takes the turn also reads the keys the update is known to read first
+(`wait_turn(..., read=...)`: booking's FSM state and data of the chat, the business language),
+so those reads cost no round trip of their own; they are read under the chat's lock, which
+no other update of the chat can take until this one is done.
 """
 
 from __future__ import annotations
@@ -101,24 +106,27 @@ def chat_of(body: bytes) -> int | None:
 
 @dataclass(slots=True)
 class HeldTurn:
-    """The chat whose turn (and lock) the running task holds, and what that chat's FSM keys
-    were read or written as meanwhile (`shared.turn_storage`): nobody else can change them."""
+    """The chat whose turn (and lock) the running task holds, and what Redis keys were read
+    (with the turn) or written as meanwhile: the chat's FSM keys (`shared.turn_storage`),
+    which nobody else can change while the turn is held, and the others read with the turn."""
 
     chat_id: int
-    fsm: dict[str, str | None] = field(default_factory=dict)  # Redis key -> value, None: absent
+    known: dict[str, str | None] = field(default_factory=dict)  # Redis key -> value, None: absent
 
 
 # Set by the puller in each update's own task once it holds the chat's turn
 held_turn: ContextVar[HeldTurn | None] = ContextVar("held_turn", default=None)
 
-# KEYS: the chat's turns, its lock; ARGV: sequence, lock token, lock ms.
-# The earlier registrations (still waiting: not yet), 1 (the turn and the lock are taken) or
-# 0 (nothing earlier, but an update of the chat runs elsewhere, e.g. a redelivered one).
+# KEYS: the chat's turns, its lock, then keys to read once taken; ARGV: sequence, lock token,
+# lock ms. {1, values of the keys to read} (the turn and the lock are taken), {0, the earlier
+# registrations} (still waiting: not yet) or {0, {}} (nothing earlier, but an update of the
+# chat runs elsewhere, e.g. a redelivered one).
 _TAKE = """
 local earlier = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
-if #earlier > 0 then return earlier end
-if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 1 end
-return 0
+if #earlier > 0 then return {0, earlier} end
+if not redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return {0, {}} end
+if #KEYS > 2 then return {1, redis.call('MGET', unpack(KEYS, 3))} end
+return {1, {}}
 """
 # KEYS: the chat's turns, its lock; ARGV: sequence, lock token
 _DONE = """
@@ -137,6 +145,10 @@ redis.call('PEXPIRE', KEYS[2], 5000)
 return 1
 """
 WAKE_SECONDS = 0.25  # a waiter looks again at least this often (the lock may have expired)
+
+
+def _text(value: bytes | str | None) -> str | None:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
 
 
 class ChatTurns:
@@ -197,18 +209,21 @@ class ChatTurns:
                 pipe.expire(key, int(self._stale) + 5)
             await pipe.execute()
 
-    async def wait_turn(self, tenant_id: str, chat_id: int, sequence: int) -> None:
+    async def wait_turn(
+        self, tenant_id: str, chat_id: int, sequence: int, *, read: Sequence[str] = ()
+    ) -> dict[str, str | None]:
         """Return once no earlier registered update of this chat is waiting or running, holding
-        the chat's lock (no other update of the chat runs until `done`)."""
+        the chat's lock (no other update of the chat runs until `done`), with the values of the
+        keys in `read` as they were when the turn was taken (None: absent)."""
         key = self._key(tenant_id, chat_id)
-        keys = [key, f"{key}:lock"]
+        keys = [key, f"{key}:lock", *read]
         args: list[str | int] = [sequence, self._token(sequence), self._chat_lock_ms]
         pause = 0.002
         while True:
-            found = await self._take(keys=keys, args=args)
-            if found == 1:
-                return
-            if isinstance(found, list):
+            taken, found = await self._take(keys=keys, args=args)
+            if taken == 1:
+                return {k: _text(v) for k, v in zip(read, found, strict=True)}
+            if found:
                 now = time.time()
                 stale = [m for m in found if float(m.decode().split(":", 1)[1]) < now]
                 if stale:

@@ -3,8 +3,9 @@
 `OrderedPuller.run` fetches up to `batch` messages at once (nats-py returns what is there at
 once, it waits only when nothing is), registers them in `ChatTurns` under the durable's fetch
 lock, and runs each in its own task, at most `workers` at a time. A task waits for its chat's
-turn, calls the handler (which acks, nacks or dead-letters: `shared.consuming.Consumer`) and
-frees the turn whatever happened. Several processes can run it over the same durable: order
+turn (reading with it the keys `reads` names for the chat: `ChatTurns.wait_turn`), calls the
+handler (which acks, nacks or dead-letters: `shared.consuming.Consumer`) and frees the turn
+whatever happened. Several processes can run it over the same durable: order
 within a chat is the stream's order, and no two of them handle one chat's updates at once.
 `stop` stops fetching and lets the running tasks finish (up to `grace_seconds`).
 """
@@ -15,7 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from nats.aio.msg import Msg
@@ -50,6 +51,12 @@ class Pulled:
 
 Handler = Callable[[Pulled], Awaitable[None]]
 TenantOf = Callable[[str], str]
+# The Redis keys a handler is known to read first for (tenant, chat): read with the turn.
+TurnReads = Callable[[str, int], Awaitable[Sequence[str]]]
+
+
+async def _nothing(_tenant_id: str, _chat_id: int) -> Sequence[str]:
+    return ()
 
 
 class OrderedPuller:
@@ -64,6 +71,7 @@ class OrderedPuller:
         tenant_of: TenantOf,
         handler: Handler,
         workers: int,
+        reads: TurnReads = _nothing,
         batch: int = 32,
         fetch_timeout: float = 2.0,
         grace_seconds: float = 15.0,
@@ -75,6 +83,7 @@ class OrderedPuller:
         self._turns = turns
         self._tenant_of = tenant_of
         self._handler = handler
+        self._reads = reads
         self._slots = asyncio.Semaphore(workers)
         self._batch = batch
         self._fetch_timeout = fetch_timeout
@@ -175,8 +184,9 @@ class OrderedPuller:
     async def _handle(self, message: Msg, entry: tuple[str, int, int] | None) -> None:
         try:
             if entry is not None:
-                await self._turns.wait_turn(*entry)
-                held_turn.set(HeldTurn(entry[1]))  # this task's own context: runs isolated
+                read = await self._reads(entry[0], entry[1])
+                known = await self._turns.wait_turn(*entry, read=read)
+                held_turn.set(HeldTurn(entry[1], known))  # this task's own context: isolated
             await self._handler(Pulled(message))
         except Exception:
             # Redis lost while taking the chat's turn, or a handler that raised: the update is

@@ -5,7 +5,8 @@ the data again, and `state.clear()` deletes both keys even when neither exists: 
 Redis round trips per update where one or two carry information. While the puller holds the
 chat's turn (`shared.chat_turns.held_turn`), no other process or task can change that chat's
 FSM keys, so `TurnStorage` answers repeated reads of them from what this update already read
-or wrote, and skips deleting a key it knows to be absent. Writes that store a value always go
+(the puller reads the chat's state and data with the turn itself, `ChatTurns.wait_turn`) or
+wrote, and skips deleting a key it knows to be absent. Writes that store a value always go
 to Redis (they also renew the key's TTL). Keys of other chats, and updates fed outside a
 turn, go straight to Redis as in `RedisStorage`.
 """
@@ -24,7 +25,7 @@ from shared.chat_turns import held_turn
 
 def _turn_fsm(key: StorageKey) -> dict[str, str | None] | None:
     turn = held_turn.get()
-    return turn.fsm if turn is not None and turn.chat_id == key.chat_id else None
+    return turn.known if turn is not None and turn.chat_id == key.chat_id else None
 
 
 class TurnStorage(RedisStorage):

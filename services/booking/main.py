@@ -11,13 +11,14 @@ from pathlib import Path
 import asyncpg
 from litestar import Litestar
 
-from services.booking.bot import build_dispatcher
+from services.booking.bot import build_dispatcher, fsm_keys
 from services.booking.config import BookingSettings
 from services.booking.context import BookingDeps, PrepayDeps
 from services.booking.subscribers import (
     SERVICE,
     outcomes_router,
     prepay_router,
+    turn_reads,
     update_handler,
     updates_puller,
 )
@@ -99,8 +100,9 @@ def create_app(settings: BookingSettings) -> Litestar:
             tenant_bots = TenantBots(await tenants_bucket(runtime.js), bots, sealer)
             runtime.background(tenant_bots.run(runtime.broker.connection), "tenant-watch")
             policy = RetryPolicy.interactive(settings.retry.interactive_max_age_seconds)
+            dispatcher = build_dispatcher(runtime.require_redis())
             handler = update_handler(
-                dispatcher=build_dispatcher(runtime.require_redis()),
+                dispatcher=dispatcher,
                 deps=deps,
                 tenants=tenant_bots,
                 publisher=runtime.publisher,
@@ -113,6 +115,7 @@ def create_app(settings: BookingSettings) -> Litestar:
                 handler,
                 workers=settings.max_concurrency,
                 batch=FETCH_BATCH,
+                reads=turn_reads(tenant_bots.bot_id, fsm_keys(dispatcher)),
             )
             await count_max_deliveries(runtime.broker, SERVICE, metrics)
             watch_bus(metrics, runtime.js, SERVICE)

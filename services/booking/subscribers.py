@@ -21,12 +21,14 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 import msgspec
 from aiogram import Dispatcher
+from aiogram.fsm.storage.base import KeyBuilder, StorageKey
 from aiogram.types import Update
 from faststream.nats import NatsMessage, NatsRouter
 from nats.js import JetStreamContext
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
+from services.booking.adapters.locale_cache import locale_key
 from services.booking.adapters.marketing_sql import PgMarketingStore
 from services.booking.bot.screens import Words
 from services.booking.bot.screens import prepay as prepay_screens
@@ -42,7 +44,7 @@ from shared.errors import PoisonMessage
 from shared.messages import DeliveryOutcome, PrepayOutcome
 from shared.metrics import Metrics
 from shared.nats_permissions import inbox_prefix
-from shared.ordered_pull import Handler, OrderedPuller, Pulled
+from shared.ordered_pull import Handler, OrderedPuller, Pulled, TurnReads
 from shared.redis_keys import current_tenant
 from shared.subjects import BOOKING_OUTCOMES, BOOKING_PREPAY, BOOKING_UPDATES, check_tenant_id
 from shared.updates import decode_update
@@ -63,8 +65,40 @@ def _sequence_of(msg: Pulled) -> int:
         return 0
 
 
+BotIdOf = Callable[[str], Awaitable[int | None]]  # a tenant's bot id, None: not ours
+
+
+def turn_reads(bot_id_of: BotIdOf, keys: KeyBuilder) -> TurnReads:
+    """What an update of a chat reads first, read with the chat's turn: the chat's FSM state
+    and data (in a private chat the user is the chat; `keys` is the dispatcher's key builder)
+    and the business language (`locale_cache`). A key an update does not use costs nothing
+    more than its place in the turn's one Redis call."""
+
+    async def reads(tenant_id: str, chat_id: int) -> list[str]:
+        try:
+            bot_id = await bot_id_of(tenant_id)
+        except Exception:  # noqa: BLE001 - only a saving: the handler meets the error itself
+            return []
+        if bot_id is None:
+            return []
+        fsm = StorageKey(bot_id=bot_id, chat_id=chat_id, user_id=chat_id)
+        token = current_tenant.set(tenant_id)  # the tenant part of the FSM keys
+        try:
+            return [keys.build(fsm, "state"), keys.build(fsm, "data"), locale_key(tenant_id)]
+        finally:
+            current_tenant.reset(token)
+
+    return reads
+
+
 def updates_puller(
-    js: JetStreamContext, redis: Redis, handler: Handler, *, workers: int, batch: int
+    js: JetStreamContext,
+    redis: Redis,
+    handler: Handler,
+    *,
+    workers: int,
+    batch: int,
+    reads: TurnReads,
 ) -> OrderedPuller:
     return OrderedPuller(
         js,
@@ -75,6 +109,7 @@ def updates_puller(
         tenant_of=lambda subject: check_tenant_id(_tenant_of(subject)),
         handler=handler,
         workers=workers,
+        reads=reads,
         batch=batch,
     )
 

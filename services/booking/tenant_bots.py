@@ -62,6 +62,11 @@ class TenantBots:
         found = self._kept.get(tenant_id)
         return found[1] if found is not None else None
 
+    async def bot_id(self, tenant_id: str) -> int | None:
+        """The tenant's bot id (aiogram's, from its token); None for an unknown tenant."""
+        found = await self.get(tenant_id)
+        return None if found is None else found.bot.id
+
     async def run(self, connection: Client) -> None:
         """Follow the KV until cancelled: changes replace what is kept."""
         await follow(connection, self._kv.watchall, self._apply, name="booking-tenants")

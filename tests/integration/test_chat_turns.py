@@ -97,3 +97,31 @@ async def test_a_fetch_lock_left_by_a_killed_process_expires(redis: Redis) -> No
     waited = asyncio.get_running_loop().time()
     async with alive.fetch_lock():
         assert asyncio.get_running_loop().time() - waited >= 0.3
+
+
+async def test_keys_read_with_the_turn_are_what_the_earlier_update_of_the_chat_left(
+    redis: Redis,
+) -> None:
+    tenant = unique_tenant_id()
+    state, data = f"t:{tenant}:fsm:1:7:7:default:state", f"t:{tenant}:fsm:1:7:7:default:data"
+    first, second = ChatTurns(redis, "turns-test"), ChatTurns(redis, "turns-test")
+    await first.register([(tenant, 7, 100)])
+    await second.register([(tenant, 7, 105)])
+    await redis.set(state, "Booking:name")
+
+    read = [state, data]
+    assert await asyncio.wait_for(first.wait_turn(tenant, 7, 100, read=read), WAIT) == {
+        state: "Booking:name",
+        data: None,  # absent
+    }
+    waiting = asyncio.create_task(second.wait_turn(tenant, 7, 105, read=read))
+    await redis.set(state, "Booking:phone")  # the earlier update moves the conversation on
+    await redis.set(data, '{"held": "x"}')
+    await first.done(tenant, 7, 100)
+    # read when the later update's turn came, not when it first asked
+    assert await asyncio.wait_for(waiting, WAIT) == {
+        state: "Booking:phone",
+        data: '{"held": "x"}',
+    }
+    await second.done(tenant, 7, 105)
+    await redis.delete(state, data)

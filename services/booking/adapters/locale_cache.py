@@ -14,9 +14,14 @@ from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
 
+from shared.chat_turns import held_turn
 from shared.redis_keys import tenant_key
 
 LOCALE_TTL_SECONDS = 600
+
+
+def locale_key(tenant_id: str) -> str:
+    return tenant_key(tenant_id, "locale")
 
 
 class BusinessLocales:
@@ -25,8 +30,13 @@ class BusinessLocales:
         self._ttl = ttl_seconds
 
     async def of(self, tenant_id: str, read: Callable[[], Awaitable[str]]) -> str:
-        """The tenant's language from Redis, or from `read` (the database) when not there."""
-        key = tenant_key(tenant_id, "locale")
+        """The tenant's language from Redis (read with the chat's turn when the puller did:
+        `locale_key` is among booking's turn reads), or from `read` (the database) when not
+        there."""
+        key = locale_key(tenant_id)
+        turn = held_turn.get()
+        if turn is not None and turn.known.get(key) is not None:
+            return str(turn.known[key])
         found = await self._redis.get(key)
         if found is not None:
             return found.decode() if isinstance(found, bytes) else str(found)
@@ -36,4 +46,4 @@ class BusinessLocales:
 
     async def remember(self, tenant_id: str, locale: str) -> None:
         """The owner's committed choice: it replaces whatever was kept."""
-        await self._redis.set(tenant_key(tenant_id, "locale"), locale, ex=self._ttl)
+        await self._redis.set(locale_key(tenant_id), locale, ex=self._ttl)

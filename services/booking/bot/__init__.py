@@ -1,5 +1,5 @@
 """The tenant bots' conversations: one aiogram Dispatcher for every tenant, routers per feature."""
 
-from services.booking.bot.dispatcher import build_dispatcher
+from services.booking.bot.dispatcher import build_dispatcher, fsm_keys
 
-__all__ = ["build_dispatcher"]
+__all__ = ["build_dispatcher", "fsm_keys"]

@@ -20,6 +20,7 @@ from services.booking.bot.replies import show
 from services.booking.bot.screens import Screen, Words, booking
 from services.booking.bot.screens.common import esc
 from services.booking.bot.states import Booking, pack_held, unpack_held
+from services.booking.domain.entities import Customer
 from services.booking.use_cases import choice, customers
 from services.booking.use_cases.booking import Held
 from services.booking.use_cases.choice import Picked
@@ -66,7 +67,10 @@ async def continue_after_time(
         await _ask(callback.message, state, customer.name if customer else "", words)
 
 
-async def _summary(message: Message, state: FSMContext, scope: Scope, words: Words) -> None:
+async def _summary(
+    message: Message, state: FSMContext, scope: Scope, words: Words, customer: Customer
+) -> None:
+    """The booking to confirm, for `customer` as just saved (name and phone)."""
     held = unpack_held(await state.get_data())
     await message.answer(words("contact.thanks"), reply_markup=ReplyKeyboardRemove())
     if held is None:
@@ -79,8 +83,6 @@ async def _summary(message: Message, state: FSMContext, scope: Scope, words: Wor
     fresh = Held(held.service_id, held.master_id, picked.master.id, held.starts_at)
     await state.update_data(held=pack_held(fresh))
     await state.set_state(Booking.confirm)
-    customer = await customers.contact_of(scope, telegram_id=message.chat.id)
-    assert customer is not None  # the phone was just stored
     screen = booking.summary(words, picked, customer)
     await message.answer(screen.text, reply_markup=screen.markup)
 
@@ -93,7 +95,7 @@ async def got_name(message: Message, state: FSMContext, scope: Scope, words: Wor
         await message.answer(words("contact.ask_name"))
         return
     if customer.phone:
-        await _summary(message, state, scope, words)
+        await _summary(message, state, scope, words, customer)
         return
     await _ask(message, state, customer.name, words)
 
@@ -101,18 +103,20 @@ async def got_name(message: Message, state: FSMContext, scope: Scope, words: Wor
 async def got_contact(message: Message, state: FSMContext, scope: Scope, words: Words) -> None:
     shared = message.contact
     assert shared is not None  # the filter guarantees it
-    await customers.save_phone(
+    customer = await customers.save_phone(
         scope,
         telegram_id=message.chat.id,
         phone=shared.phone_number,
         name=" ".join(filter(None, (shared.first_name, shared.last_name))),
     )
-    await _summary(message, state, scope, words)
+    await _summary(message, state, scope, words, customer)
 
 
 async def got_phone(message: Message, state: FSMContext, scope: Scope, words: Words) -> None:
-    await customers.save_phone(scope, telegram_id=message.chat.id, phone=message.text or "")
-    await _summary(message, state, scope, words)
+    customer = await customers.save_phone(
+        scope, telegram_id=message.chat.id, phone=message.text or ""
+    )
+    await _summary(message, state, scope, words, customer)
 
 
 def router() -> Router:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Dispatcher
+from aiogram.fsm.storage.base import KeyBuilder
 from redis.asyncio import Redis
 
 from services.booking.adapters.locale_cache import BusinessLocales
@@ -58,3 +59,12 @@ def build_dispatcher(redis: Redis) -> Dispatcher:
     dispatcher.include_router(marketing.router())  # opt-out and «Записаться» of bulk messages
     dispatcher.include_router(fallback.router())  # last: whatever nobody else took
     return dispatcher
+
+
+def fsm_keys(dispatcher: Dispatcher) -> KeyBuilder:
+    """The key builder of the dispatcher's FSM storage: the keys the puller reads with a
+    chat's turn are built by the same one (`subscribers.turn_reads`)."""
+    storage = dispatcher.fsm.storage
+    if not isinstance(storage, TurnStorage):
+        raise TypeError("the booking dispatcher keeps its FSM in a TurnStorage")
+    return storage.key_builder
