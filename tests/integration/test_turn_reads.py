@@ -27,11 +27,8 @@ CHAT = 424242
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def redis(infra: LocalInfra) -> AsyncIterator[Redis]:
-    client = Redis.from_url(infra.redis_url)
-    try:
+    async with Redis.from_url(infra.redis_url) as client:
         yield client
-    finally:
-        await client.aclose()
 
 
 async def _bot_id_of(tenant_id: str) -> int | None:
