@@ -4,6 +4,7 @@ turn are used without asking Redis again, and the business language comes from t
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 
 import pytest
@@ -21,7 +22,7 @@ from tests.conftest import unique_tenant_id
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
-BOT = Bot("5123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0")  # never calls Telegram here
+BOT = Bot(f"5123456789:{secrets.token_urlsafe(26)}")  # a made-up token: never calls Telegram
 CHAT = 424242
 
 
@@ -93,3 +94,21 @@ async def test_an_unknown_tenant_or_a_failing_directory_reads_nothing_with_the_t
 
     # the handler meets the error itself (and retries); the turn is taken without reads
     assert await turn_reads(directory_down, fsm_keys(dispatcher))(unique_tenant_id(), CHAT) == []
+
+
+async def test_a_language_the_turn_found_absent_is_read_from_the_database_and_kept(
+    redis: Redis,
+) -> None:
+    tenant = unique_tenant_id()
+    language_key = locale_key(tenant)
+    turn_token = held_turn.set(HeldTurn(CHAT, {language_key: None}))
+    try:
+
+        async def from_the_database() -> str:
+            return "ru"
+
+        assert await BusinessLocales(redis).of(tenant, from_the_database) == "ru"
+    finally:
+        held_turn.reset(turn_token)
+    assert await redis.get(language_key) == b"ru"  # the next update's turn reads it
+    await redis.delete(language_key)

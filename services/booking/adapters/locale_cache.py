@@ -35,9 +35,10 @@ class BusinessLocales:
         there."""
         key = locale_key(tenant_id)
         turn = held_turn.get()
-        if turn is not None and turn.known.get(key) is not None:
-            return str(turn.known[key])
-        found = await self._redis.get(key)
+        if turn is not None and key in turn.known:
+            found: bytes | str | None = turn.known[key]  # absent then: no second look
+        else:
+            found = await self._redis.get(key)
         if found is not None:
             return found.decode() if isinstance(found, bytes) else str(found)
         locale = await read()
