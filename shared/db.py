@@ -10,7 +10,8 @@ message, `PoolConnection.bind_next_begin`), and a pool connection is normally re
 goes back (advisory locks, cursors, listeners, session settings: one more round trip per
 lease), but a lease that only ran `tenant_tx` changed nothing that outlives its transaction
 (set_config is local, the role ends with it), so its connection goes back without that
-query; every other lease is reset as asyncpg resets it.
+query; every other lease is reset as asyncpg resets it, unless the pool was made
+`statement_scoped` (below).
 """
 
 from __future__ import annotations
@@ -74,7 +75,20 @@ def tenant_schema(tenant_id: str) -> str:
     return f"t_{check_tenant_id(tenant_id)}"
 
 
-async def create_pool(settings: PostgresSettings, *, max_size: int | None = None) -> asyncpg.Pool:
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """A lease of a statement-scoped pool goes back as it is: asyncpg has already rolled back
+    a transaction left open, and its users change nothing else in the session."""
+
+
+async def create_pool(
+    settings: PostgresSettings, *, max_size: int | None = None, statement_scoped: bool = False
+) -> asyncpg.Pool:
+    """The service's pool. `statement_scoped` is a promise about every query its users run:
+    nothing outlives its statement or transaction (no `SET` without `LOCAL`, no
+    `set_config(..., false)`, no session advisory locks, `LISTEN`, cursors outside a
+    transaction, `PREPARE` or temporary tables). Its leases then go back without asyncpg's reset
+    query (`pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`): one round trip and
+    four statements fewer per lease; an open transaction is still rolled back."""
     pool = await asyncpg.create_pool(
         dsn=settings.dsn.reveal(),
         min_size=settings.pool_min,
@@ -83,6 +97,7 @@ async def create_pool(settings: PostgresSettings, *, max_size: int | None = None
         max_inactive_connection_lifetime=settings.recycle_seconds,
         command_timeout=30,
         connection_class=PoolConnection,
+        reset=_keep_session if statement_scoped else None,
     )
     if pool is None:  # pragma: no cover - asyncpg returns None only with init errors
         raise RuntimeError("could not create the Postgres pool")

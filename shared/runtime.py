@@ -87,6 +87,7 @@ async def open_runtime(
     postgres: PostgresSettings | None = None,
     redis: RedisSettings | None = None,
     controllable_clock: bool = False,
+    statement_scoped_sql: bool = False,
 ) -> AsyncIterator[Runtime]:
     broker = make_broker(nats, service)
     js = await open_bus(broker)
@@ -106,7 +107,7 @@ async def open_runtime(
         )
     try:
         if postgres is not None:
-            runtime.pool = await create_pool(postgres)
+            runtime.pool = await create_pool(postgres, statement_scoped=statement_scoped_sql)
             runtime.servers = ServerPools.from_settings(runtime.pool, postgres)
         if redis is not None:
             # Timeouts below every consumer's ack_wait: a hung Redis fails the call, not the ack.

@@ -73,6 +73,9 @@ def create_app(settings: NotifierSettings) -> Litestar:
             postgres=settings.postgres,
             redis=settings.redis,
             controllable_clock=settings.controllable_clock,
+            # Its SQL keeps to statements and transactions (tests/unit/test_statement_scoped.py),
+            # so its many one-statement leases go back without a reset query.
+            statement_scoped_sql=True,
         ) as runtime:
             pool = runtime.require_pool()
             await migrate_schema(pool, "notifier", load_migrations(MIGRATIONS))
