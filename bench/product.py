@@ -71,7 +71,7 @@ async def _phase(
 
 async def measure(bench: SinkStack, args: argparse.Namespace, count: int) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    async with client_session(max(args.customers, *_ints(args.rates)) + 16) as session:
+    async with client_session(max([args.customers, *_ints(args.rates)]) + 16) as session:
         replies = Replies()
         reader = asyncio.create_task(replies.read(session, bench.sink_url))
         load = Load(session, replies, bench.tenants)
