@@ -49,9 +49,10 @@ from services.notifier.use_cases import Dispatcher, DispatchPolicy
 from shared.bus import MSG_ID_HEADER, ensure_streams, tenants_bucket
 from shared.clock import SystemClock
 from shared.crypto import Sealer
+from shared.db import create_pool
 from shared.messages import TenantConfig, encode
 from shared.migrate import load_migrations, migrate_schema
-from shared.settings import Secret, TelegramSettings
+from shared.settings import PostgresSettings, Secret, TelegramSettings
 from shared.telegram import Bots, make_session
 from shared.tenants import TenantDirectory
 
@@ -153,6 +154,12 @@ async def _bots(url: str, options: Options) -> list[tuple[int, str, str]]:
     return found
 
 
+async def _pool(db_url: str) -> asyncpg.Pool:
+    """The notifier's own kind of pool (statement-scoped, as `services.notifier.main` makes it)."""
+    settings = PostgresSettings(dsn=Secret(db_url), pool_min=2, pool_max=20, recycle_seconds=300)
+    return await create_pool(settings, statement_scoped=True)
+
+
 async def _measure(
     nats_url: str,
     redis_url: str,
@@ -161,7 +168,7 @@ async def _measure(
     sink_pid: int | None,
     options: Options,
 ) -> dict[str, object]:
-    pool = await asyncpg.create_pool(db_url, min_size=2, max_size=20)
+    pool = await _pool(db_url)
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
     await ensure_streams(js)
@@ -311,7 +318,7 @@ async def worker() -> None:
     """Another notifier process over the same table (`--processes`), until terminated."""
     env = os.environ
     options = Options(api=env["BENCH_API"], replicas=int(env["BENCH_REPLICAS"]))
-    pool = await asyncpg.create_pool(env["BENCH_DATABASE_URL"], min_size=2, max_size=20)
+    pool = await _pool(env["BENCH_DATABASE_URL"])
     nc = await nats.connect(env["BENCH_NATS_URL"])
     js = nc.jetstream()
     redis = Redis.from_url(env["BENCH_REDIS_URL"])
