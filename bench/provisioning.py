@@ -66,12 +66,12 @@ def payment(bot: BotSpec, sealer: Sealer) -> PaymentSucceeded:
         amount_kopecks=29900,
         currency="RUB",
         paid_at=datetime.now(UTC),
-        buyer_chat_id=1,
+        buyer_chat_id=bot.id,  # each business bought by its own person
         signup=Signup(
             signup_id=f"bench-{bot.username}",
             business_name=f"Салон {bot.username}",
             timezone="Europe/Moscow",
-            buyer_chat_id=1,
+            buyer_chat_id=bot.id,
             owner_chat_id=1,
             bot_id=bot.id,
             bot_username=bot.username,
