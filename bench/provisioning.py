@@ -66,13 +66,13 @@ def payment(bot: BotSpec, sealer: Sealer) -> PaymentSucceeded:
         amount_kopecks=29900,
         currency="RUB",
         paid_at=datetime.now(UTC),
-        buyer_chat_id=bot.id,  # each business bought by its own person
+        buyer_chat_id=bot.id,  # each business bought by its own owner
         signup=Signup(
             signup_id=f"bench-{bot.username}",
             business_name=f"Салон {bot.username}",
             timezone="Europe/Moscow",
             buyer_chat_id=bot.id,
-            owner_chat_id=1,
+            owner_chat_id=bot.id,
             bot_id=bot.id,
             bot_username=bot.username,
             bot_token_sealed=sealer.seal(bot.token),
