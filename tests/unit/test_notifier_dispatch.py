@@ -59,7 +59,7 @@ class FakeQueue:
     async def begin_many(self, rows: Sequence[Claimed], lease_seconds: float) -> set[int]:
         return {r.id for r in rows if await self.begin(r, lease_seconds)}
 
-    async def next_due(self) -> datetime | None:
+    async def next_due(self, after: datetime) -> datetime | None:
         return None
 
     async def postpone_many(self, rows: Sequence[tuple[Claimed, datetime]]) -> None:

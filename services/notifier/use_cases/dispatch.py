@@ -403,10 +403,11 @@ class Dispatcher:
                 return
 
     async def _idle_seconds(self) -> float:
-        next_due = await self._queue.next_due()
+        now = self._clock.now()
+        next_due = await self._queue.next_due(now)
         if next_due is None:
             return self._policy.poll_seconds
-        until = (next_due - self._clock.now()).total_seconds()
+        until = (next_due - now).total_seconds()
         return max(0.0, min(until, self._policy.poll_seconds))
 
     def _later(self, seconds: float) -> datetime:
