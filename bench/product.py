@@ -53,6 +53,7 @@ async def _phase(
     bench: SinkStack, load: Load, *, customers: int, seconds: float, rate: float | None
 ) -> dict[str, Any]:
     groups = [*bench.groups(), Group("loadgen", (os.getpid(),))]
+    await bench.free_calendars()
     before = cpu_snapshot(groups)
     run = await load.conversations(customers, seconds, rate)
     cpu = cpu_ms_per(before, cpu_snapshot(groups), run.updates)
@@ -79,6 +80,7 @@ async def measure(bench: SinkStack, args: argparse.Namespace, count: int) -> lis
             for processes in _ints(args.booking_processes):
                 bench.scale_booking(processes)
                 say(f"  {count} tenants, {processes} booking process(es): warm-up")
+                await bench.free_calendars()
                 await load.conversations(args.customers, args.warmup, None)
                 phases: list[tuple[str, float | None, int]] = [("max", None, args.customers)]
                 phases += [(f"{r}/s", float(r), max(args.customers, r)) for r in _ints(args.rates)]

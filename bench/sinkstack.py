@@ -32,6 +32,7 @@ from bench.procstat import Group, postmaster_pid
 from devstack.infra import LocalInfra, database_url, free_port, wait_for_port
 from devstack.stack import SERVICES, Stack, StackConfig, service_of
 from shared.crypto import Sealer
+from shared.db import tenant_schema
 from shared.settings import Secret
 
 SINK_FIRST_BOT_ID = 7_000_000_000
@@ -124,6 +125,25 @@ class SinkStack:
             url, secret = hooks[str(bot.id)]
             self.tenants.append(Tenant(by_bot[bot.id], bot.id, url, secret))
         return seconds
+
+    async def free_calendars(self) -> int:
+        """Cancel every confirmed booking of the bench's tenants (as the system, straight in
+        their schemas), so each phase's customers find the same free calendar: ten tenants'
+        calendars fill within a few phases, and a full one ends conversations early and changes
+        what a phase measures. Returns how many were cancelled."""
+        conn = await asyncpg.connect(self.stack.config.database_url)
+        cancelled = 0
+        try:
+            for tenant in self.tenants:
+                status = await conn.execute(
+                    f'UPDATE "{tenant_schema(tenant.tenant_id)}".bookings'
+                    " SET status = 'cancelled', cancelled_by = 'system',"
+                    " cancel_reason = 'benchmark phase reset' WHERE status = 'confirmed'"
+                )
+                cancelled += int(status.split()[-1])
+        finally:
+            await conn.close()
+        return cancelled
 
     async def load_tenants(self) -> None:
         """The active tenants already in the registry (a kept cluster), in creation order, with
